@@ -1,0 +1,78 @@
+// The boundary between the app's state/ui layers and services/ (all browser I/O, crypto and the
+// server API). state/ calls these; nothing above services/ touches fetch, IndexedDB or keys.
+
+export interface SessionInfo {
+  userId: string;
+  email: string;
+}
+
+/** A folder or file after its key and metadata were verified and decrypted. */
+export interface DriveNode {
+  id: string;
+  parentId: string;
+  type: 'folder' | 'file';
+  name: string;
+  /** Plaintext size in bytes (files only). */
+  size: number | null;
+  mime: string | null;
+  /** Last modification time (ms since epoch) as recorded by the uploader, else creation time. */
+  mtime: number;
+  createdAt: number;
+}
+
+export interface Usage {
+  storageUsed: number;
+  storageQuota: number | null;
+}
+
+export type TransferState = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
+
+export interface TransferSnapshot {
+  id: string;
+  kind: 'upload' | 'download';
+  name: string;
+  /** Plaintext bytes in all. */
+  size: number;
+  /** Plaintext bytes done so far. */
+  done: number;
+  /** Bytes per second over the last few seconds. */
+  speed: number;
+  state: TransferState;
+  /** Set when state is 'failed': a sentence a person can read. */
+  error: string | null;
+  /** Folder the upload goes into, for the drive view to refresh. */
+  parentId: string | null;
+}
+
+export interface Services {
+  /** Restores a session saved on this device, or null. */
+  resume(): Promise<SessionInfo | null>;
+  /** Creates the account; returns the recovery key the person must save (shown once). */
+  signUp(email: string, password: string): Promise<{ session: SessionInfo; recoveryKey: string }>;
+  logIn(email: string, password: string): Promise<SessionInfo>;
+  /** Opens the account with the recovery key and sets a new password. */
+  recover(email: string, recoveryKey: string, newPassword: string): Promise<SessionInfo>;
+  changePassword(currentPassword: string, newPassword: string): Promise<void>;
+  logOut(): Promise<void>;
+
+  rootId(): string;
+  /** Children of a folder, verified; folders first then by name. */
+  list(folderId: string): Promise<DriveNode[]>;
+  /** The chain from the root to this folder (inclusive), for breadcrumbs. */
+  path(folderId: string): Promise<DriveNode[]>;
+  createFolder(parentId: string, name: string): Promise<DriveNode>;
+  rename(nodeId: string, name: string): Promise<void>;
+  move(nodeId: string, newParentId: string): Promise<void>;
+  trash(nodeId: string): Promise<void>;
+  restore(nodeId: string): Promise<void>;
+  listTrash(): Promise<DriveNode[]>;
+  usage(): Promise<Usage>;
+
+  /** Queues uploads. Files from a folder pick carry `webkitRelativePath`; folders are created. */
+  upload(parentId: string, files: File[]): void;
+  /** Streams a file to disk; resolves when the browser has the whole file. */
+  download(nodeId: string): void;
+  cancel(transferId: string): void;
+  /** Called on every transfer change (throttled to a few times a second). */
+  onTransfers(listener: (transfers: TransferSnapshot[]) => void): () => void;
+}

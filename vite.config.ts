@@ -1,0 +1,43 @@
+import { defineConfig } from 'vite';
+import { svelte } from '@sveltejs/vite-plugin-svelte';
+import { VitePWA } from 'vite-plugin-pwa';
+
+// The PWA lives in client/; the storage server serves the built files from dist/client so the
+// app, its API and its service worker share one origin (one CSP, no CORS).
+export default defineConfig({
+  root: 'client',
+  publicDir: 'public',
+  build: {
+    outDir: '../dist/client',
+    emptyOutDir: true,
+    target: 'es2022',
+    sourcemap: true,
+  },
+  worker: { format: 'es' },
+  plugins: [
+    svelte(),
+    VitePWA({
+      strategies: 'injectManifest',
+      srcDir: 'src',
+      filename: 'sw.ts',
+      registerType: 'prompt',
+      injectRegister: false,
+      injectManifest: {
+        globPatterns: ['**/*.{js,css,html,svg,png,wasm,webmanifest}'],
+        maximumFileSizeToCacheInBytes: 4 * 1024 * 1024,
+      },
+      manifest: {
+        name: 'Coffre',
+        short_name: 'Coffre',
+        description: 'Your end-to-end encrypted drive.',
+        start_url: '/',
+        scope: '/',
+        display: 'standalone',
+        theme_color: '#1f3a5f',
+        background_color: '#f6f7f9',
+        icons: [],
+      },
+    }),
+  ],
+  server: { proxy: { '/api': 'http://127.0.0.1:8080' } },
+});
