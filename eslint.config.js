@@ -10,12 +10,28 @@ const restrict = (patterns) => ({
 });
 
 const NODE_BUILTINS = { group: ['node:*'], message: 'core/ is pure: no Node APIs.' };
-const SERVERS = { group: ['**/storage-server/**', '**/signal-server/**'], message: 'Servers are deployables, never libraries.' };
+const SERVERS = {
+  group: ['**/storage-server/**', '**/signal-server/**'],
+  message: 'Servers are deployables, never libraries.',
+};
 const CLIENT = { group: ['**/client/**'], message: 'Only the client imports client code.' };
-const CORE_CRYPTO = { group: ['**/core/crypto', '**/core/crypto/**'], message: 'Servers never touch keys: no core/crypto.' };
-const SODIUM = { group: ['libsodium-wrappers*'], message: 'libsodium is imported in core/crypto/sodium.ts only.' };
+const CORE_CRYPTO = {
+  group: ['**/core/crypto', '**/core/crypto/**'],
+  message: 'Servers never touch keys: no core/crypto.',
+};
+const SODIUM = {
+  group: ['libsodium-wrappers*'],
+  message: 'libsodium is imported in core/crypto/sodium.ts only.',
+};
 const UI_IO = {
-  group: ['idb', 'socket.io-client', 'simple-peer', '**/services/**', '**/core/crypto', '**/core/crypto/**'],
+  group: [
+    'idb',
+    'socket.io-client',
+    'simple-peer',
+    '**/services/**',
+    '**/core/crypto',
+    '**/core/crypto/**',
+  ],
   message: 'ui/ talks to state/ only; I/O and crypto live in services/.',
 };
 
@@ -27,19 +43,38 @@ export default tseslint.config(
   {
     languageOptions: { globals: { ...globals.browser, ...globals.node } },
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
       '@typescript-eslint/consistent-type-imports': 'error',
       ...restrict([SODIUM]),
     },
   },
   {
     files: ['**/*.svelte', '**/*.svelte.ts'],
-    languageOptions: { parserOptions: { parser: tseslint.parser, extraFileExtensions: ['.svelte'] } },
+    languageOptions: {
+      parserOptions: { parser: tseslint.parser, extraFileExtensions: ['.svelte'] },
+    },
   },
   { files: ['core/crypto/sodium.ts'], rules: { 'no-restricted-imports': 'off' } },
   { files: ['core/**'], rules: restrict([NODE_BUILTINS, SERVERS, CLIENT, SODIUM]) },
-  { files: ['core/format/**', 'core/protocol/**'], rules: restrict([NODE_BUILTINS, SERVERS, CLIENT, SODIUM, CORE_CRYPTO]) },
-  { files: ['storage-server/**', 'signal-server/**'], rules: restrict([CLIENT, CORE_CRYPTO, SODIUM, { group: ['**/storage-server/**', '**/signal-server/**'], message: 'Servers never import each other.' }]) },
+  {
+    files: ['core/format/**', 'core/protocol/**'],
+    rules: restrict([NODE_BUILTINS, SERVERS, CLIENT, SODIUM, CORE_CRYPTO]),
+  },
+  {
+    files: ['storage-server/**', 'signal-server/**'],
+    rules: restrict([
+      CLIENT,
+      CORE_CRYPTO,
+      SODIUM,
+      {
+        group: ['**/storage-server/**', '**/signal-server/**'],
+        message: 'Servers never import each other.',
+      },
+    ]),
+  },
   { files: ['client/src/ui/**'], rules: restrict([SODIUM, UI_IO, SERVERS]) },
   { files: ['client/**'], ignores: ['client/src/ui/**'], rules: restrict([SODIUM, SERVERS]) },
 );
