@@ -1,0 +1,85 @@
+import { createServer, request, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * A malicious-server stand-in: a loopback HTTP proxy in front of the real storage server that
+ * can rewrite any response. The page is loaded through it, so the app sees it as its server.
+ */
+export interface Tamper {
+  /** Return a new body for this request, or undefined to pass the upstream response through. */
+  (req: { method: string; url: string }, body: Buffer, fetchUpstream: Upstream): Promise<Buffer | undefined>;
+}
+export type Upstream = (path: string, headers: IncomingMessage['headers']) => Promise<Buffer>;
+
+export interface TamperProxy {
+  url: string;
+  /** The rule in force; replace it between scenarios. */
+  tamper: Tamper | null;
+  close(): Promise<void>;
+}
+
+export async function startTamperProxy(upstream: string): Promise<TamperProxy> {
+  const target = new URL(upstream);
+  const proxy: TamperProxy = { url: '', tamper: null, close: async () => {} };
+
+  const forward = (
+    method: string,
+    url: string,
+    headers: IncomingMessage['headers'],
+    body?: IncomingMessage,
+  ) =>
+    new Promise<IncomingMessage>((resolve, reject) => {
+      const upstreamReq = request(
+        { host: target.hostname, port: target.port, method, path: url, headers },
+        resolve,
+      );
+      upstreamReq.on('error', reject);
+      if (body) body.pipe(upstreamReq);
+      else upstreamReq.end();
+    });
+
+  const readAll = async (stream: IncomingMessage) => {
+    const parts: Buffer[] = [];
+    for await (const part of stream) parts.push(part as Buffer);
+    return Buffer.concat(parts);
+  };
+
+  const fetchUpstream: Upstream = async (path, headers) => {
+    const { range: _range, ...rest } = headers;
+    return readAll(await forward('GET', path, { ...rest, host: target.host }));
+  };
+
+  const server: Server = createServer(async (req, res) => {
+    try {
+      const method = req.method ?? 'GET';
+      const url = req.url ?? '/';
+      const headers = { ...req.headers, host: target.host };
+      const upstreamRes = await forward(method, url, headers, req);
+      const rule = proxy.tamper;
+      if (!rule || method !== 'GET') {
+        res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
+        upstreamRes.pipe(res);
+        return;
+      }
+      const original = await readAll(upstreamRes);
+      const replaced = await rule({ method, url }, original, (p) => fetchUpstream(p, req.headers));
+      const body = replaced ?? original;
+      const outHeaders = { ...upstreamRes.headers, 'content-length': String(body.length) };
+      delete outHeaders['content-encoding'];
+      delete outHeaders['etag'];
+      res.writeHead(upstreamRes.statusCode ?? 502, outHeaders);
+      res.end(body);
+    } catch {
+      res.writeHead(502).end();
+    }
+  });
+
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  proxy.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  proxy.close = () =>
+    new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
+  return proxy;
+}
