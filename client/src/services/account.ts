@@ -1,0 +1,263 @@
+// Sign-up, log-in, recovery, password change and the session kept on this device.
+//
+// The server is hostile: every key comes from unwrapping what it sends with a key derived here,
+// and when that fails nothing further is sent (R2, R9).
+//
+// Staying logged in across reloads: this device stores the session token and `encKey` (the
+// password-derived key that unwraps the master key) in IndexedDB. On resume the account bundle is
+// fetched again and unwrapped with it, so a bundle the server tampered with is still caught, and
+// a password change anywhere (which revokes the token and replaces the wrapped master key) ends
+// the stored session. What this does NOT protect against: anyone who can read this browser
+// profile's storage (malware, someone using the unlocked device, a copy of the disk) can open the
+// account until "log out" deletes the record. The password itself is never stored.
+import type { AccountKeys, KdfParams } from '../../../core/crypto';
+import { toBase64Url } from '../../../core/format';
+import {
+  Account as AccountSchema,
+  PreloginResponse,
+  ROUTES,
+  SessionResponse,
+} from '../../../core/protocol';
+import type { Api } from './api';
+import type { SessionInfo } from './contract';
+import type { CryptoPool } from './crypto-pool';
+import { coreCrypto } from './crypto-main';
+import { ApiError, InvalidRequestError, isIntegrityError } from './errors';
+import { deleteSession, loadSession, saveSession } from './local-db';
+
+export interface OpenSession {
+  userId: string;
+  email: string;
+  keys: AccountKeys;
+}
+
+/** Raised when the server's account keys do not open: damaged or tampered. */
+export class DamagedAccountError extends Error {
+  override readonly name = 'DamagedAccountError';
+  constructor() {
+    super(
+      'The server sent damaged account keys. Nothing more was sent; please contact the operator.',
+    );
+  }
+}
+
+export class AccountService {
+  private session: OpenSession | null = null;
+  private readonly listeners = new Set<(session: OpenSession | null) => void>();
+
+  constructor(
+    private readonly api: Api,
+    private readonly pool: CryptoPool,
+  ) {}
+
+  /** The open session; throws when logged out (a programming error above this layer). */
+  current(): OpenSession {
+    if (!this.session) throw new InvalidRequestError('You are not logged in.');
+    return this.session;
+  }
+
+  /** Called whenever the session opens or closes (the drive drops its keys). */
+  onChange(listener: (session: OpenSession | null) => void): void {
+    this.listeners.add(listener);
+  }
+
+  async resume(): Promise<SessionInfo | null> {
+    const stored = await loadSession();
+    if (!stored) return null;
+    this.api.setToken(stored.token);
+    let account;
+    try {
+      account = await this.api.json('GET', ROUTES.account, AccountSchema);
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 401) {
+        await this.forget();
+        return null;
+      }
+      this.api.setToken(null);
+      throw error;
+    }
+    if (account.userId !== stored.userId) {
+      await this.forget();
+      throw new DamagedAccountError();
+    }
+    const keys = await this.openBundle(() =>
+      this.pool.run('openAccount', {
+        userId: stored.userId,
+        encKey: stored.encKey,
+        bundle: account.bundle,
+      }),
+    );
+    return this.open({ userId: stored.userId, email: stored.email, keys });
+  }
+
+  async signUp(
+    email: string,
+    password: string,
+  ): Promise<{ session: SessionInfo; recoveryKey: string }> {
+    checkPassword(password);
+    const core = await coreCrypto();
+    const userId = newId();
+    const kdf = core.newKdfParams();
+    const { encKey, authKey } = await this.pool.run('derivePasswordKeys', {
+      password,
+      params: kdf,
+    });
+    const created = await this.pool.run('createAccount', { userId, encKey });
+    const answer = await this.api.json('POST', ROUTES.signup, SessionResponse, {
+      body: {
+        email,
+        userId,
+        kdf,
+        authKey: toBase64Url(authKey),
+        recoveryAuthKey: toBase64Url(created.recoveryAuthKey),
+        bundle: created.bundle,
+      },
+    });
+    await this.store(answer.token, userId, answer.account.email, encKey);
+    const session = this.open({ userId, email: answer.account.email, keys: created.keys });
+    return { session, recoveryKey: created.recoveryKey };
+  }
+
+  async logIn(email: string, password: string): Promise<SessionInfo> {
+    const { userId, kdf } = await this.api.json('POST', ROUTES.prelogin, PreloginResponse, {
+      body: { email },
+    });
+    // core refuses parameters below its floor (WeakKdfError) before hashing anything.
+    const { encKey, authKey } = await this.pool.run('derivePasswordKeys', {
+      password,
+      params: kdf,
+    });
+    const answer = await this.api.json('POST', ROUTES.login, SessionResponse, {
+      body: { email, authKey: toBase64Url(authKey) },
+    });
+    if (answer.account.userId !== userId) throw new DamagedAccountError();
+    const keys = await this.openBundle(() =>
+      this.pool.run('openAccount', { userId, encKey, bundle: answer.account.bundle }),
+    );
+    await this.store(answer.token, userId, answer.account.email, encKey);
+    return this.open({ userId, email: answer.account.email, keys });
+  }
+
+  async recover(email: string, recoveryKey: string, newPassword: string): Promise<SessionInfo> {
+    checkPassword(newPassword);
+    const recoveryAuthKey = await this.pool.run('recoveryAuthKey', { recoveryKey });
+    const answer = await this.api.json('POST', ROUTES.recover, SessionResponse, {
+      body: { email, recoveryAuthKey: toBase64Url(recoveryAuthKey) },
+    });
+    const { userId } = answer.account;
+    const keys = await this.openBundle(() =>
+      this.pool.run('openAccountWithRecovery', {
+        userId,
+        recoveryKey,
+        bundle: answer.account.bundle,
+      }),
+    );
+    this.api.setToken(answer.token);
+    const encKey = await this.setPassword(userId, keys, newPassword, {
+      recoveryAuthKey: toBase64Url(recoveryAuthKey),
+    });
+    await this.store(answer.token, userId, answer.account.email, encKey);
+    return this.open({ userId, email: answer.account.email, keys });
+  }
+
+  async changePassword(currentPassword: string, newPassword: string): Promise<void> {
+    checkPassword(newPassword);
+    const { userId, email, keys } = this.current();
+    const account = await this.api.json('GET', ROUTES.account, AccountSchema);
+    const current = await this.pool.run('derivePasswordKeys', {
+      password: currentPassword,
+      params: account.kdf,
+    });
+    // Check the current password locally first: a wrong one fails here, not at the server.
+    try {
+      await this.pool.run('openAccount', {
+        userId,
+        encKey: current.encKey,
+        bundle: account.bundle,
+      });
+    } catch (error) {
+      if (isIntegrityError(error))
+        throw new InvalidRequestError('The current password is not correct.');
+      throw error;
+    }
+    const encKey = await this.setPassword(userId, keys, newPassword, {
+      authKey: toBase64Url(current.authKey),
+    });
+    const stored = await loadSession();
+    if (stored) await this.store(stored.token, userId, email, encKey);
+  }
+
+  async logOut(): Promise<void> {
+    try {
+      if (this.api.hasToken()) await this.api.empty('POST', ROUTES.logout);
+    } catch {
+      // Offline or already expired: the local session is wiped regardless.
+    }
+    await this.forget();
+  }
+
+  /** Wraps the master key under a new password and sends it; returns the new encKey. */
+  private async setPassword(
+    userId: string,
+    keys: AccountKeys,
+    password: string,
+    proof: { authKey: string } | { recoveryAuthKey: string },
+  ): Promise<Uint8Array> {
+    const core = await coreCrypto();
+    const kdf: KdfParams = core.newKdfParams();
+    const { encKey, authKey } = await this.pool.run('derivePasswordKeys', {
+      password,
+      params: kdf,
+    });
+    const wrappedMasterKey = core.wrapMasterKey(userId, keys.masterKey, encKey);
+    await this.api.empty('POST', ROUTES.password, {
+      body: { proof, kdf, authKey: toBase64Url(authKey), wrappedMasterKey },
+    });
+    return encKey;
+  }
+
+  /** Unwraps account keys; a failure means the server's bundle is damaged and we stop here. */
+  private async openBundle(unwrap: () => Promise<AccountKeys>): Promise<AccountKeys> {
+    try {
+      return await unwrap();
+    } catch (error) {
+      if (!isIntegrityError(error)) throw error;
+      // Drop the token without using it again: nothing further goes to this server (R2).
+      this.api.setToken(null);
+      await deleteSession();
+      throw new DamagedAccountError();
+    }
+  }
+
+  private async store(
+    token: string,
+    userId: string,
+    email: string,
+    encKey: Uint8Array,
+  ): Promise<void> {
+    this.api.setToken(token);
+    await saveSession({ token, userId, email, encKey });
+  }
+
+  private open(session: OpenSession): SessionInfo {
+    this.session = session;
+    for (const listener of this.listeners) listener(session);
+    return { userId: session.userId, email: session.email };
+  }
+
+  private async forget(): Promise<void> {
+    this.api.setToken(null);
+    this.session = null;
+    await deleteSession();
+    for (const listener of this.listeners) listener(null);
+  }
+}
+
+function newId(): string {
+  return toBase64Url(crypto.getRandomValues(new Uint8Array(16)));
+}
+
+function checkPassword(password: string): void {
+  if (password.length < 8)
+    throw new InvalidRequestError('Choose a password of at least 8 characters.');
+}

@@ -1,0 +1,133 @@
+// The storage server's HTTP API as the client sees it: JSON in and out, bearer token, error
+// envelopes mapped to ApiError, and every JSON answer validated before use, because the server is
+// treated as hostile (R17: nothing it sends is used before its shape is checked).
+import type { Static, TSchema } from 'typebox';
+import { check } from '../../../core/protocol';
+import { ApiError, NetworkError } from './errors';
+
+export interface RequestOptions {
+  body?: unknown;
+  signal?: AbortSignal;
+}
+
+export class Api {
+  private token: string | null = null;
+
+  setToken(token: string | null): void {
+    this.token = token;
+  }
+
+  hasToken(): boolean {
+    return this.token !== null;
+  }
+
+  /** A JSON request whose answer must match `schema`. Paths come from core/protocol's apiPath. */
+  async json<T extends TSchema>(
+    method: string,
+    path: string,
+    schema: T,
+    options: RequestOptions = {},
+  ): Promise<Static<T>> {
+    const response = await this.send(method, path, jsonInit(options));
+    let value: unknown;
+    try {
+      value = await response.json();
+    } catch {
+      throw malformed(response.status);
+    }
+    try {
+      return check(schema, value);
+    } catch {
+      throw malformed(response.status);
+    }
+  }
+
+  /** A request answered with 204 (or any body we ignore). */
+  async empty(method: string, path: string, options: RequestOptions = {}): Promise<void> {
+    const response = await this.send(method, path, jsonInit(options));
+    await response.body?.cancel();
+  }
+
+  /** Sends a raw body (chunk uploads). */
+  async upload(
+    path: string,
+    body: Blob,
+    headers: Record<string, string>,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    const response = await this.send('PUT', path, {
+      body,
+      headers: { 'Content-Type': 'application/octet-stream', ...headers },
+      signal,
+    });
+    await response.body?.cancel();
+  }
+
+  /** Fetches raw bytes (chunk downloads); the caller checks their size. */
+  async bytes(path: string, maxBytes: number, signal?: AbortSignal): Promise<ArrayBuffer> {
+    const response = await this.send('GET', path, { signal });
+    const declared = Number(response.headers.get('Content-Length'));
+    if (Number.isFinite(declared) && declared > maxBytes) {
+      await response.body?.cancel();
+      throw new ApiError(
+        response.status,
+        'bad_response',
+        'The server sent more data than expected.',
+      );
+    }
+    try {
+      return await response.arrayBuffer();
+    } catch (error) {
+      throw signal?.aborted ? error : new NetworkError();
+    }
+  }
+
+  private async send(method: string, path: string, init: RequestInit): Promise<Response> {
+    const headers = new Headers(init.headers);
+    if (this.token !== null) headers.set('Authorization', `Bearer ${this.token}`);
+    let response: Response;
+    try {
+      response = await fetch(path, { ...init, method, headers, cache: 'no-store' });
+    } catch (error) {
+      if (init.signal?.aborted) throw error;
+      throw new NetworkError();
+    }
+    if (!response.ok) throw await errorFrom(response);
+    return response;
+  }
+}
+
+function jsonInit(options: RequestOptions): RequestInit {
+  if (options.body === undefined) return { signal: options.signal };
+  return {
+    body: JSON.stringify(options.body),
+    headers: { 'Content-Type': 'application/json' },
+    signal: options.signal,
+  };
+}
+
+async function errorFrom(response: Response): Promise<ApiError> {
+  let envelope: unknown = null;
+  try {
+    envelope = await response.json();
+  } catch {
+    // Not JSON (a proxy page, an empty body): fall through to a generic message.
+  }
+  const error = (envelope as { error?: { code?: unknown; message?: unknown } } | null)?.error;
+  if (error && typeof error.code === 'string' && typeof error.message === 'string') {
+    return new ApiError(response.status, error.code, error.message.slice(0, 500));
+  }
+  return new ApiError(
+    response.status,
+    'http_' + response.status,
+    `The server answered ${response.status}.`,
+  );
+}
+
+function malformed(status: number): ApiError {
+  return new ApiError(
+    status,
+    'bad_response',
+    'The server sent an answer this app does not understand.',
+  );
+}

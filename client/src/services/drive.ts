@@ -1,0 +1,275 @@
+// The drive: folders and files whose keys and names were verified on this device.
+//
+// A node's key is only ever learned by unwrapping it from its parent's key, all the way down from
+// the root key in the account bundle (R9, R12). A node the server made up, moved or swapped fails
+// to unwrap and is never shown. `known` caches what was verified so far, keyed by node id.
+import type { NodeMeta, NodeType } from '../../../core/crypto';
+import {
+  apiPath,
+  NodeList,
+  NodeResponse,
+  ROUTES,
+  Account as AccountSchema,
+  type Node,
+} from '../../../core/protocol';
+import type { OpenSession } from './account';
+import type { Api } from './api';
+import type { DriveNode, Usage } from './contract';
+import { coreCrypto } from './crypto-main';
+import { integrityError, InvalidRequestError } from './errors';
+
+/** What the client knows about a verified node. */
+export interface KnownNode {
+  id: string;
+  parentId: string | null;
+  type: NodeType;
+  key: Uint8Array;
+  /** null for the root folder, which has no sealed metadata. */
+  meta: NodeMeta | null;
+  createdAt: number;
+}
+
+/** Far deeper than any real tree; stops a server that answers with a parent cycle. */
+const MAX_DEPTH = 512;
+
+export const ROOT_NAME = 'My files';
+
+export class DriveService {
+  private readonly known = new Map<string, KnownNode>();
+  /** Children of each folder that failed verification at its last listing. */
+  private readonly skipped = new Map<string, number>();
+
+  constructor(
+    private readonly api: Api,
+    private readonly session: () => OpenSession,
+  ) {}
+
+  /** Forgets every key (log out, account switch). */
+  reset(): void {
+    this.known.clear();
+    this.skipped.clear();
+  }
+
+  rootId(): string {
+    return this.session().keys.rootId;
+  }
+
+  async list(folderId: string): Promise<DriveNode[]> {
+    const folder = await this.folder(folderId);
+    const { nodes } = await this.api.json('GET', apiPath.nodeChildren(folderId), NodeList);
+    const opened = await this.openChildren(folder, nodes);
+    return opened.sort(byTypeThenName);
+  }
+
+  /** How many children of `folderId` were dropped at its last listing because they did not verify. */
+  unverifiedCount(folderId: string): number {
+    return this.skipped.get(folderId) ?? 0;
+  }
+
+  async path(folderId: string): Promise<DriveNode[]> {
+    const chain: DriveNode[] = [];
+    let node: KnownNode | undefined = await this.resolve(folderId);
+    while (node) {
+      chain.unshift(toDriveNode(node));
+      node = node.parentId === null ? undefined : this.known.get(node.parentId);
+    }
+    return chain;
+  }
+
+  async createFolder(parentId: string, name: string): Promise<DriveNode> {
+    return toDriveNode(await this.makeFolder(parentId, name));
+  }
+
+  /** Creates a folder and returns it with its key (folder uploads create their chain with this). */
+  async makeFolder(parentId: string, name: string): Promise<KnownNode> {
+    const core = await coreCrypto();
+    core.validateName(name);
+    const parent = await this.folder(parentId);
+    const meta: NodeMeta = { name, mtime: Date.now(), mime: null, size: null };
+    const created = core.createNode(parent.id, parent.key, 'folder', meta);
+    const { node } = await this.api.json('POST', ROUTES.folders, NodeResponse, {
+      body: {
+        id: created.id,
+        parentId: parent.id,
+        wrappedKey: created.wrappedKey,
+        encMeta: created.encMeta,
+      },
+    });
+    return this.remember({
+      id: created.id,
+      parentId: parent.id,
+      type: 'folder',
+      key: created.key,
+      meta,
+      createdAt: node.createdAt,
+    });
+  }
+
+  async rename(nodeId: string, name: string): Promise<void> {
+    const core = await coreCrypto();
+    core.validateName(name);
+    const node = await this.resolve(nodeId);
+    if (node.parentId === null || node.meta === null)
+      throw new InvalidRequestError('The root folder cannot be renamed.');
+    const meta = { ...node.meta, name };
+    const encMeta = core.sealNodeMeta(node.id, node.parentId, node.type, node.key, meta);
+    await this.api.empty('PATCH', apiPath.node(nodeId), { body: { encMeta } });
+    this.remember({ ...node, meta });
+  }
+
+  async move(nodeId: string, newParentId: string): Promise<void> {
+    const core = await coreCrypto();
+    const node = await this.resolve(nodeId);
+    if (node.parentId === null || node.meta === null)
+      throw new InvalidRequestError('The root folder cannot be moved.');
+    if (node.parentId === newParentId) return;
+    const target = await this.folder(newParentId);
+    // `target` and all its ancestors are in `known` now: refuse a move into the node itself or below it.
+    for (
+      let at: KnownNode | undefined = target;
+      at;
+      at = at.parentId ? this.known.get(at.parentId) : undefined
+    ) {
+      if (at.id === node.id) throw new InvalidRequestError('A folder cannot be moved into itself.');
+    }
+    const wrappedKey = core.wrapNodeKey(node.id, target.id, target.key, node.type, node.key);
+    const encMeta = core.sealNodeMeta(node.id, target.id, node.type, node.key, node.meta);
+    await this.api.empty('PATCH', apiPath.node(nodeId), {
+      body: { encMeta, parentId: target.id, wrappedKey },
+    });
+    this.remember({ ...node, parentId: target.id });
+  }
+
+  async trash(nodeId: string): Promise<void> {
+    const node = await this.resolve(nodeId);
+    if (node.parentId === null) throw new InvalidRequestError('The root folder cannot be deleted.');
+    await this.api.empty('DELETE', apiPath.node(nodeId));
+  }
+
+  async restore(nodeId: string): Promise<void> {
+    await this.api.empty('POST', apiPath.nodeRestore(nodeId));
+  }
+
+  async listTrash(): Promise<DriveNode[]> {
+    const { nodes } = await this.api.json('GET', ROUTES.trash, NodeList);
+    const result: DriveNode[] = [];
+    let dropped = 0;
+    for (const node of nodes) {
+      try {
+        if (node.parentId === null) throw integrityError();
+        const parent = await this.folder(node.parentId);
+        const [opened] = await this.openChildren(parent, [node]);
+        if (opened) result.push(opened);
+        else dropped++;
+      } catch {
+        dropped++;
+      }
+    }
+    if (dropped > 0)
+      console.warn(`${dropped} item(s) in the bin could not be verified and are hidden.`);
+    return result.sort(byTypeThenName);
+  }
+
+  async usage(): Promise<Usage> {
+    const account = await this.api.json('GET', ROUTES.account, AccountSchema);
+    return account.usage;
+  }
+
+  /** The node if it was verified already (no request). */
+  cached(nodeId: string): KnownNode | undefined {
+    return this.known.get(nodeId);
+  }
+
+  /** Records a node whose key this device made (an upload that just committed). */
+  remember(node: KnownNode): KnownNode {
+    this.known.set(node.id, node);
+    return node;
+  }
+
+  /** The verified node, fetching and unwrapping its ancestors as needed. */
+  async resolve(nodeId: string, depth = 0): Promise<KnownNode> {
+    const cached = this.known.get(nodeId);
+    if (cached) return cached;
+    const { keys } = this.session();
+    if (nodeId === keys.rootId) {
+      const { node } = await this.api.json('GET', apiPath.node(nodeId), NodeResponse);
+      return this.remember({
+        id: nodeId,
+        parentId: null,
+        type: 'folder',
+        key: keys.rootKey,
+        meta: null,
+        createdAt: node.createdAt,
+      });
+    }
+    if (depth > MAX_DEPTH) throw integrityError();
+    const { node } = await this.api.json('GET', apiPath.node(nodeId), NodeResponse);
+    if (node.id !== nodeId || node.parentId === null) throw integrityError();
+    const parent = await this.resolve(node.parentId, depth + 1);
+    if (parent.type !== 'folder') throw integrityError();
+    return this.remember(await this.openNode(parent, node));
+  }
+
+  /** A verified folder. */
+  async folder(folderId: string): Promise<KnownNode> {
+    const node = await this.resolve(folderId);
+    if (node.type !== 'folder') throw new InvalidRequestError('That item is not a folder.');
+    return node;
+  }
+
+  private async openChildren(parent: KnownNode, nodes: Node[]): Promise<DriveNode[]> {
+    const opened: DriveNode[] = [];
+    let dropped = 0;
+    for (const node of nodes) {
+      try {
+        if (node.parentId !== parent.id) throw integrityError();
+        opened.push(toDriveNode(this.remember(await this.openNode(parent, node))));
+      } catch {
+        dropped++;
+      }
+    }
+    this.skipped.set(parent.id, dropped);
+    if (dropped > 0)
+      console.warn(`${dropped} item(s) in a folder could not be verified and are hidden.`);
+    return opened;
+  }
+
+  private async openNode(parent: KnownNode, node: Node): Promise<KnownNode> {
+    if (node.wrappedKey === null || node.encMeta === null) throw integrityError();
+    const core = await coreCrypto();
+    const { key, meta } = core.openNode(parent.id, parent.key, {
+      id: node.id,
+      type: node.type,
+      wrappedKey: node.wrappedKey,
+      encMeta: node.encMeta,
+    });
+    return {
+      id: node.id,
+      parentId: parent.id,
+      type: node.type,
+      key,
+      meta,
+      createdAt: node.createdAt,
+    };
+  }
+}
+
+export function toDriveNode(node: KnownNode): DriveNode {
+  return {
+    id: node.id,
+    parentId: node.parentId ?? node.id,
+    type: node.type,
+    name: node.meta?.name ?? ROOT_NAME,
+    size: node.type === 'file' ? (node.meta?.size ?? null) : null,
+    mime: node.meta?.mime ?? null,
+    mtime: node.meta?.mtime ?? node.createdAt,
+    createdAt: node.createdAt,
+  };
+}
+
+const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
+
+function byTypeThenName(a: DriveNode, b: DriveNode): number {
+  if (a.type !== b.type) return a.type === 'folder' ? -1 : 1;
+  return collator.compare(a.name, b.name);
+}

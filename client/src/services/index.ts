@@ -1,0 +1,65 @@
+// The services layer's single entry point: `services` implements the contract state/ codes
+// against; `registerServiceWorker` is called once by main.ts.
+import { registerSW } from 'virtual:pwa-register';
+import { AccountService } from './account';
+import { Api } from './api';
+import type { Services } from './contract';
+import { CryptoPool } from './crypto-pool';
+import { DownloadService } from './downloads';
+import { DriveService } from './drive';
+import { Transfers } from './transfers';
+import { UploadService } from './uploads';
+
+export type * from './contract';
+export { describeError } from './errors';
+
+function createServices(): Services & { unverifiedCount(folderId: string): number } {
+  const api = new Api();
+  const pool = new CryptoPool();
+  const transfers = new Transfers();
+  const account = new AccountService(api, pool);
+  const session = () => account.current();
+  const drive = new DriveService(api, session);
+  const uploads = new UploadService(api, pool, drive, transfers, session);
+  const downloads = new DownloadService(api, pool, drive, transfers, session);
+  account.onChange((open) => {
+    drive.reset();
+    if (!open) transfers.cancelAll();
+  });
+
+  return {
+    resume: () => account.resume(),
+    signUp: (email, password) => account.signUp(email, password),
+    logIn: (email, password) => account.logIn(email, password),
+    recover: (email, recoveryKey, newPassword) => account.recover(email, recoveryKey, newPassword),
+    changePassword: (current, next) => account.changePassword(current, next),
+    logOut: () => account.logOut(),
+
+    rootId: () => drive.rootId(),
+    list: (folderId) => drive.list(folderId),
+    unverifiedCount: (folderId) => drive.unverifiedCount(folderId),
+    path: (folderId) => drive.path(folderId),
+    createFolder: (parentId, name) => drive.createFolder(parentId, name),
+    rename: (nodeId, name) => drive.rename(nodeId, name),
+    move: (nodeId, newParentId) => drive.move(nodeId, newParentId),
+    trash: (nodeId) => drive.trash(nodeId),
+    restore: (nodeId) => drive.restore(nodeId),
+    listTrash: () => drive.listTrash(),
+    usage: () => drive.usage(),
+
+    upload: (parentId, files) => uploads.upload(parentId, files),
+    download: (nodeId) => downloads.download(nodeId),
+    cancel: (transferId) => transfers.cancel(transferId),
+    onTransfers: (listener) => transfers.subscribe(listener),
+  };
+}
+
+export const services = createServices();
+
+/**
+ * Registers the service worker (offline shell, streamed downloads). `onNeedRefresh` fires when a
+ * new version is waiting; call the returned function to switch to it (the page reloads).
+ */
+export function registerServiceWorker(onNeedRefresh: () => void): () => Promise<void> {
+  return registerSW({ immediate: true, onNeedRefresh });
+}

@@ -1,0 +1,37 @@
+// Messages between the page and the service worker for streamed downloads (types only, shared by
+// services/downloads.ts and sw.ts).
+//
+// The page posts a DownloadRegistration to the worker with one end of a MessageChannel, waits for
+// `registered`, then navigates a hidden iframe to DOWNLOAD_PATH + id. The worker answers that
+// request with a stream whose every pull asks the page for the next verified, decrypted chunk.
+
+export const DOWNLOAD_PATH = '/__download/';
+
+export interface DownloadRegistration {
+  type: 'coffre-download';
+  id: string;
+  filename: string;
+  size: number;
+  port: MessagePort;
+}
+
+/** Worker to page, over the port. */
+export type WorkerToPage =
+  | { type: 'registered' }
+  /** The browser requested the download URL: the stream exists. */
+  | { type: 'started' }
+  | { type: 'pull' }
+  /** The browser stopped reading (the person cancelled the download). */
+  | { type: 'cancelled' };
+
+/** Page to worker, over the port. */
+export type PageToWorker =
+  | { type: 'chunk'; bytes: ArrayBuffer }
+  | { type: 'end' }
+  /** Errors the stream so the browser marks the download failed and keeps no file. */
+  | { type: 'error'; message: string };
+
+/** Page to worker: keeps the worker alive during long downloads. */
+export const KEEPALIVE = { type: 'coffre-keepalive' } as const;
+/** Page to waiting worker: activate the new version now (the "update ready" prompt). */
+export const SKIP_WAITING = { type: 'SKIP_WAITING' } as const;

@@ -1,0 +1,123 @@
+// Coffre's service worker: precaches the app shell (offline start), serves index.html for app
+// routes, and turns downloads into streams written straight to disk (see services/downloads.ts).
+import { clientsClaim } from 'workbox-core';
+import {
+  cleanupOutdatedCaches,
+  createHandlerBoundToURL,
+  precacheAndRoute,
+} from 'workbox-precaching';
+import { NavigationRoute, registerRoute } from 'workbox-routing';
+import type { DownloadRegistration, PageToWorker, WorkerToPage } from './services/sw-messages';
+import { DOWNLOAD_PATH } from './services/sw-messages';
+
+declare const self: ServiceWorkerGlobalScope & {
+  __WB_MANIFEST: Array<{ url: string; revision: string | null } | string>;
+};
+
+/** Registered downloads waiting for the browser's request, by id. */
+const downloads = new Map<string, DownloadRegistration>();
+
+// Registered before Workbox's routes so the download URLs never reach them.
+self.addEventListener('fetch', (event) => {
+  const url = new URL(event.request.url);
+  if (url.origin !== self.location.origin || !url.pathname.startsWith(DOWNLOAD_PATH)) return;
+  const registration = downloads.get(url.pathname.slice(DOWNLOAD_PATH.length));
+  if (!registration) {
+    event.respondWith(new Response('This download is no longer available.', { status: 404 }));
+    return;
+  }
+  downloads.delete(registration.id);
+  event.respondWith(downloadResponse(registration));
+});
+
+self.addEventListener('message', (event) => {
+  const data: unknown = event.data;
+  if (!data || typeof data !== 'object' || !('type' in data)) return;
+  if (data.type === 'SKIP_WAITING') {
+    void self.skipWaiting();
+  } else if (data.type === 'coffre-download') {
+    const registration = data as DownloadRegistration;
+    const port = event.ports[0];
+    if (!port || typeof registration.id !== 'string') return;
+    downloads.set(registration.id, { ...registration, port });
+    tell(port, { type: 'registered' });
+  }
+  // Any other message (the page's keep-alive) only extends this worker's lifetime.
+});
+
+function tell(port: MessagePort, message: WorkerToPage): void {
+  port.postMessage(message);
+}
+
+/**
+ * A response whose body pulls one decrypted chunk at a time from the page: the queue holds at
+ * most one chunk, so memory stays flat. An error from the page errors the stream (never closes
+ * it), so the browser marks the download failed and discards the partial file.
+ */
+function downloadResponse({ filename, size, port }: DownloadRegistration): Response {
+  let waiting: ((message: PageToWorker) => void) | null = null;
+  port.onmessage = (event: MessageEvent<PageToWorker>) => {
+    const answer = waiting;
+    waiting = null;
+    answer?.(event.data);
+  };
+  tell(port, { type: 'started' });
+
+  const body = new ReadableStream<Uint8Array>(
+    {
+      pull(controller) {
+        return new Promise<void>((resolve) => {
+          waiting = (message) => {
+            if (message.type === 'chunk') controller.enqueue(new Uint8Array(message.bytes));
+            else if (message.type === 'end') controller.close();
+            else controller.error(new Error(message.message));
+            if (message.type !== 'chunk') port.close();
+            resolve();
+          };
+          tell(port, { type: 'pull' });
+        });
+      },
+      cancel() {
+        tell(port, { type: 'cancelled' });
+        port.close();
+      },
+    },
+    { highWaterMark: 1 },
+  );
+
+  return new Response(body, {
+    headers: {
+      'Content-Type': 'application/octet-stream',
+      'Content-Length': String(size),
+      'Content-Disposition': contentDisposition(filename),
+      'X-Content-Type-Options': 'nosniff',
+      'Content-Security-Policy': "default-src 'none'; sandbox",
+      'Cache-Control': 'no-store',
+    },
+  });
+}
+
+/** RFC 6266 / 5987: an ASCII fallback plus the exact UTF-8 name. */
+function contentDisposition(filename: string): string {
+  const ascii = filename.replace(/[^\x20-\x7e]|["\\%;]/g, '_');
+  const encoded = encodeURIComponent(filename).replace(
+    /['()*]/g,
+    (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase(),
+  );
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encoded}`;
+}
+
+precacheAndRoute(self.__WB_MANIFEST);
+cleanupOutdatedCaches();
+registerRoute(
+  new NavigationRoute(createHandlerBoundToURL('index.html'), {
+    denylist: [/^\/api\//, new RegExp('^' + DOWNLOAD_PATH)],
+  }),
+);
+
+// The first install takes control at once, so downloads work right after sign-up. Later
+// versions wait until the person accepts the "update ready" prompt (SKIP_WAITING above).
+self.addEventListener('install', () => {
+  if (!self.registration.active) void self.skipWaiting();
+});
+clientsClaim();

@@ -1,0 +1,60 @@
+// Messages between the page and the crypto workers. Bulk data travels as ArrayBuffers that are
+// transferred (moved, not copied) in both directions.
+import type { AccountBundle, AccountKeys, KdfParams } from '../../../core/crypto';
+
+export interface CryptoOps {
+  derivePasswordKeys: {
+    args: { password: string; params: KdfParams };
+    result: { encKey: Uint8Array; authKey: Uint8Array };
+  };
+  createAccount: {
+    args: { userId: string; encKey: Uint8Array };
+    result: {
+      keys: AccountKeys;
+      bundle: AccountBundle;
+      recoveryKey: string;
+      recoveryAuthKey: Uint8Array;
+    };
+  };
+  openAccount: {
+    args: { userId: string; encKey: Uint8Array; bundle: AccountBundle };
+    result: AccountKeys;
+  };
+  openAccountWithRecovery: {
+    args: { userId: string; recoveryKey: string; bundle: AccountBundle };
+    result: AccountKeys;
+  };
+  recoveryAuthKey: {
+    args: { recoveryKey: string };
+    result: Uint8Array;
+  };
+  sealChunk: {
+    args: ChunkContext & { plaintext: ArrayBuffer };
+    result: { chunk: ArrayBuffer; id: string };
+  };
+  /** Checks the chunk's SHA-256 id against the manifest's before opening it. */
+  openChunk: {
+    args: ChunkContext & { chunk: ArrayBuffer; expectedId: string };
+    result: { plaintext: ArrayBuffer };
+  };
+}
+
+export interface ChunkContext {
+  contentKey: Uint8Array;
+  nodeId: string;
+  revision: number;
+  count: number;
+  index: number;
+}
+
+export type CryptoOp = keyof CryptoOps;
+
+export interface CryptoRequest<K extends CryptoOp = CryptoOp> {
+  id: number;
+  op: K;
+  args: CryptoOps[K]['args'];
+}
+
+export type CryptoResponse =
+  | { id: number; ok: true; result: unknown }
+  | { id: number; ok: false; error: { name: string; message: string } };

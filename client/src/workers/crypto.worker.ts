@@ -1,0 +1,87 @@
+// One crypto worker: Argon2id and the bulk chunk cipher run here so the page never freezes.
+// The page keeps a pool of these (services/crypto-pool.ts).
+import {
+  ChunkSealer,
+  IntegrityError,
+  chunkId,
+  createAccount,
+  derivePasswordKeys,
+  initCrypto,
+  openAccount,
+  openAccountWithRecovery,
+  recoveryAuthKey,
+} from '../../../core/crypto';
+import type {
+  ChunkContext,
+  CryptoOp,
+  CryptoOps,
+  CryptoRequest,
+  CryptoResponse,
+} from './crypto-protocol';
+
+type Handlers = {
+  [K in CryptoOp]: (args: CryptoOps[K]['args']) => CryptoOps[K]['result'];
+};
+
+const handlers: Handlers = {
+  derivePasswordKeys: ({ password, params }) => derivePasswordKeys(password, params),
+  createAccount: ({ userId, encKey }) => createAccount(userId, encKey),
+  openAccount: ({ userId, encKey, bundle }) => openAccount(userId, encKey, bundle),
+  openAccountWithRecovery: ({ userId, recoveryKey, bundle }) =>
+    openAccountWithRecovery(userId, recoveryKey, bundle),
+  recoveryAuthKey: ({ recoveryKey }) => recoveryAuthKey(recoveryKey),
+  sealChunk: (args) => {
+    const chunk = sealer(args).seal(args.index, new Uint8Array(args.plaintext));
+    return { chunk: ownBuffer(chunk), id: chunkId(chunk) };
+  },
+  openChunk: (args) => {
+    const chunk = new Uint8Array(args.chunk);
+    if (chunkId(chunk) !== args.expectedId) throw new IntegrityError();
+    return { plaintext: ownBuffer(sealer(args).open(args.index, chunk)) };
+  },
+};
+
+// A sealer only derives the chunk key from the content key: cheap enough to make per chunk, and
+// keeping none around means the worker holds no key between requests.
+function sealer({ contentKey, nodeId, revision, count }: ChunkContext): ChunkSealer {
+  return new ChunkSealer(contentKey, nodeId, revision, count);
+}
+
+/** The bytes as an ArrayBuffer of exactly their length, so it can be transferred. */
+function ownBuffer(bytes: Uint8Array): ArrayBuffer {
+  if (
+    bytes.byteOffset === 0 &&
+    bytes.byteLength === bytes.buffer.byteLength &&
+    bytes.buffer instanceof ArrayBuffer
+  ) {
+    return bytes.buffer;
+  }
+  return bytes.slice().buffer as ArrayBuffer;
+}
+
+function transferables(result: unknown): Transferable[] {
+  if (result && typeof result === 'object') {
+    if ('chunk' in result && result.chunk instanceof ArrayBuffer) return [result.chunk];
+    if ('plaintext' in result && result.plaintext instanceof ArrayBuffer) return [result.plaintext];
+  }
+  return [];
+}
+
+const ready = initCrypto();
+
+self.onmessage = async (event: MessageEvent<CryptoRequest>) => {
+  const { id, op, args } = event.data;
+  let response: CryptoResponse;
+  let transfer: Transferable[] = [];
+  try {
+    await ready;
+    const handler = handlers[op] as (a: typeof args) => unknown;
+    const result = handler(args);
+    response = { id, ok: true, result };
+    transfer = transferables(result);
+  } catch (error) {
+    const e = error instanceof Error ? error : new Error(String(error));
+    response = { id, ok: false, error: { name: e.name, message: e.message } };
+  }
+  self.postMessage(response, { transfer });
+};
