@@ -58,6 +58,8 @@ export interface Services {
   rootId(): string;
   /** Children of a folder, verified; folders first then by name. */
   list(folderId: string): Promise<DriveNode[]>;
+  /** Children of `folderId` hidden at its last `list` because they failed verification. */
+  unverifiedCount(folderId: string): number;
   /** The chain from the root to this folder (inclusive), for breadcrumbs. */
   path(folderId: string): Promise<DriveNode[]>;
   createFolder(parentId: string, name: string): Promise<DriveNode>;

@@ -13,7 +13,7 @@ import { UploadService } from './uploads';
 export type * from './contract';
 export { describeError } from './errors';
 
-function createServices(): Services & { unverifiedCount(folderId: string): number } {
+function createServices(): Services {
   const api = new Api();
   const pool = new CryptoPool();
   const transfers = new Transfers();
