@@ -1,0 +1,194 @@
+import { describeError, services } from '../services';
+import type { DriveNode, Usage } from '../services/contract';
+import { placeDroppedTree, readDroppedEntries, type DroppedTree } from './dropped-files';
+import { toasts } from './toasts.svelte';
+import { transfers } from './transfers.svelte';
+
+export type DriveView = 'folder' | 'trash';
+
+// The folder on screen, the rubbish bin and the usage figures. Every listing carries a ticket so
+// a slow answer for a folder the person already left never overwrites the newer one.
+class Drive {
+  view = $state<DriveView>('folder');
+  folderId = $state('');
+  path = $state<DriveNode[]>([]);
+  items = $state<DriveNode[]>([]);
+  loading = $state(false);
+  error = $state<string | null>(null);
+  usage = $state<Usage | null>(null);
+  /** Children of the open folder hidden because they failed verification. */
+  unverified = $state(0);
+  #ticket = 0;
+  #stopWatching: (() => void) | null = null;
+
+  readonly currentFolder = $derived(this.path.at(-1) ?? null);
+
+  start(): void {
+    this.#stopWatching ??= transfers.onFinish((transfer) => {
+      if (transfer.kind === 'upload' && transfer.state === 'done') {
+        if (this.view === 'folder' && transfer.parentId === this.folderId) void this.refresh();
+        void this.refreshUsage();
+      }
+    });
+    void this.openRoot();
+    void this.refreshUsage();
+  }
+
+  stop(): void {
+    this.#stopWatching?.();
+    this.#stopWatching = null;
+    this.#ticket++;
+    this.items = [];
+    this.path = [];
+    this.usage = null;
+    this.view = 'folder';
+  }
+
+  openFolder(folderId: string): Promise<void> {
+    this.view = 'folder';
+    this.folderId = folderId;
+    return this.#load(async () => {
+      const [path, items] = await Promise.all([services.path(folderId), services.list(folderId)]);
+      return () => {
+        this.path = path;
+        this.items = items;
+        this.unverified = services.unverifiedCount(folderId);
+      };
+    });
+  }
+
+  openRoot(): Promise<void> {
+    return this.openFolder(services.rootId());
+  }
+
+  openTrash(): Promise<void> {
+    this.view = 'trash';
+    return this.#load(async () => {
+      const items = await services.listTrash();
+      return () => {
+        this.items = items;
+        this.unverified = 0;
+      };
+    });
+  }
+
+  refresh(): Promise<void> {
+    return this.view === 'trash' ? this.openTrash() : this.openFolder(this.folderId);
+  }
+
+  async refreshUsage(): Promise<void> {
+    try {
+      this.usage = await services.usage();
+    } catch {
+      // The usage bar is secondary; a failed refresh keeps the last figures.
+    }
+  }
+
+  /** Resolves to an error message, or null when the folder exists. */
+  async createFolder(name: string): Promise<string | null> {
+    const parentId = this.folderId;
+    try {
+      await services.createFolder(parentId, name);
+      if (this.view === 'folder' && this.folderId === parentId) await this.refresh();
+      return null;
+    } catch (error) {
+      return describeError(error);
+    }
+  }
+
+  async rename(node: DriveNode, name: string): Promise<string | null> {
+    if (name === node.name) return null;
+    try {
+      await services.rename(node.id, name);
+      await this.refresh();
+      return null;
+    } catch (error) {
+      return describeError(error);
+    }
+  }
+
+  async move(node: DriveNode, targetId: string): Promise<string | null> {
+    try {
+      await services.move(node.id, targetId);
+      await this.refresh();
+      toasts.show(`Moved “${node.name}”.`);
+      return null;
+    } catch (error) {
+      return describeError(error);
+    }
+  }
+
+  async trash(node: DriveNode): Promise<void> {
+    try {
+      await services.trash(node.id);
+    } catch (error) {
+      toasts.error(describeError(error));
+      return;
+    }
+    await this.refresh();
+    toasts.show(`“${node.name}” moved to the rubbish bin.`, {
+      action: { label: 'Undo', run: () => this.restore(node, { quiet: true }) },
+    });
+  }
+
+  async restore(node: DriveNode, options: { quiet?: boolean } = {}): Promise<void> {
+    try {
+      await services.restore(node.id);
+    } catch (error) {
+      toasts.error(describeError(error));
+      return;
+    }
+    await this.refresh();
+    if (!options.quiet) toasts.show(`“${node.name}” restored.`);
+  }
+
+  upload(files: File[]): void {
+    if (files.length > 0) services.upload(this.folderId, files);
+  }
+
+  /** Recreates the dropped folders, then uploads each file into its own (as folder uploads do). */
+  async uploadDropped(entries: FileSystemEntry[]): Promise<void> {
+    const parentId = this.folderId;
+    let tree: DroppedTree;
+    try {
+      tree = await readDroppedEntries(entries);
+    } catch (error) {
+      toasts.error(`Could not read the dropped items: ${describeError(error)}`);
+      return;
+    }
+    try {
+      const byFolder = await placeDroppedTree(
+        tree,
+        parentId,
+        async (parent, name) => (await services.createFolder(parent, name)).id,
+      );
+      for (const [folderId, files] of byFolder) services.upload(folderId, files);
+      if (tree.folders.length > 0 && this.folderId === parentId) await this.refresh();
+    } catch (error) {
+      toasts.error(describeError(error));
+    }
+  }
+
+  download(node: DriveNode): void {
+    services.download(node.id);
+  }
+
+  async #load(read: () => Promise<() => void>): Promise<void> {
+    const ticket = ++this.#ticket;
+    this.loading = true;
+    this.error = null;
+    try {
+      const apply = await read();
+      if (ticket === this.#ticket) apply();
+    } catch (error) {
+      if (ticket === this.#ticket) {
+        this.items = [];
+        this.error = describeError(error);
+      }
+    } finally {
+      if (ticket === this.#ticket) this.loading = false;
+    }
+  }
+}
+
+export const drive = new Drive();

@@ -1,0 +1,108 @@
+import { describeError, services } from '../services';
+import type { SessionInfo } from '../services/contract';
+import { announcer } from './announcer.svelte';
+import { drive } from './drive.svelte';
+import { transfers } from './transfers.svelte';
+
+transfers.onFinish((transfer) => {
+  const verb = transfer.kind === 'upload' ? 'Upload' : 'Download';
+  if (transfer.state === 'done') announcer.say(`${verb} of ${transfer.name} finished.`);
+  if (transfer.state === 'failed') announcer.say(`${verb} of ${transfer.name} failed.`);
+  if (transfer.state === 'cancelled') announcer.say(`${verb} of ${transfer.name} cancelled.`);
+});
+
+// Which screen the app shows follows from here: 'starting' while a saved session is restored,
+// 'recovery-key' right after sign-up until the person confirms they saved the key.
+export type SessionStatus = 'starting' | 'signed-out' | 'recovery-key' | 'signed-in';
+
+class Session {
+  status = $state<SessionStatus>('starting');
+  info = $state<SessionInfo | null>(null);
+  /** Shown once after sign-up; cleared as soon as the person continues. */
+  recoveryKey = $state<string | null>(null);
+  busy = $state(false);
+  error = $state<string | null>(null);
+
+  async start(): Promise<void> {
+    try {
+      this.#enter(await services.resume());
+    } catch {
+      // A saved session that no longer opens simply means logging in again.
+      this.#enter(null);
+    }
+  }
+
+  signUp(email: string, password: string): Promise<boolean> {
+    return this.#attempt(async () => {
+      const { session, recoveryKey } = await services.signUp(email, password);
+      this.info = session;
+      this.recoveryKey = recoveryKey;
+      this.#setStatus('recovery-key');
+    });
+  }
+
+  logIn(email: string, password: string): Promise<boolean> {
+    return this.#attempt(async () => this.#enter(await services.logIn(email, password)));
+  }
+
+  recover(email: string, recoveryKey: string, newPassword: string): Promise<boolean> {
+    return this.#attempt(async () =>
+      this.#enter(await services.recover(email, recoveryKey, newPassword)),
+    );
+  }
+
+  changePassword(currentPassword: string, newPassword: string): Promise<boolean> {
+    return this.#attempt(() => services.changePassword(currentPassword, newPassword));
+  }
+
+  confirmRecoveryKeySaved(): void {
+    this.recoveryKey = null;
+    this.#setStatus('signed-in');
+  }
+
+  async logOut(): Promise<void> {
+    try {
+      await services.logOut();
+    } finally {
+      this.#enter(null);
+    }
+  }
+
+  clearError(): void {
+    this.error = null;
+  }
+
+  #enter(info: SessionInfo | null): void {
+    this.info = info;
+    this.#setStatus(info ? 'signed-in' : 'signed-out');
+  }
+
+  // The drive and the transfer feed live exactly as long as a signed-in session.
+  #setStatus(status: SessionStatus): void {
+    const wasIn = this.status === 'signed-in';
+    this.status = status;
+    if (status === 'signed-in' && !wasIn) {
+      transfers.start();
+      drive.start();
+    } else if (status !== 'signed-in' && wasIn) {
+      drive.stop();
+      transfers.stop();
+    }
+  }
+
+  async #attempt(action: () => Promise<void>): Promise<boolean> {
+    this.busy = true;
+    this.error = null;
+    try {
+      await action();
+      return true;
+    } catch (error) {
+      this.error = describeError(error);
+      return false;
+    } finally {
+      this.busy = false;
+    }
+  }
+}
+
+export const session = new Session();
