@@ -1,0 +1,13 @@
+import { mount } from 'svelte';
+import App from './App.svelte';
+import { registerServiceWorker } from './services';
+import { session } from './state/session.svelte';
+import { updatePrompt } from './state/update.svelte';
+import './app.css';
+
+const applyUpdate = registerServiceWorker(() => updatePrompt.offer(() => applyUpdate()));
+
+const target = document.getElementById('app');
+if (!target) throw new Error('index.html has no #app element');
+mount(App, { target });
+void session.start();
