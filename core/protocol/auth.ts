@@ -1,0 +1,105 @@
+import { Type, type Static } from 'typebox';
+import { KDF_LIMITS } from '../format';
+import { AuthKey, Base64UrlExact, ByteCount, Id, PublicKey, SealedKey, Token } from './common';
+
+export const KDF_DEFAULTS = { opslimit: 3, memlimit: 64 * 1024 * 1024 } as const;
+
+/** Argon2id parameters within format.md §8's bounds: below the floor is refused at both ends. */
+export const Kdf = Type.Object(
+  {
+    alg: Type.Literal('argon2id13'),
+    salt: Base64UrlExact(KDF_LIMITS.saltBytes),
+    opslimit: Type.Integer({ minimum: KDF_LIMITS.minOpslimit, maximum: KDF_LIMITS.maxOpslimit }),
+    memlimit: Type.Integer({ minimum: KDF_LIMITS.minMemlimit, maximum: KDF_LIMITS.maxMemlimit }),
+  },
+  { additionalProperties: false },
+);
+export type Kdf = Static<typeof Kdf>;
+
+/** The server normalises (trim, lower case) and checks the address itself. */
+export const Email = Type.String({ minLength: 3, maxLength: 254 });
+
+/** The account's wrapped keys: opaque to the server, unwrapped only in the browser. */
+export const KeyBundle = Type.Object(
+  {
+    wrappedMasterKey: SealedKey,
+    wrappedMasterKeyRecovery: SealedKey,
+    signPublicKey: PublicKey,
+    boxPublicKey: PublicKey,
+    wrappedSignSecretKey: SealedKey,
+    wrappedBoxSecretKey: SealedKey,
+    rootId: Id,
+    wrappedRootKey: SealedKey,
+  },
+  { additionalProperties: false },
+);
+export type KeyBundle = Static<typeof KeyBundle>;
+
+export const Usage = Type.Object({
+  storageUsed: ByteCount,
+  /** null: no limit. */
+  storageQuota: Type.Union([ByteCount, Type.Null()]),
+});
+export type Usage = Static<typeof Usage>;
+
+export const Account = Type.Object({
+  userId: Id,
+  email: Email,
+  kdf: Kdf,
+  bundle: KeyBundle,
+  usage: Usage,
+});
+export type Account = Static<typeof Account>;
+
+export const PreloginRequest = Type.Object({ email: Email }, { additionalProperties: false });
+export type PreloginRequest = Static<typeof PreloginRequest>;
+
+export const PreloginResponse = Type.Object({ userId: Id, kdf: Kdf });
+export type PreloginResponse = Static<typeof PreloginResponse>;
+
+export const SignupRequest = Type.Object(
+  {
+    email: Email,
+    userId: Id,
+    kdf: Kdf,
+    authKey: AuthKey,
+    recoveryAuthKey: AuthKey,
+    bundle: KeyBundle,
+  },
+  { additionalProperties: false },
+);
+export type SignupRequest = Static<typeof SignupRequest>;
+
+export const LoginRequest = Type.Object(
+  { email: Email, authKey: AuthKey },
+  { additionalProperties: false },
+);
+export type LoginRequest = Static<typeof LoginRequest>;
+
+export const RecoverRequest = Type.Object(
+  { email: Email, recoveryAuthKey: AuthKey },
+  { additionalProperties: false },
+);
+export type RecoverRequest = Static<typeof RecoverRequest>;
+
+/** Answer of signup (201), login and recover (200). */
+export const SessionResponse = Type.Object({ token: Token, account: Account });
+export type SessionResponse = Static<typeof SessionResponse>;
+
+/** Either the current password's auth key or the recovery auth key proves the change. */
+export const PasswordProof = Type.Union([
+  Type.Object({ authKey: AuthKey }, { additionalProperties: false }),
+  Type.Object({ recoveryAuthKey: AuthKey }, { additionalProperties: false }),
+]);
+export type PasswordProof = Static<typeof PasswordProof>;
+
+export const PasswordChangeRequest = Type.Object(
+  {
+    proof: PasswordProof,
+    kdf: Kdf,
+    authKey: AuthKey,
+    wrappedMasterKey: SealedKey,
+  },
+  { additionalProperties: false },
+);
+export type PasswordChangeRequest = Static<typeof PasswordChangeRequest>;

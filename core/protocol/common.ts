@@ -1,0 +1,47 @@
+import { Type } from 'typebox';
+import { ID_PATTERN, MAX_SEALED_META, SEALED_OVERHEAD } from '../format';
+
+/** Characters of base64url (no padding) that encode `bytes` bytes. */
+export function base64UrlLength(bytes: number): number {
+  return Math.ceil((bytes * 4) / 3);
+}
+
+const BASE64URL_PATTERN = '^[A-Za-z0-9_-]*$';
+
+/** A base64url string of `min`…`max` bytes: binary never travels unbounded (R17). */
+export function Base64Url(minBytes: number, maxBytes: number) {
+  return Type.String({
+    pattern: BASE64URL_PATTERN,
+    minLength: base64UrlLength(minBytes),
+    maxLength: base64UrlLength(maxBytes),
+  });
+}
+
+/** A base64url string of exactly `bytes` bytes. */
+export function Base64UrlExact(bytes: number) {
+  return Base64Url(bytes, bytes);
+}
+
+/** 16 random bytes in base64url; user, node and upload ids (format.md §1). */
+export const Id = Type.String({ pattern: ID_PATTERN.source, minLength: 22, maxLength: 22 });
+
+/** Wrapped keys are sealed blobs of a 32- or 64-byte key; 256 bytes leaves room and still bounds. */
+export const SEALED_KEY_MAX_BYTES = 256;
+export const SealedKey = Base64Url(SEALED_OVERHEAD, SEALED_KEY_MAX_BYTES);
+export const SealedMeta = Base64Url(SEALED_OVERHEAD, MAX_SEALED_META);
+
+export const AuthKey = Base64UrlExact(32);
+export const PublicKey = Base64UrlExact(32);
+/** SHA-256 of a chunk's ciphertext. */
+export const ChunkId = Base64UrlExact(32);
+/** Bearer tokens: 32 random bytes. */
+export const Token = Base64UrlExact(32);
+
+/** Milliseconds since the Unix epoch. */
+export const Timestamp = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
+/** Byte counts and sizes. */
+export const ByteCount = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
+
+export const IdParams = Type.Object({ id: Id }, { additionalProperties: false });
+
+export const HealthResponse = Type.Object({ ok: Type.Literal(true) });

@@ -1,0 +1,27 @@
+import { Type, type Static } from 'typebox';
+
+/** Every error code of protocol.md §1 with its HTTP status. */
+export const ERROR_STATUS = {
+  bad_request: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  incomplete_upload: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  integrity: 422,
+  rate_limited: 429,
+  internal: 500,
+  quota_exceeded: 507,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+export const ErrorBody = Type.Object({
+  error: Type.Object({
+    code: Type.Enum(Object.keys(ERROR_STATUS) as ErrorCode[]),
+    message: Type.String({ maxLength: 1024 }),
+  }),
+});
+export type ErrorBody = Static<typeof ErrorBody>;

@@ -1,0 +1,98 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import fastifyHelmet from '@fastify/helmet';
+import fastifyRateLimit from '@fastify/rate-limit';
+import fastifyStatic from '@fastify/static';
+import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { ApiError } from './api-error';
+import type { Config } from './config';
+import { openDatabase } from './db/database';
+import { registerClientApp } from './http/client-app';
+import { installErrorHandling } from './http/errors';
+import { helmetOptions } from './http/security';
+import { authRoutes } from './routes/auth';
+import { fileRoutes } from './routes/files';
+import { healthRoutes } from './routes/health';
+import { nodeRoutes } from './routes/nodes';
+import { uploadRoutes } from './routes/uploads';
+import { Accounts } from './services/accounts';
+import { Files } from './services/files';
+import type { Services } from './services';
+import { Nodes } from './services/nodes';
+import { loadServerSecret } from './services/server-secret';
+import { Sessions } from './services/sessions';
+import { Sweeper } from './services/sweeper';
+import { Uploads } from './services/uploads';
+import { DiskBlobStore } from './stores/blob-store';
+
+/** JSON bodies are small: keys, sealed names and ids. Only a commit's chunk list is bigger. */
+const JSON_BODY_LIMIT = 64 * 1024;
+
+/**
+ * Builds the storage server: opens the database and blob store, cleans up what a crash or expiry
+ * left behind, and registers every route. The caller listens; `close()` stops it all.
+ */
+export async function buildApp(config: Config): Promise<FastifyInstance> {
+  await mkdir(config.dataDir, { recursive: true });
+  const secret = await loadServerSecret(config.dataDir);
+  const db = await openDatabase(path.join(config.dataDir, 'coffre.sqlite'));
+  const blobs = new DiskBlobStore(config.dataDir);
+  await blobs.init();
+  await blobs.clearTemp();
+
+  const app = Fastify({
+    logger: {
+      level: config.logLevel,
+      // Tokens, keys and bodies never reach the log; request lines carry only method, URL and ids.
+      redact: ['req.headers.authorization', 'req.headers.cookie'],
+    },
+    bodyLimit: JSON_BODY_LIMIT,
+    requestTimeout: config.requestTimeoutMs,
+    trustProxy: config.trustProxy,
+    // Long ids must reach validation (and fail there with 400) instead of missing the route.
+    routerOptions: { maxParamLength: 8192 },
+  });
+  app.setValidatorCompiler(TypeBoxValidatorCompiler);
+
+  const sessions = new Sessions(db, config.sessionTtlMs, config.now);
+  const nodes = new Nodes(db, config.now);
+  const uploads = new Uploads(db, blobs, nodes, config.uploadTtlMs, config.now);
+  const services: Services = {
+    accounts: new Accounts(db, sessions, secret, config.now),
+    sessions,
+    nodes,
+    uploads,
+    files: new Files(db),
+    blobs,
+  };
+
+  const sweeper = new Sweeper(uploads, app.log);
+  await sweeper.sweep();
+  const orphans = await uploads.removeOrphanBlobs();
+  if (orphans > 0) app.log.info({ orphans }, 'unreferenced chunk directories removed');
+  sweeper.start(config.sweepIntervalMs);
+  app.addHook('onClose', async () => {
+    await sweeper.stop();
+    await db.destroy();
+  });
+
+  await app.register(fastifyHelmet, helmetOptions(config.signalUrl));
+  await app.register(fastifyRateLimit, {
+    global: false,
+    errorResponseBuilder: (_request, context) =>
+      new ApiError('rate_limited', `too many requests; try again in ${context.after}`),
+  });
+  // Chunk downloads go through `reply.sendFile`, rooted in the blob directory.
+  await app.register(fastifyStatic, { root: blobs.blobsDir, serve: false });
+
+  const notFound = await registerClientApp(app, config.clientDir);
+  installErrorHandling(app, notFound);
+
+  await app.register(healthRoutes);
+  await app.register(authRoutes, { services, rateLimit: config.authRateLimit });
+  await app.register(nodeRoutes, { services });
+  await app.register(uploadRoutes, { services, commitBodyLimit: config.commitBodyLimit });
+  await app.register(fileRoutes, { services });
+  return app;
+}

@@ -1,0 +1,88 @@
+import path from 'node:path';
+
+export interface RateLimit {
+  /** Requests per window per IP and route. */
+  max: number;
+  windowMs: number;
+}
+
+export interface Config {
+  port: number;
+  host: string;
+  /** SQLite file, server secret, blobs and temp files live here. */
+  dataDir: string;
+  /** The built client (`vite build` output). */
+  clientDir: string;
+  /** Origin of the signal server, allowed in the CSP's connect-src; null when not deployed. */
+  signalUrl: string | null;
+  logLevel: string;
+  /** Applied to sign-up, login, pre-login and recovery. */
+  authRateLimit: RateLimit;
+  /** An upload session left uncommitted this long is removed with its chunks. */
+  uploadTtlMs: number;
+  /** How often expired uploads are swept. */
+  sweepIntervalMs: number;
+  /** A session unused this long is dead. */
+  sessionTtlMs: number;
+  /** Largest commit request (chunk id list + sealed manifest); other JSON bodies stay at 64 KiB. */
+  commitBodyLimit: number;
+  /** Longest a single request may take, so long chunk uploads finish but stalled ones end. */
+  requestTimeoutMs: number;
+  /** Behind a reverse proxy: take the client IP (for rate limits) from X-Forwarded-For. */
+  trustProxy: boolean;
+  /** Clock, injectable so expiry can be tested without waiting. */
+  now: () => number;
+}
+
+const HOUR = 60 * 60 * 1000;
+
+export const DEFAULT_CONFIG: Config = {
+  port: 8080,
+  host: '127.0.0.1',
+  dataDir: path.resolve('data'),
+  clientDir: path.resolve('dist/client'),
+  signalUrl: null,
+  logLevel: 'info',
+  authRateLimit: { max: 20, windowMs: 60_000 },
+  uploadTtlMs: 24 * HOUR,
+  sweepIntervalMs: 10 * 60_000,
+  sessionTtlMs: 30 * 24 * HOUR,
+  commitBodyLimit: 16 * 1024 * 1024,
+  requestTimeoutMs: 10 * 60_000,
+  trustProxy: false,
+  now: Date.now,
+};
+
+function integer(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new Error(`${name} must be a non-negative integer, got "${raw}"`);
+  }
+  return value;
+}
+
+/** Reads the COFFRE_* environment variables over the defaults. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const d = DEFAULT_CONFIG;
+  return {
+    ...d,
+    port: integer(env, 'COFFRE_PORT', d.port),
+    host: env.COFFRE_HOST || d.host,
+    dataDir: path.resolve(env.COFFRE_DATA_DIR || d.dataDir),
+    clientDir: path.resolve(env.COFFRE_CLIENT_DIR || d.clientDir),
+    signalUrl: env.COFFRE_SIGNAL_URL || null,
+    logLevel: env.COFFRE_LOG_LEVEL || d.logLevel,
+    authRateLimit: {
+      max: integer(env, 'COFFRE_AUTH_RATE_MAX', d.authRateLimit.max),
+      windowMs: integer(env, 'COFFRE_AUTH_RATE_WINDOW_MS', d.authRateLimit.windowMs),
+    },
+    uploadTtlMs: integer(env, 'COFFRE_UPLOAD_TTL_MS', d.uploadTtlMs),
+    sweepIntervalMs: integer(env, 'COFFRE_SWEEP_INTERVAL_MS', d.sweepIntervalMs),
+    sessionTtlMs: integer(env, 'COFFRE_SESSION_TTL_MS', d.sessionTtlMs),
+    commitBodyLimit: integer(env, 'COFFRE_COMMIT_BODY_LIMIT', d.commitBodyLimit),
+    requestTimeoutMs: integer(env, 'COFFRE_REQUEST_TIMEOUT_MS', d.requestTimeoutMs),
+    trustProxy: env.COFFRE_TRUST_PROXY === '1' || env.COFFRE_TRUST_PROXY === 'true',
+  };
+}

@@ -1,0 +1,104 @@
+import type { Kysely } from 'kysely';
+import type { Migration } from 'kysely/migration';
+
+// Written with the schema builder only (no SQLite-specific SQL) so the same migrations can run on
+// PostgreSQL. Times and sizes are bigint; binary values are base64url text.
+
+const initial: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('accounts')
+      .addColumn('user_id', 'text', (c) => c.primaryKey())
+      .addColumn('email', 'text', (c) => c.notNull().unique())
+      .addColumn('kdf_salt', 'text', (c) => c.notNull())
+      .addColumn('kdf_opslimit', 'integer', (c) => c.notNull())
+      .addColumn('kdf_memlimit', 'bigint', (c) => c.notNull())
+      .addColumn('auth_hash', 'text', (c) => c.notNull())
+      .addColumn('recovery_auth_hash', 'text', (c) => c.notNull())
+      .addColumn('wrapped_master_key', 'text', (c) => c.notNull())
+      .addColumn('wrapped_master_key_recovery', 'text', (c) => c.notNull())
+      .addColumn('sign_public_key', 'text', (c) => c.notNull())
+      .addColumn('box_public_key', 'text', (c) => c.notNull())
+      .addColumn('wrapped_sign_secret_key', 'text', (c) => c.notNull())
+      .addColumn('wrapped_box_secret_key', 'text', (c) => c.notNull())
+      .addColumn('root_id', 'text', (c) => c.notNull().unique())
+      .addColumn('wrapped_root_key', 'text', (c) => c.notNull())
+      .addColumn('storage_used', 'bigint', (c) => c.notNull().defaultTo(0))
+      .addColumn('storage_quota', 'bigint')
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .execute();
+
+    await db.schema
+      .createTable('sessions')
+      .addColumn('token_hash', 'text', (c) => c.primaryKey())
+      .addColumn('user_id', 'text', (c) =>
+        c.notNull().references('accounts.user_id').onDelete('cascade'),
+      )
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('last_used_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('sessions_user').on('sessions').column('user_id').execute();
+
+    await db.schema
+      .createTable('nodes')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('owner_id', 'text', (c) =>
+        c.notNull().references('accounts.user_id').onDelete('cascade'),
+      )
+      .addColumn('parent_id', 'text', (c) => c.references('nodes.id'))
+      .addColumn('type', 'text', (c) => c.notNull())
+      .addColumn('wrapped_key', 'text')
+      .addColumn('enc_meta', 'text')
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('trashed_at', 'bigint')
+      .addColumn('revision', 'integer')
+      .addColumn('wrapped_content_key', 'text')
+      .addColumn('manifest', 'text')
+      .addColumn('size', 'bigint')
+      .addColumn('chunk_count', 'integer')
+      .addColumn('content_id', 'text')
+      .execute();
+    await db.schema
+      .createIndex('nodes_owner_parent')
+      .on('nodes')
+      .columns(['owner_id', 'parent_id'])
+      .execute();
+    await db.schema
+      .createIndex('nodes_owner_trashed')
+      .on('nodes')
+      .columns(['owner_id', 'trashed_at'])
+      .execute();
+
+    await db.schema
+      .createTable('uploads')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('owner_id', 'text', (c) =>
+        c.notNull().references('accounts.user_id').onDelete('cascade'),
+      )
+      .addColumn('node_id', 'text', (c) => c.notNull().unique())
+      .addColumn('parent_id', 'text', (c) => c.notNull())
+      .addColumn('wrapped_key', 'text', (c) => c.notNull())
+      .addColumn('enc_meta', 'text', (c) => c.notNull())
+      .addColumn('revision', 'integer', (c) => c.notNull())
+      .addColumn('wrapped_content_key', 'text', (c) => c.notNull())
+      .addColumn('size', 'bigint', (c) => c.notNull())
+      .addColumn('chunk_count', 'integer', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('expires_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('uploads_expires').on('uploads').column('expires_at').execute();
+
+    await db.schema
+      .createTable('chunks')
+      .addColumn('content_id', 'text', (c) => c.notNull())
+      .addColumn('idx', 'integer', (c) => c.notNull())
+      .addColumn('chunk_id', 'text', (c) => c.notNull())
+      .addColumn('size', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('chunks_pk', ['content_id', 'idx'])
+      .execute();
+  },
+};
+
+export const migrations: Record<string, Migration> = {
+  '0001_initial': initial,
+};

@@ -1,0 +1,90 @@
+/** Table types for Kysely. Times are ms since the epoch; binary values are base64url text. */
+
+export interface AccountsTable {
+  user_id: string;
+  /** Normalised: trimmed, lower case. */
+  email: string;
+  kdf_salt: string;
+  kdf_opslimit: number;
+  kdf_memlimit: number;
+  /** SHA-256 of the auth key (base64url). */
+  auth_hash: string;
+  recovery_auth_hash: string;
+  wrapped_master_key: string;
+  wrapped_master_key_recovery: string;
+  sign_public_key: string;
+  box_public_key: string;
+  wrapped_sign_secret_key: string;
+  wrapped_box_secret_key: string;
+  root_id: string;
+  wrapped_root_key: string;
+  /** Committed bytes plus the reservations of open uploads. */
+  storage_used: number;
+  /** null: unlimited. */
+  storage_quota: number | null;
+  created_at: number;
+}
+
+export interface SessionsTable {
+  /** SHA-256 of the bearer token (base64url); the token itself is never stored. */
+  token_hash: string;
+  user_id: string;
+  created_at: number;
+  last_used_at: number;
+}
+
+export interface NodesTable {
+  id: string;
+  owner_id: string;
+  /** null for the root folder only. */
+  parent_id: string | null;
+  type: 'folder' | 'file';
+  /** null for the root folder, whose key lives in the account's bundle. */
+  wrapped_key: string | null;
+  enc_meta: string | null;
+  created_at: number;
+  trashed_at: number | null;
+  // The committed revision of a file (all null for folders).
+  revision: number | null;
+  wrapped_content_key: string | null;
+  manifest: string | null;
+  /** Ciphertext bytes of all chunks. */
+  size: number | null;
+  chunk_count: number | null;
+  /** The upload whose chunks hold this revision's content: the key of its blobs. */
+  content_id: string | null;
+}
+
+export interface UploadsTable {
+  /** Also the content id of the chunks it receives. */
+  id: string;
+  owner_id: string;
+  node_id: string;
+  parent_id: string;
+  wrapped_key: string;
+  enc_meta: string;
+  revision: number;
+  wrapped_content_key: string;
+  /** Bytes reserved against the account's storage. */
+  size: number;
+  chunk_count: number;
+  created_at: number;
+  expires_at: number;
+}
+
+/** One stored chunk of an upload or of the committed revision it became. */
+export interface ChunksTable {
+  content_id: string;
+  idx: number;
+  /** SHA-256 of the ciphertext (base64url). */
+  chunk_id: string;
+  size: number;
+}
+
+export interface Database {
+  accounts: AccountsTable;
+  sessions: SessionsTable;
+  nodes: NodesTable;
+  uploads: UploadsTable;
+  chunks: ChunksTable;
+}

@@ -1,0 +1,44 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ERROR_STATUS, type ErrorBody, type ErrorCode } from '../../../core/protocol';
+import { ApiError } from '../api-error';
+
+const CODE_BY_STATUS = new Map<number, ErrorCode>(
+  (Object.entries(ERROR_STATUS) as [ErrorCode, number][])
+    .filter(([code]) => code !== 'incomplete_upload')
+    .map(([code, status]): [number, ErrorCode] => [status, code]),
+);
+
+export function sendError(reply: FastifyReply, code: ErrorCode, message: string): FastifyReply {
+  const body: ErrorBody = { error: { code, message } };
+  return reply.status(ERROR_STATUS[code]).type('application/json; charset=utf-8').send(body);
+}
+
+function describeValidation(error: FastifyError): string {
+  const first = error.validation?.[0];
+  const where = `${error.validationContext ?? 'request'}${first?.instancePath ?? ''}`;
+  return `invalid ${where}${first?.message ? `: ${first.message}` : ''}`;
+}
+
+/** Maps anything thrown to the protocol's envelope; a 5xx never reveals its cause. */
+function toEnvelope(error: FastifyError | ApiError): { code: ErrorCode; message: string } {
+  if (error instanceof ApiError) return { code: error.code, message: error.message };
+  if (error.validation) return { code: 'bad_request', message: describeValidation(error) };
+  const status = error.statusCode ?? 500;
+  const code = status < 500 ? (CODE_BY_STATUS.get(status) ?? 'bad_request') : 'internal';
+  const message = code === 'internal' ? 'internal error' : error.message;
+  return { code, message };
+}
+
+export function installErrorHandling(
+  app: FastifyInstance,
+  notFound: (request: FastifyRequest, reply: FastifyReply) => FastifyReply | Promise<FastifyReply>,
+): void {
+  app.setErrorHandler((error: FastifyError | ApiError, request, reply) => {
+    const { code, message } = toEnvelope(error);
+    if (code === 'internal') request.log.error({ err: error }, 'request failed');
+    // A body left unread (refused upload, lying Content-Length) is not drained: drop the connection.
+    if (!request.raw.complete) reply.header('connection', 'close');
+    return sendError(reply, code, message);
+  });
+  app.setNotFoundHandler(notFound);
+}

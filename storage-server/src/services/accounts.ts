@@ -1,0 +1,226 @@
+import type { Selectable } from 'kysely';
+import { toBase64Url } from '../../../core/format';
+import {
+  KDF_DEFAULTS,
+  type Account,
+  type PasswordChangeRequest,
+  type PreloginResponse,
+  type SessionResponse,
+  type SignupRequest,
+} from '../../../core/protocol';
+import { ApiError, badRequest, conflict } from '../api-error';
+import type { Db } from '../db/database';
+import type { AccountsTable } from '../db/schema';
+import { hmac, sameHash, sha256 } from './hashing';
+import type { Session, Sessions } from './sessions';
+
+const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+$/;
+const MAX_EMAIL_LENGTH = 254;
+
+/** Trim and lower-case, then check the form; the stored email is always this normal form. */
+export function normaliseEmail(raw: string): string {
+  const email = raw.trim().toLowerCase();
+  if (email.length > MAX_EMAIL_LENGTH || !EMAIL_PATTERN.test(email)) {
+    throw badRequest('invalid email address');
+  }
+  return email;
+}
+
+const invalidCredentials = () => new ApiError('unauthorized', 'invalid credentials');
+
+/** Compared against when the email is unknown, so both paths do the same work. */
+const NO_ACCOUNT_HASH = sha256('no such account');
+
+type AccountRow = Selectable<AccountsTable>;
+
+export class Accounts {
+  constructor(
+    private readonly db: Db,
+    private readonly sessions: Sessions,
+    private readonly secret: Buffer,
+    private readonly now: () => number,
+  ) {}
+
+  /**
+   * KDF parameters for an email. An unknown email gets a user id and salt derived from the server
+   * secret, stable across calls, so the answer does not tell whether the account exists.
+   */
+  async prelogin(rawEmail: string): Promise<PreloginResponse> {
+    const email = normaliseEmail(rawEmail);
+    const fakeUserId = toBase64Url(hmac(this.secret, 'prelogin-user', email).subarray(0, 16));
+    const fakeSalt = toBase64Url(hmac(this.secret, 'prelogin-salt', email).subarray(0, 16));
+    const row = await this.findByEmail(email);
+    if (!row) {
+      return {
+        userId: fakeUserId,
+        kdf: { alg: 'argon2id13', salt: fakeSalt, ...KDF_DEFAULTS },
+      };
+    }
+    return { userId: row.user_id, kdf: kdfOf(row) };
+  }
+
+  async signup(request: SignupRequest): Promise<SessionResponse> {
+    const email = normaliseEmail(request.email);
+    const { bundle } = request;
+    const now = this.now();
+    return this.db.transaction().execute(async (trx) => {
+      const taken = await Promise.all([
+        trx
+          .selectFrom('accounts')
+          .select('user_id')
+          .where((eb) =>
+            eb.or([
+              eb('email', '=', email),
+              eb('user_id', '=', request.userId),
+              eb('root_id', '=', bundle.rootId),
+            ]),
+          )
+          .executeTakeFirst(),
+        trx.selectFrom('nodes').select('id').where('id', '=', bundle.rootId).executeTakeFirst(),
+        trx
+          .selectFrom('uploads')
+          .select('id')
+          .where('node_id', '=', bundle.rootId)
+          .executeTakeFirst(),
+      ]);
+      // One message whatever collided, so sign-up cannot be used to probe which emails exist
+      // beyond the bare fact of a conflict.
+      if (taken.some(Boolean)) throw conflict('an account with these details already exists');
+
+      await trx
+        .insertInto('accounts')
+        .values({
+          user_id: request.userId,
+          email,
+          kdf_salt: request.kdf.salt,
+          kdf_opslimit: request.kdf.opslimit,
+          kdf_memlimit: request.kdf.memlimit,
+          auth_hash: sha256(request.authKey),
+          recovery_auth_hash: sha256(request.recoveryAuthKey),
+          wrapped_master_key: bundle.wrappedMasterKey,
+          wrapped_master_key_recovery: bundle.wrappedMasterKeyRecovery,
+          sign_public_key: bundle.signPublicKey,
+          box_public_key: bundle.boxPublicKey,
+          wrapped_sign_secret_key: bundle.wrappedSignSecretKey,
+          wrapped_box_secret_key: bundle.wrappedBoxSecretKey,
+          root_id: bundle.rootId,
+          wrapped_root_key: bundle.wrappedRootKey,
+          storage_used: 0,
+          storage_quota: null,
+          created_at: now,
+        })
+        .execute();
+      await trx
+        .insertInto('nodes')
+        .values({
+          id: bundle.rootId,
+          owner_id: request.userId,
+          parent_id: null,
+          type: 'folder',
+          wrapped_key: null,
+          enc_meta: null,
+          created_at: now,
+        })
+        .execute();
+      const token = await this.sessions.open(request.userId, trx);
+      const row = await trx
+        .selectFrom('accounts')
+        .selectAll()
+        .where('user_id', '=', request.userId)
+        .executeTakeFirstOrThrow();
+      return { token, account: accountOf(row) };
+    });
+  }
+
+  async login(rawEmail: string, authKey: string): Promise<SessionResponse> {
+    return this.openWith(rawEmail, (row) => row?.auth_hash, authKey);
+  }
+
+  async recover(rawEmail: string, recoveryAuthKey: string): Promise<SessionResponse> {
+    return this.openWith(rawEmail, (row) => row?.recovery_auth_hash, recoveryAuthKey);
+  }
+
+  async get(userId: string): Promise<Account> {
+    const row = await this.db
+      .selectFrom('accounts')
+      .selectAll()
+      .where('user_id', '=', userId)
+      .executeTakeFirstOrThrow();
+    return accountOf(row);
+  }
+
+  /** New password: proven by the current auth key or the recovery key; other sessions end. */
+  async changePassword(session: Session, request: PasswordChangeRequest): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      const row = await trx
+        .selectFrom('accounts')
+        .selectAll()
+        .where('user_id', '=', session.userId)
+        .executeTakeFirstOrThrow();
+      const { proof } = request;
+      const proven =
+        'authKey' in proof
+          ? sameHash(sha256(proof.authKey), row.auth_hash)
+          : sameHash(sha256(proof.recoveryAuthKey), row.recovery_auth_hash);
+      if (!proven) throw new ApiError('forbidden', 'invalid credentials');
+      await trx
+        .updateTable('accounts')
+        .set({
+          kdf_salt: request.kdf.salt,
+          kdf_opslimit: request.kdf.opslimit,
+          kdf_memlimit: request.kdf.memlimit,
+          auth_hash: sha256(request.authKey),
+          wrapped_master_key: request.wrappedMasterKey,
+        })
+        .where('user_id', '=', session.userId)
+        .execute();
+      await this.sessions.closeOthers(session.userId, session.tokenHash, trx);
+    });
+  }
+
+  private async openWith(
+    rawEmail: string,
+    storedHash: (row: AccountRow | undefined) => string | undefined,
+    key: string,
+  ): Promise<SessionResponse> {
+    const email = normaliseEmail(rawEmail);
+    const row = await this.findByEmail(email);
+    // Hash and compare even for an unknown email: same work, same answer.
+    const matches = sameHash(sha256(key), storedHash(row) ?? NO_ACCOUNT_HASH);
+    if (!row || !matches) throw invalidCredentials();
+    const token = await this.sessions.open(row.user_id);
+    return { token, account: accountOf(row) };
+  }
+
+  private findByEmail(email: string): Promise<AccountRow | undefined> {
+    return this.db.selectFrom('accounts').selectAll().where('email', '=', email).executeTakeFirst();
+  }
+}
+
+function kdfOf(row: AccountRow): Account['kdf'] {
+  return {
+    alg: 'argon2id13',
+    salt: row.kdf_salt,
+    opslimit: row.kdf_opslimit,
+    memlimit: row.kdf_memlimit,
+  };
+}
+
+function accountOf(row: AccountRow): Account {
+  return {
+    userId: row.user_id,
+    email: row.email,
+    kdf: kdfOf(row),
+    bundle: {
+      wrappedMasterKey: row.wrapped_master_key,
+      wrappedMasterKeyRecovery: row.wrapped_master_key_recovery,
+      signPublicKey: row.sign_public_key,
+      boxPublicKey: row.box_public_key,
+      wrappedSignSecretKey: row.wrapped_sign_secret_key,
+      wrappedBoxSecretKey: row.wrapped_box_secret_key,
+      rootId: row.root_id,
+      wrappedRootKey: row.wrapped_root_key,
+    },
+    usage: { storageUsed: row.storage_used, storageQuota: row.storage_quota },
+  };
+}

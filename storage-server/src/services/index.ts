@@ -1,0 +1,16 @@
+import type { DiskBlobStore } from '../stores/blob-store';
+import type { Accounts } from './accounts';
+import type { Files } from './files';
+import type { Nodes } from './nodes';
+import type { Sessions } from './sessions';
+import type { Uploads } from './uploads';
+
+/** What route handlers call; built once per server in app.ts. */
+export interface Services {
+  accounts: Accounts;
+  sessions: Sessions;
+  nodes: Nodes;
+  uploads: Uploads;
+  files: Files;
+  blobs: DiskBlobStore;
+}

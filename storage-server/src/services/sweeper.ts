@@ -1,0 +1,38 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { Uploads } from './uploads';
+
+/** Periodically removes expired upload sessions, their chunks and their reservations. */
+export class Sweeper {
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+
+  constructor(
+    private readonly uploads: Uploads,
+    private readonly log: FastifyBaseLogger,
+  ) {}
+
+  start(intervalMs: number): void {
+    this.timer = setInterval(() => void this.sweep(), intervalMs);
+    this.timer.unref();
+  }
+
+  /** One pass; a pass still running is joined rather than overlapped. */
+  sweep(): Promise<void> {
+    this.running ??= this.uploads
+      .sweepExpired()
+      .then((count) => {
+        if (count > 0) this.log.info({ count }, 'expired uploads removed');
+      })
+      .catch((error: unknown) => this.log.error({ err: error }, 'upload sweep failed'))
+      .finally(() => {
+        this.running = null;
+      });
+    return this.running;
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.running;
+  }
+}
