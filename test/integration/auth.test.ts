@@ -1,0 +1,286 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Account, ErrorBody, PreloginResponse, SessionResponse } from '../../core/protocol';
+import {
+  Account as AccountSchema,
+  check,
+  PreloginResponse as PreloginSchema,
+} from '../../core/protocol';
+import {
+  call,
+  kdf,
+  randomB64,
+  sealedKey,
+  signUp,
+  signupRequest,
+  startServer,
+  type TestServer,
+} from './harness';
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startServer();
+});
+afterAll(async () => {
+  await server.close();
+});
+
+describe('sign-up', () => {
+  it('creates the account with its root folder and opens a session', async () => {
+    const request = signupRequest('  Alice.Example@Example.ORG ');
+    const reply = await call<SessionResponse>(server, 'POST', '/api/v1/auth/signup', {
+      json: request,
+    });
+    expect(reply.status).toBe(201);
+    const account = check(AccountSchema, reply.body.account);
+    expect(account.email).toBe('alice.example@example.org');
+    expect(account.userId).toBe(request.userId);
+    expect(account.bundle).toEqual(request.bundle);
+    expect(account.usage).toEqual({ storageUsed: 0, storageQuota: null });
+
+    const root = await call<{ node: unknown }>(
+      server,
+      'GET',
+      `/api/v1/nodes/${request.bundle.rootId}`,
+      { token: reply.body.token },
+    );
+    expect(root.status).toBe(200);
+    expect(root.body.node).toMatchObject({
+      id: request.bundle.rootId,
+      parentId: null,
+      type: 'folder',
+      wrappedKey: null,
+      encMeta: null,
+      file: null,
+    });
+  });
+
+  it('refuses a second account for the same email, whatever its case, with a generic 409', async () => {
+    const first = await signUp(server);
+    const again = signupRequest(first.email.toUpperCase());
+    const reply = await call<ErrorBody>(server, 'POST', '/api/v1/auth/signup', { json: again });
+    expect(reply.status).toBe(409);
+    expect(reply.body.error.code).toBe('conflict');
+    expect(reply.body.error.message).not.toContain(first.email);
+  });
+
+  it('refuses a user id or root id that is already taken', async () => {
+    const first = await signUp(server);
+    const sameUser = { ...signupRequest(), userId: first.userId };
+    expect((await call(server, 'POST', '/api/v1/auth/signup', { json: sameUser })).status).toBe(
+      409,
+    );
+    const other = signupRequest();
+    const sameRoot = { ...other, bundle: { ...other.bundle, rootId: first.rootId } };
+    expect((await call(server, 'POST', '/api/v1/auth/signup', { json: sameRoot })).status).toBe(
+      409,
+    );
+  });
+
+  it('enforces the KDF floor and the shapes of every field', async () => {
+    const weak = { ...signupRequest(), kdf: { ...kdf(), opslimit: 2 } };
+    const lowMemory = { ...signupRequest(), kdf: { ...kdf(), memlimit: 32 * 1024 * 1024 } };
+    const otherAlg = { ...signupRequest(), kdf: { ...kdf(), alg: 'argon2i13' } };
+    const badEmail = signupRequest('not-an-email');
+    const badId = { ...signupRequest(), userId: 'short' };
+    const shortKey = { ...signupRequest(), authKey: randomB64(16) };
+    const extra = { ...signupRequest(), admin: true };
+    const hugeKey = {
+      ...signupRequest(),
+      bundle: { ...signupRequest().bundle, wrappedMasterKey: randomB64(4000) },
+    };
+    for (const json of [weak, lowMemory, otherAlg, badEmail, badId, shortKey, extra, hugeKey]) {
+      const reply = await call<ErrorBody>(server, 'POST', '/api/v1/auth/signup', { json });
+      expect(reply.status).toBe(400);
+      expect(reply.body.error.code).toBe('bad_request');
+    }
+  });
+});
+
+describe('pre-login', () => {
+  it('returns the stored KDF parameters for a known email', async () => {
+    const account = await signUp(server);
+    const reply = await call<PreloginResponse>(server, 'POST', '/api/v1/auth/prelogin', {
+      json: { email: ` ${account.email.toUpperCase()}` },
+    });
+    expect(reply.status).toBe(200);
+    expect(reply.body).toEqual({ userId: account.userId, kdf: account.signup.kdf });
+  });
+
+  it('answers an unknown email with a stable, well-formed fake', async () => {
+    const ask = (email: string) =>
+      call<PreloginResponse>(server, 'POST', '/api/v1/auth/prelogin', { json: { email } });
+    const first = await ask('nobody@example.org');
+    const second = await ask('Nobody@Example.org');
+    const other = await ask('someone-else@example.org');
+    expect(first.status).toBe(200);
+    check(PreloginSchema, first.body);
+    expect(second.body).toEqual(first.body);
+    expect(other.body.userId).not.toBe(first.body.userId);
+    expect(other.body.kdf.salt).not.toBe(first.body.kdf.salt);
+    expect(first.body.kdf).toMatchObject({ alg: 'argon2id13', opslimit: 3, memlimit: 67108864 });
+  });
+});
+
+describe('login, recovery and logout', () => {
+  it('logs in with the auth key and refuses a wrong key exactly like an unknown email', async () => {
+    const account = await signUp(server);
+    const ok = await call<SessionResponse>(server, 'POST', '/api/v1/auth/login', {
+      json: { email: account.email, authKey: account.authKey },
+    });
+    expect(ok.status).toBe(200);
+    expect(ok.body.account.userId).toBe(account.userId);
+    expect(ok.body.token).not.toBe(account.token);
+
+    const wrongKey = await call(server, 'POST', '/api/v1/auth/login', {
+      json: { email: account.email, authKey: randomB64(32) },
+    });
+    const unknown = await call(server, 'POST', '/api/v1/auth/login', {
+      json: { email: 'ghost@example.org', authKey: randomB64(32) },
+    });
+    const recoveryKeyAsAuth = await call(server, 'POST', '/api/v1/auth/login', {
+      json: { email: account.email, authKey: account.recoveryAuthKey },
+    });
+    const expected = { error: { code: 'unauthorized', message: 'invalid credentials' } };
+    for (const reply of [wrongKey, unknown, recoveryKeyAsAuth]) {
+      expect(reply.status).toBe(401);
+      expect(reply.body).toEqual(expected);
+    }
+  });
+
+  it('opens a session with the recovery auth key, handing back the recovery-wrapped master key', async () => {
+    const account = await signUp(server);
+    const reply = await call<SessionResponse>(server, 'POST', '/api/v1/auth/recover', {
+      json: { email: account.email, recoveryAuthKey: account.recoveryAuthKey },
+    });
+    expect(reply.status).toBe(200);
+    expect(reply.body.account.bundle.wrappedMasterKeyRecovery).toBe(
+      account.signup.bundle.wrappedMasterKeyRecovery,
+    );
+    const wrong = await call(server, 'POST', '/api/v1/auth/recover', {
+      json: { email: account.email, recoveryAuthKey: account.authKey },
+    });
+    expect(wrong.status).toBe(401);
+  });
+
+  it('kills the token on logout', async () => {
+    const account = await signUp(server);
+    expect((await call(server, 'GET', '/api/v1/account', { token: account.token })).status).toBe(
+      200,
+    );
+    expect(
+      (await call(server, 'POST', '/api/v1/auth/logout', { token: account.token })).status,
+    ).toBe(204);
+    const after = await call<ErrorBody>(server, 'GET', '/api/v1/account', { token: account.token });
+    expect(after.status).toBe(401);
+    expect(after.body.error.code).toBe('unauthorized');
+  });
+
+  it('refuses missing, malformed and made-up tokens', async () => {
+    for (const token of [undefined, 'abc', randomB64(32)]) {
+      const reply = await call<ErrorBody>(server, 'GET', '/api/v1/account', { token });
+      expect(reply.status).toBe(401);
+    }
+    const basic = await call(server, 'GET', '/api/v1/account', {
+      headers: { authorization: `Basic ${randomB64(32)}` },
+    });
+    expect(basic.status).toBe(401);
+  });
+
+  it('expires a session left unused for 30 days', async () => {
+    const account = await signUp(server);
+    server.clock.advance(31 * 24 * 60 * 60 * 1000);
+    const reply = await call(server, 'GET', '/api/v1/account', { token: account.token });
+    expect(reply.status).toBe(401);
+  });
+});
+
+describe('password change', () => {
+  const change = (token: string, proof: object) => ({
+    token,
+    json: { proof, kdf: kdf(), authKey: randomB64(32), wrappedMasterKey: sealedKey() },
+  });
+
+  it('replaces the verifier and ends every other session, keeping the current one', async () => {
+    const account = await signUp(server);
+    const other = await call<SessionResponse>(server, 'POST', '/api/v1/auth/login', {
+      json: { email: account.email, authKey: account.authKey },
+    });
+    const request = change(account.token, { authKey: account.authKey });
+    const reply = await call(server, 'POST', '/api/v1/account/password', request);
+    expect(reply.status).toBe(204);
+
+    expect((await call(server, 'GET', '/api/v1/account', { token: other.body.token })).status).toBe(
+      401,
+    );
+    const current = await call<Account>(server, 'GET', '/api/v1/account', {
+      token: account.token,
+    });
+    expect(current.status).toBe(200);
+    expect(current.body.kdf).toEqual(request.json.kdf);
+    expect(current.body.bundle.wrappedMasterKey).toBe(request.json.wrappedMasterKey);
+
+    const oldKey = await call(server, 'POST', '/api/v1/auth/login', {
+      json: { email: account.email, authKey: account.authKey },
+    });
+    expect(oldKey.status).toBe(401);
+    const newKey = await call(server, 'POST', '/api/v1/auth/login', {
+      json: { email: account.email, authKey: request.json.authKey },
+    });
+    expect(newKey.status).toBe(200);
+  });
+
+  it('accepts the recovery auth key as proof', async () => {
+    const account = await signUp(server);
+    const reply = await call(
+      server,
+      'POST',
+      '/api/v1/account/password',
+      change(account.token, { recoveryAuthKey: account.recoveryAuthKey }),
+    );
+    expect(reply.status).toBe(204);
+  });
+
+  it('refuses a wrong proof and changes nothing', async () => {
+    const account = await signUp(server);
+    const reply = await call<ErrorBody>(
+      server,
+      'POST',
+      '/api/v1/account/password',
+      change(account.token, { authKey: randomB64(32) }),
+    );
+    expect(reply.status).toBe(403);
+    expect(reply.body.error.code).toBe('forbidden');
+    const login = await call(server, 'POST', '/api/v1/auth/login', {
+      json: { email: account.email, authKey: account.authKey },
+    });
+    expect(login.status).toBe(200);
+  });
+
+  it('needs a session', async () => {
+    const account = await signUp(server);
+    const reply = await call(server, 'POST', '/api/v1/account/password', {
+      json: change('', { authKey: account.authKey }).json,
+    });
+    expect(reply.status).toBe(401);
+  });
+});
+
+describe('rate limits', () => {
+  it('answers 429 in the envelope once an IP exceeds the login limit', async () => {
+    const limited = await startServer({ authRateLimit: { max: 3, windowMs: 60_000 } });
+    try {
+      const attempt = () =>
+        call<ErrorBody>(limited, 'POST', '/api/v1/auth/login', {
+          json: { email: 'someone@example.org', authKey: randomB64(32) },
+        });
+      for (let i = 0; i < 3; i++) expect((await attempt()).status).toBe(401);
+      const blocked = await attempt();
+      expect(blocked.status).toBe(429);
+      expect(blocked.body.error.code).toBe('rate_limited');
+      expect(blocked.headers.get('retry-after')).toBeTruthy();
+      expect((await call(limited, 'GET', '/api/v1/health')).status).toBe(200);
+    } finally {
+      await limited.close();
+    }
+  });
+});

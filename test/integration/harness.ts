@@ -1,0 +1,168 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { CHUNK_OVERHEAD } from '../../core/format';
+import type { SessionResponse, SignupRequest } from '../../core/protocol';
+import { buildApp } from '../../storage-server/src/app';
+import { DEFAULT_CONFIG, type Config } from '../../storage-server/src/config';
+
+// The server never decrypts, so random bytes of the right sizes stand in for every sealed blob.
+
+export const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64url');
+export const randomB64 = (length: number) => b64(randomBytes(length));
+export const newId = () => randomB64(16);
+export const sealedKey = () => randomB64(CHUNK_OVERHEAD + 32);
+export const sealedMeta = () => randomB64(CHUNK_OVERHEAD + 60);
+export const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('base64url');
+
+/** A clock the test moves by hand. */
+export class TestClock {
+  time = Date.UTC(2026, 10, 27, 12);
+  readonly now = () => this.time;
+  advance(ms: number) {
+    this.time += ms;
+  }
+}
+
+export interface TestServer {
+  app: FastifyInstance;
+  url: string;
+  dataDir: string;
+  clock: TestClock;
+  close(): Promise<void>;
+}
+
+/** A real server on an ephemeral loopback port with a fresh data dir. */
+export async function startServer(overrides: Partial<Config> = {}): Promise<TestServer> {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'coffre-it-'));
+  const clock = new TestClock();
+  const config: Config = {
+    ...DEFAULT_CONFIG,
+    dataDir,
+    clientDir: path.join(dataDir, 'no-client'),
+    logLevel: 'silent',
+    authRateLimit: { max: 1000, windowMs: 60_000 },
+    now: clock.now,
+    ...overrides,
+  };
+  const app = await buildApp(config);
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.server.address();
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return {
+    app,
+    url: `http://127.0.0.1:${address.port}`,
+    dataDir,
+    clock,
+    async close() {
+      await app.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface Reply<T = unknown> {
+  status: number;
+  headers: Headers;
+  body: T;
+}
+
+/** JSON request helper: returns status, headers and parsed body (or text when not JSON). */
+export async function call<T = unknown>(
+  server: TestServer,
+  method: string,
+  pathName: string,
+  options: {
+    token?: string;
+    json?: unknown;
+    headers?: Record<string, string>;
+    body?: BodyInit;
+  } = {},
+): Promise<Reply<T>> {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  let body = options.body;
+  if (options.json !== undefined) {
+    headers['content-type'] = 'application/json';
+    body = JSON.stringify(options.json);
+  }
+  const response = await fetch(`${server.url}${pathName}`, { method, headers, body });
+  const text = await response.text();
+  const isJson = response.headers.get('content-type')?.startsWith('application/json');
+  return {
+    status: response.status,
+    headers: response.headers,
+    body: (isJson && text ? JSON.parse(text) : text) as T,
+  };
+}
+
+export function kdf(salt = randomB64(16)) {
+  return { alg: 'argon2id13' as const, salt, opslimit: 3, memlimit: 64 * 1024 * 1024 };
+}
+
+export interface TestAccount {
+  email: string;
+  userId: string;
+  rootId: string;
+  authKey: string;
+  recoveryAuthKey: string;
+  token: string;
+  signup: SignupRequest;
+}
+
+export function signupRequest(email = `${randomB64(6)}@example.org`): SignupRequest {
+  return {
+    email,
+    userId: newId(),
+    kdf: kdf(),
+    authKey: randomB64(32),
+    recoveryAuthKey: randomB64(32),
+    bundle: {
+      wrappedMasterKey: sealedKey(),
+      wrappedMasterKeyRecovery: sealedKey(),
+      signPublicKey: randomB64(32),
+      boxPublicKey: randomB64(32),
+      wrappedSignSecretKey: randomB64(CHUNK_OVERHEAD + 64),
+      wrappedBoxSecretKey: sealedKey(),
+      rootId: newId(),
+      wrappedRootKey: sealedKey(),
+    },
+  };
+}
+
+export async function signUp(server: TestServer, email?: string): Promise<TestAccount> {
+  const request = signupRequest(email);
+  const reply = await call<SessionResponse>(server, 'POST', '/api/v1/auth/signup', {
+    json: request,
+  });
+  if (reply.status !== 201) throw new Error(`signup failed: ${JSON.stringify(reply.body)}`);
+  return {
+    email: request.email.trim().toLowerCase(),
+    userId: request.userId,
+    rootId: request.bundle.rootId,
+    authKey: request.authKey,
+    recoveryAuthKey: request.recoveryAuthKey,
+    token: reply.body.token,
+    signup: request,
+  };
+}
+
+export async function createFolder(server: TestServer, account: TestAccount, parentId: string) {
+  const id = newId();
+  const reply = await call(server, 'POST', '/api/v1/folders', {
+    token: account.token,
+    json: { id, parentId, wrappedKey: sealedKey(), encMeta: sealedMeta() },
+  });
+  if (reply.status !== 201) throw new Error(`folder failed: ${JSON.stringify(reply.body)}`);
+  return id;
+}
+
+/** Ciphertext chunks of a file of `plainSize` bytes (random bytes, sized as format.md §5 says). */
+export function fakeChunks(plainSize: number, chunkSize = 4 * 1024 * 1024): Buffer[] {
+  const count = Math.max(1, Math.ceil(plainSize / chunkSize));
+  return Array.from({ length: count }, (_, i) =>
+    randomBytes(Math.min(chunkSize, plainSize - i * chunkSize) + CHUNK_OVERHEAD),
+  );
+}
