@@ -98,7 +98,7 @@ export class AccountService {
     const core = await coreCrypto();
     const userId = newId();
     const kdf = core.newKdfParams();
-    const { encKey, authKey } = await this.pool.run('derivePasswordKeys', {
+    const { encKey, authKey } = await this.pool.runIsolated('derivePasswordKeys', {
       password,
       params: kdf,
     });
@@ -123,7 +123,7 @@ export class AccountService {
       body: { email },
     });
     // core refuses parameters below its floor (WeakKdfError) before hashing anything.
-    const { encKey, authKey } = await this.pool.run('derivePasswordKeys', {
+    const { encKey, authKey } = await this.pool.runIsolated('derivePasswordKeys', {
       password,
       params: kdf,
     });
@@ -164,7 +164,7 @@ export class AccountService {
     checkPassword(newPassword);
     const { userId, email, keys } = this.current();
     const account = await this.api.json('GET', ROUTES.account, AccountSchema);
-    const current = await this.pool.run('derivePasswordKeys', {
+    const current = await this.pool.runIsolated('derivePasswordKeys', {
       password: currentPassword,
       params: account.kdf,
     });
@@ -205,7 +205,7 @@ export class AccountService {
   ): Promise<Uint8Array> {
     const core = await coreCrypto();
     const kdf: KdfParams = core.newKdfParams();
-    const { encKey, authKey } = await this.pool.run('derivePasswordKeys', {
+    const { encKey, authKey } = await this.pool.runIsolated('derivePasswordKeys', {
       password,
       params: kdf,
     });

@@ -30,7 +30,15 @@ export class CryptoPool {
     args: CryptoOps[K]['args'],
     transfer: Transferable[] = [],
   ): Promise<CryptoOps[K]['result']> {
-    const slot = this.leastBusy();
+    return this.send(this.leastBusy(), op, args, transfer);
+  }
+
+  private send<K extends CryptoOp>(
+    slot: Slot,
+    op: K,
+    args: CryptoOps[K]['args'],
+    transfer: Transferable[],
+  ): Promise<CryptoOps[K]['result']> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       slot.pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
@@ -39,11 +47,30 @@ export class CryptoPool {
     });
   }
 
+  /**
+   * Runs one operation in a worker of its own, ended afterwards. For Argon2id: its 64 MiB or more
+   * of WebAssembly memory can never shrink, so it is returned to the system with the worker, and
+   * the pool's workers stay free for chunks meanwhile.
+   */
+  async runIsolated<K extends CryptoOp>(
+    op: K,
+    args: CryptoOps[K]['args'],
+  ): Promise<CryptoOps[K]['result']> {
+    const slot = this.spawn();
+    try {
+      return await this.send(slot, op, args, []);
+    } finally {
+      slot.worker.terminate();
+    }
+  }
+
   private leastBusy(): Slot {
     if (this.slots.length < POOL_SIZE) {
       const idle = this.slots.find((s) => s.pending.size === 0);
       if (idle) return idle;
-      return this.spawn();
+      const slot = this.spawn();
+      this.slots.push(slot);
+      return slot;
     }
     return this.slots.reduce((best, s) => (s.pending.size < best.pending.size ? s : best));
   }
@@ -73,7 +100,6 @@ export class CryptoPool {
       worker.terminate();
       this.slots = this.slots.filter((s) => s !== slot);
     };
-    this.slots.push(slot);
     return slot;
   }
 }

@@ -70,10 +70,13 @@ class VerifiedFile {
   }
 }
 
-/** Reads chunks in order, fetching the next one while the current one is being written. */
+/** Chunks fetched and decrypted ahead of the one being written: keeps two workers busy. */
+const READ_AHEAD = 2;
+
+/** Reads chunks in order, preparing the next few while the current one is being written. */
 class ChunkReader {
   private next = 0;
-  private ahead: Promise<ArrayBuffer> | null = null;
+  private readonly ahead: Promise<ArrayBuffer>[] = [];
 
   constructor(
     private readonly file: VerifiedFile,
@@ -82,13 +85,13 @@ class ChunkReader {
 
   /** The next chunk's plaintext, or null at the end. */
   read(): Promise<ArrayBuffer | null> {
-    if (this.next >= this.file.count) return Promise.resolve(null);
-    const current = this.ahead ?? this.file.chunk(this.next, this.signal);
-    this.next++;
-    this.ahead = this.next < this.file.count ? this.file.chunk(this.next, this.signal) : null;
-    // The look-ahead's failure is reported when it is read; don't let it go unhandled before.
-    this.ahead?.catch(() => undefined);
-    return current;
+    while (this.next < this.file.count && this.ahead.length <= READ_AHEAD) {
+      const chunk = this.file.chunk(this.next++, this.signal);
+      // A failure is reported when that chunk is read; don't let it go unhandled before.
+      chunk.catch(() => undefined);
+      this.ahead.push(chunk);
+    }
+    return this.ahead.shift() ?? Promise.resolve(null);
   }
 }
 
