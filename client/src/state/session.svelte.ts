@@ -13,6 +13,22 @@ transfers.onFinish((transfer) => {
 
 // Which screen the app shows follows from here: 'starting' while a saved session is restored,
 // 'recovery-key' right after sign-up until the person confirms they saved the key.
+// The server refuses credentials with one status whether or not the account exists: 401 when
+// opening a session, 403 when a signed-in person's current password does not match.
+interface Refusal {
+  status: 401 | 403;
+  message: string;
+}
+
+function isRefusal(error: unknown, status: number): boolean {
+  return (
+    error instanceof Error &&
+    error.name === 'ApiError' &&
+    'status' in error &&
+    error.status === status
+  );
+}
+
 export type SessionStatus = 'starting' | 'signed-out' | 'recovery-key' | 'signed-in';
 
 class Session {
@@ -26,9 +42,10 @@ class Session {
   async start(): Promise<void> {
     try {
       this.#enter(await services.resume());
-    } catch {
-      // A saved session that no longer opens simply means logging in again.
+    } catch (error) {
+      // The saved session could not be opened (offline, server down): say why on the log-in screen.
       this.#enter(null);
+      this.error = describeError(error);
     }
   }
 
@@ -42,17 +59,24 @@ class Session {
   }
 
   logIn(email: string, password: string): Promise<boolean> {
-    return this.#attempt(async () => this.#enter(await services.logIn(email, password)));
+    return this.#attempt(async () => this.#enter(await services.logIn(email, password)), {
+      status: 401,
+      message: 'Wrong email or password.',
+    });
   }
 
   recover(email: string, recoveryKey: string, newPassword: string): Promise<boolean> {
-    return this.#attempt(async () =>
-      this.#enter(await services.recover(email, recoveryKey, newPassword)),
+    return this.#attempt(
+      async () => this.#enter(await services.recover(email, recoveryKey, newPassword)),
+      { status: 401, message: 'Wrong email or recovery key.' },
     );
   }
 
   changePassword(currentPassword: string, newPassword: string): Promise<boolean> {
-    return this.#attempt(() => services.changePassword(currentPassword, newPassword));
+    return this.#attempt(() => services.changePassword(currentPassword, newPassword), {
+      status: 403,
+      message: 'The current password is wrong.',
+    });
   }
 
   confirmRecoveryKeySaved(): void {
@@ -64,6 +88,7 @@ class Session {
     try {
       await services.logOut();
     } finally {
+      this.error = null;
       this.#enter(null);
     }
   }
@@ -90,14 +115,16 @@ class Session {
     }
   }
 
-  async #attempt(action: () => Promise<void>): Promise<boolean> {
+  /** `refused` replaces the server's wording when it turns the credentials down. */
+  async #attempt(action: () => Promise<void>, refused?: Refusal): Promise<boolean> {
     this.busy = true;
     this.error = null;
     try {
       await action();
       return true;
     } catch (error) {
-      this.error = describeError(error);
+      this.error =
+        refused && isRefusal(error, refused.status) ? refused.message : describeError(error);
       return false;
     } finally {
       this.busy = false;
