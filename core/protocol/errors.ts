@@ -10,6 +10,7 @@ export const ERROR_STATUS = {
   incomplete_upload: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  range_not_satisfiable: 416,
   integrity: 422,
   rate_limited: 429,
   internal: 500,

@@ -36,7 +36,7 @@ export interface TestServer {
 
 /** A real server on an ephemeral loopback port with a fresh data dir. */
 export async function startServer(overrides: Partial<Config> = {}): Promise<TestServer> {
-  const dataDir = await mkdtemp(path.join(tmpdir(), 'coffre-it-'));
+  const dataDir = overrides.dataDir ?? (await mkdtemp(path.join(tmpdir(), 'coffre-it-')));
   const clock = new TestClock();
   const config: Config = {
     ...DEFAULT_CONFIG,
@@ -165,4 +165,36 @@ export function fakeChunks(plainSize: number, chunkSize = 4 * 1024 * 1024): Buff
   return Array.from({ length: count }, (_, i) =>
     randomBytes(Math.min(chunkSize, plainSize - i * chunkSize) + CHUNK_OVERHEAD),
   );
+}
+
+/** Every file under `dir`, relative, for checking what is on disk. */
+export async function filesUnder(dir: string): Promise<string[]> {
+  // A plain walk: Node 20's recursive readdir can miss entries in nested directories.
+  const { readdir } = await import('node:fs/promises');
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+  const found: string[] = [];
+  for (const entry of entries) {
+    if (entry.isFile()) found.push(entry.name);
+    if (entry.isDirectory()) {
+      for (const inner of await filesUnder(path.join(dir, entry.name))) {
+        found.push(path.join(entry.name, inner));
+      }
+    }
+  }
+  return found;
+}
+
+/** Polls until `probe` returns true or the time is up. */
+export async function eventually(probe: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error('condition not reached in time');
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
 }

@@ -10,7 +10,11 @@ const CODE_BY_STATUS = new Map<number, ErrorCode>(
 
 export function sendError(reply: FastifyReply, code: ErrorCode, message: string): FastifyReply {
   const body: ErrorBody = { error: { code, message } };
-  return reply.status(ERROR_STATUS[code]).type('application/json; charset=utf-8').send(body);
+  return reply
+    .status(ERROR_STATUS[code])
+    .header('cache-control', 'no-store')
+    .type('application/json; charset=utf-8')
+    .send(body);
 }
 
 function describeValidation(error: FastifyError): string {
@@ -38,6 +42,13 @@ export function installErrorHandling(
     if (code === 'internal') request.log.error({ err: error }, 'request failed');
     // A body left unread (refused upload, lying Content-Length) is not drained: drop the connection.
     if (!request.raw.complete) reply.header('connection', 'close');
+    // A refused Range names the real length, so the client can ask again (RFC 9110 §15.5.17).
+    const contentRange = (error as { headers?: Record<string, unknown> }).headers?.[
+      'Content-Range'
+    ];
+    if (code === 'range_not_satisfiable' && typeof contentRange === 'string') {
+      reply.header('content-range', contentRange);
+    }
     return sendError(reply, code, message);
   });
   app.setNotFoundHandler(notFound);
