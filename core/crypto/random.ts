@@ -15,15 +15,15 @@ export function randomId(): string {
 }
 
 /**
- * Replaces the random source while `run` executes synchronously. Only the test-vector seam
- * (deterministic.ts) calls this; production code never does.
+ * Replaces the random source while `run` executes synchronously (nested calls restore the outer
+ * source). Only the test-vector seam (deterministic.ts) calls this; production code never does.
  */
 export function withRandomSource<T>(source: RandomSource, run: () => T): T {
-  if (override) throw new Error('random source already replaced');
+  const outer = override;
   override = source;
   try {
     return run();
   } finally {
-    override = undefined;
+    override = outer;
   }
 }
