@@ -16,6 +16,8 @@ declare const self: ServiceWorkerGlobalScope & {
 
 /** Registered downloads waiting for the browser's request, by id. */
 const downloads = new Map<string, DownloadRegistration>();
+/** A registration whose request never came (the page went away) is dropped after this. */
+const UNCLAIMED_MS = 60_000;
 
 // Registered before Workbox's routes so the download URLs never reach them.
 self.addEventListener('fetch', (event) => {
@@ -40,6 +42,7 @@ self.addEventListener('message', (event) => {
     const port = event.ports[0];
     if (!port || typeof registration.id !== 'string') return;
     downloads.set(registration.id, { ...registration, port });
+    setTimeout(() => downloads.delete(registration.id), UNCLAIMED_MS);
     tell(port, { type: 'registered' });
   }
   // Any other message (the page's keep-alive) only extends this worker's lifetime.

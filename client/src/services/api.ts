@@ -63,22 +63,14 @@ export class Api {
     await response.body?.cancel();
   }
 
-  /** Fetches raw bytes (chunk downloads); the caller checks their size. */
+  /** Fetches raw bytes (chunk downloads), refusing more than `maxBytes` before buffering them. */
   async bytes(path: string, maxBytes: number, signal?: AbortSignal): Promise<ArrayBuffer> {
     const response = await this.send('GET', path, { signal });
-    const declared = Number(response.headers.get('Content-Length'));
-    if (Number.isFinite(declared) && declared > maxBytes) {
-      await response.body?.cancel();
-      throw new ApiError(
-        response.status,
-        'bad_response',
-        'The server sent more data than expected.',
-      );
-    }
     try {
-      return await response.arrayBuffer();
+      return await readAtMost(response, maxBytes);
     } catch (error) {
-      throw signal?.aborted ? error : new NetworkError();
+      if (error instanceof ApiError || signal?.aborted) throw error;
+      throw new NetworkError();
     }
   }
 
@@ -95,6 +87,29 @@ export class Api {
     if (!response.ok) throw await errorFrom(response);
     return response;
   }
+}
+
+/** Reads a body into a buffer of at most `maxBytes` (R17: never trust a length from the server). */
+async function readAtMost(response: Response, maxBytes: number): Promise<ArrayBuffer> {
+  const tooLarge = () =>
+    new ApiError(response.status, 'bad_response', 'The server sent more data than expected.');
+  const declared = Number(response.headers.get('Content-Length') ?? NaN);
+  if (declared > maxBytes) {
+    await response.body?.cancel();
+    throw tooLarge();
+  }
+  const buffer = new Uint8Array(maxBytes);
+  let length = 0;
+  const reader = response.body?.getReader();
+  for (let part = await reader?.read(); part && !part.done; part = await reader?.read()) {
+    if (length + part.value.byteLength > maxBytes) {
+      await reader?.cancel();
+      throw tooLarge();
+    }
+    buffer.set(part.value, length);
+    length += part.value.byteLength;
+  }
+  return length === maxBytes ? buffer.buffer : buffer.slice(0, length).buffer;
 }
 
 function jsonInit(options: RequestOptions): RequestInit {
