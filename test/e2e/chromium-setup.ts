@@ -12,6 +12,8 @@ export default function checkChromium(): void {
     );
   }
   if (!existsSync('dist/client/index.html')) {
-    throw new Error('The client is not built: run `npm run build` (or just `npm test`, which builds it).');
+    throw new Error(
+      'The client is not built: run `npm run build` (or just `npm test`, which builds it).',
+    );
   }
 }

@@ -7,7 +7,11 @@ import type { AddressInfo } from 'node:net';
  */
 export interface Tamper {
   /** Return a new body for this request, or undefined to pass the upstream response through. */
-  (req: { method: string; url: string }, body: Buffer, fetchUpstream: Upstream): Promise<Buffer | undefined>;
+  (
+    req: { method: string; url: string },
+    body: Buffer,
+    fetchUpstream: Upstream,
+  ): Promise<Buffer | undefined>;
 }
 export type Upstream = (path: string, headers: IncomingMessage['headers']) => Promise<Buffer>;
 
