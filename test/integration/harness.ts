@@ -198,3 +198,6 @@ export async function eventually(probe: () => Promise<boolean>, timeoutMs = 5000
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
+
+/** A request body of these bytes (copied into a plain ArrayBuffer, as a Blob wants). */
+export const blobOf = (bytes: Uint8Array) => new Blob([new Uint8Array(bytes)]);

@@ -11,6 +11,7 @@ import {
   type ErrorBody,
 } from '../../core/protocol';
 import {
+  blobOf,
   call,
   createFolder,
   eventually,
@@ -69,7 +70,7 @@ function put(account: TestAccount, uploadId: string, index: number, bytes: Buffe
       'content-type': 'application/octet-stream',
       'coffre-chunk-sha256': hash ?? sha256(bytes),
     },
-    body: new Blob([bytes]),
+    body: blobOf(bytes),
   });
 }
 
@@ -345,7 +346,7 @@ describe('chunk bodies that are wrong', () => {
     const noHash = await call(server, 'PUT', `${base}/0`, {
       token: alice.token,
       headers: { 'content-type': 'application/octet-stream' },
-      body: new Blob([chunks[0]!]),
+      body: blobOf(chunks[0]!),
     });
     expect(noHash.status).toBe(400);
     for (const index of ['1', '01', '-1', '1e0', '99999999999']) {
@@ -355,7 +356,7 @@ describe('chunk bodies that are wrong', () => {
           'content-type': 'application/octet-stream',
           'coffre-chunk-sha256': sha256(chunks[0]!),
         },
-        body: new Blob([chunks[0]!]),
+        body: blobOf(chunks[0]!),
       });
       expect(reply.status).toBe(400);
     }
@@ -502,7 +503,7 @@ describe('start-up', () => {
         'content-type': 'application/octet-stream',
         'coffre-chunk-sha256': sha256(chunks[0]!),
       },
-      body: new Blob([chunks[0]!]),
+      body: blobOf(chunks[0]!),
     });
     expect(stored.status).toBe(201);
     await first.app.close();

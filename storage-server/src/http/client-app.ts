@@ -2,7 +2,6 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { API_PREFIX } from '../../../core/protocol';
 import { sendError } from './errors';
 
 const IMMUTABLE = 'public, max-age=31536000, immutable';
@@ -11,6 +10,11 @@ const NO_BUILD_PAGE = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Coffre</title></head>
 <body><h1>Coffre</h1><p>The web app is not built yet. Run <code>npm run build</code>, then restart the server.</p></body></html>
 `;
+
+/** Everything under /api is the API (any version), never the app. */
+function isApiPath(pathName: string): boolean {
+  return pathName === '/api' || pathName.startsWith('/api/');
+}
 
 /** Hashed build output never changes under its name; everything else must be revalidated. */
 function cacheControlFor(filePath: string, clientDir: string): string {
@@ -31,7 +35,8 @@ export async function registerClientApp(app: FastifyInstance, clientDir: string)
       decorateReply: false,
       index: false,
       cacheControl: false,
-      allowedPath: (pathName) => !pathName.startsWith(`${API_PREFIX}/`) && pathName !== API_PREFIX,
+      // Directories (including `/`) and API paths go to the fallback below instead.
+      allowedPath: (pathName) => !isApiPath(pathName) && !pathName.endsWith('/'),
       setHeaders: (reply, filePath) => {
         reply.header('cache-control', cacheControlFor(filePath, clientDir));
       },
@@ -40,9 +45,8 @@ export async function registerClientApp(app: FastifyInstance, clientDir: string)
 
   return function notFound(request: FastifyRequest, reply: FastifyReply) {
     const pathName = request.url.split('?')[0] ?? '';
-    const isApi = pathName === API_PREFIX || pathName.startsWith(`${API_PREFIX}/`);
     const isRead = request.method === 'GET' || request.method === 'HEAD';
-    if (isApi || !isRead || pathName.startsWith('/assets/')) {
+    if (isApiPath(pathName) || !isRead || pathName.startsWith('/assets/')) {
       return sendError(reply, 'not_found', 'no such route');
     }
     reply.header('cache-control', 'no-cache');
