@@ -59,7 +59,7 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
   const nodes = new Nodes(db, config.now);
   const uploads = new Uploads(db, blobs, nodes, config.uploadTtlMs, config.now);
   const services: Services = {
-    accounts: new Accounts(db, sessions, secret, config.now),
+    accounts: new Accounts(db, sessions, secret, config.defaultStorageQuota, config.now),
     sessions,
     nodes,
     uploads,

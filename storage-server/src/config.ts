@@ -18,6 +18,8 @@ export interface Config {
   logLevel: string;
   /** Applied to sign-up, login, pre-login and recovery. */
   authRateLimit: RateLimit;
+  /** Storage quota of new accounts in bytes; null: unlimited (plans come later). */
+  defaultStorageQuota: number | null;
   /** An upload session left uncommitted this long is removed with its chunks. */
   uploadTtlMs: number;
   /** How often expired uploads are swept. */
@@ -44,6 +46,7 @@ export const DEFAULT_CONFIG: Config = {
   signalUrl: null,
   logLevel: 'info',
   authRateLimit: { max: 20, windowMs: 60_000 },
+  defaultStorageQuota: null,
   uploadTtlMs: 24 * HOUR,
   sweepIntervalMs: 10 * 60_000,
   sessionTtlMs: 30 * 24 * HOUR,
@@ -78,6 +81,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       max: integer(env, 'COFFRE_AUTH_RATE_MAX', d.authRateLimit.max),
       windowMs: integer(env, 'COFFRE_AUTH_RATE_WINDOW_MS', d.authRateLimit.windowMs),
     },
+    defaultStorageQuota: env.COFFRE_DEFAULT_QUOTA
+      ? integer(env, 'COFFRE_DEFAULT_QUOTA', 0)
+      : d.defaultStorageQuota,
     uploadTtlMs: integer(env, 'COFFRE_UPLOAD_TTL_MS', d.uploadTtlMs),
     sweepIntervalMs: integer(env, 'COFFRE_SWEEP_INTERVAL_MS', d.sweepIntervalMs),
     sessionTtlMs: integer(env, 'COFFRE_SESSION_TTL_MS', d.sessionTtlMs),

@@ -477,6 +477,41 @@ describe('cancel and expiry', () => {
   });
 });
 
+describe('quota', () => {
+  it('never lets parallel uploads reserve past the quota together', async () => {
+    const limited = await startServer({ defaultStorageQuota: 10 * 141 + 100 });
+    try {
+      const account = await signUp(limited);
+      const attempts = Array.from({ length: 20 }, () =>
+        call<ErrorBody>(limited, 'POST', '/api/v1/uploads', {
+          token: account.token,
+          json: {
+            nodeId: newId(),
+            parentId: account.rootId,
+            wrappedKey: sealedKey(),
+            encMeta: sealedMeta(),
+            revision: 1,
+            wrappedContentKey: sealedKey(),
+            size: 141,
+            chunkCount: 1,
+          },
+        }),
+      );
+      const replies = await Promise.all(attempts);
+      expect(replies.filter((r) => r.status === 201)).toHaveLength(10);
+      const refused = replies.filter((r) => r.status !== 201);
+      expect(refused).toHaveLength(10);
+      for (const r of refused) expect(r.body.error.code).toBe('quota_exceeded');
+      const account2 = await call<Account>(limited, 'GET', '/api/v1/account', {
+        token: account.token,
+      });
+      expect(account2.body.usage).toEqual({ storageUsed: 1410, storageQuota: 1510 });
+    } finally {
+      await limited.close();
+    }
+  });
+});
+
 describe('start-up', () => {
   it('removes temp files and unreferenced chunks left by a crash, keeping live uploads', async () => {
     const first = await startServer();

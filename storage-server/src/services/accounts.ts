@@ -38,6 +38,7 @@ export class Accounts {
     private readonly db: Db,
     private readonly sessions: Sessions,
     private readonly secret: Buffer,
+    private readonly storageQuota: number | null,
     private readonly now: () => number,
   ) {}
 
@@ -106,7 +107,7 @@ export class Accounts {
           root_id: bundle.rootId,
           wrapped_root_key: bundle.wrappedRootKey,
           storage_used: 0,
-          storage_quota: null,
+          storage_quota: this.storageQuota,
           created_at: now,
         })
         .execute();
