@@ -41,6 +41,8 @@ class Drive {
     this.items = [];
     this.path = [];
     this.usage = null;
+    this.error = null;
+    this.unverified = 0;
     this.view = 'folder';
   }
 

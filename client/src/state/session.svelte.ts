@@ -11,8 +11,6 @@ transfers.onFinish((transfer) => {
   if (transfer.state === 'cancelled') announcer.say(`${verb} of ${transfer.name} cancelled.`);
 });
 
-// Which screen the app shows follows from here: 'starting' while a saved session is restored,
-// 'recovery-key' right after sign-up until the person confirms they saved the key.
 // The server refuses credentials with one status whether or not the account exists: 401 when
 // opening a session, 403 when a signed-in person's current password does not match.
 interface Refusal {
@@ -29,6 +27,8 @@ function isRefusal(error: unknown, status: number): boolean {
   );
 }
 
+// Which screen the app shows follows from here: 'starting' while a saved session is restored,
+// 'recovery-key' right after sign-up until the person confirms they saved the key.
 export type SessionStatus = 'starting' | 'signed-out' | 'recovery-key' | 'signed-in';
 
 class Session {
@@ -87,10 +87,12 @@ class Session {
   async logOut(): Promise<void> {
     try {
       await services.logOut();
-    } finally {
-      this.error = null;
-      this.#enter(null);
+    } catch {
+      // services already tolerates an unreachable server; whatever else fails, the screen
+      // must still leave the drive.
     }
+    this.error = null;
+    this.#enter(null);
   }
 
   clearError(): void {
