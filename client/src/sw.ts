@@ -37,6 +37,8 @@ self.addEventListener('message', (event) => {
   if (!data || typeof data !== 'object' || !('type' in data)) return;
   if (data.type === 'SKIP_WAITING') {
     void self.skipWaiting();
+  } else if (data.type === 'coffre-claim') {
+    event.waitUntil(self.clients.claim());
   } else if (data.type === 'coffre-download') {
     const registration = data as DownloadRegistration;
     const port = event.ports[0];

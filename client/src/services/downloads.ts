@@ -18,6 +18,7 @@ import type { DriveService } from './drive';
 import { describeError, integrityError, InvalidRequestError } from './errors';
 import { withRetry } from './retry';
 import {
+  CLAIM,
   DOWNLOAD_PATH,
   KEEPALIVE,
   type DownloadRegistration,
@@ -26,7 +27,7 @@ import {
 } from './sw-messages';
 import type { Transfers } from './transfers';
 
-const CONTROLLER_WAIT_MS = 3000;
+const CONTROLLER_WAIT_MS = 10_000;
 const REGISTER_TIMEOUT_MS = 5000;
 const START_TIMEOUT_MS = 20_000;
 const KEEPALIVE_MS = 15_000;
@@ -110,40 +111,36 @@ export class DownloadService {
 
   download(nodeId: string): void {
     const cached = this.drive.cached(nodeId);
-    const { id, signal } = this.transfers.add(
-      'download',
-      cached?.meta?.name ?? 'file',
-      cached?.meta?.size ?? 0,
-      null,
-    );
-    // Ask for the save location first while the click's user activation still holds.
-    const fallback = navigator.serviceWorker?.controller
-      ? null
-      : pickSaveFile(cached?.meta?.name ?? 'download');
-    void this.run(nodeId, id, signal, fallback);
+    const name = cached?.meta?.name ?? 'file';
+    const { id, signal } = this.transfers.add('download', name, cached?.meta?.size ?? 0, null);
+    void this.run(nodeId, id, signal, savePickerIfNoWorker(name));
   }
 
   private async run(
     nodeId: string,
     transferId: string,
     signal: AbortSignal,
-    fallback: Promise<FileSystemWritableFileStream> | null,
+    picked: Promise<FileSystemWritableFileStream | null>,
   ): Promise<void> {
     this.transfers.start(transferId);
     let writable: FileSystemWritableFileStream | null = null;
     try {
+      writable = await picked.catch((error: unknown) => {
+        // Closing the save dialog is a cancel, not a failure.
+        if (error instanceof Error && error.name === 'AbortError')
+          this.transfers.cancel(transferId);
+        throw error;
+      });
       const file = await this.verify(nodeId, signal);
       this.transfers.identify(transferId, file.name, file.size);
       const reader = new ChunkReader(file, signal);
       const first = await reader.read();
-      const controller = await serviceWorkerController();
-      if (controller) {
-        fallback?.then((w) => w.abort()).catch(() => undefined);
-        await this.streamThroughWorker(controller, file, reader, first, transferId, signal);
-      } else if (fallback) {
-        writable = await fallback;
+      const controller = writable ? null : await serviceWorkerController();
+      if (writable) {
         await this.writeTo(writable, reader, first, transferId, signal);
         await writable.close();
+      } else if (controller) {
+        await this.streamThroughWorker(controller, file, reader, first, transferId, signal);
       } else {
         throw new InvalidRequestError(
           'Downloads need the app to be fully loaded. Reload the page and try again.',
@@ -305,12 +302,16 @@ export class DownloadService {
   }
 }
 
-/** The service worker controlling this page, waiting briefly for one that is about to claim it. */
+/**
+ * The service worker controlling this page. A page loaded before the worker activated, or with a
+ * hard reload, is not controlled yet: the worker is asked to claim it and we wait a little.
+ */
 async function serviceWorkerController(): Promise<ServiceWorker | null> {
   const container = navigator.serviceWorker;
   if (!container) return null;
   if (container.controller) return container.controller;
-  if (!(await container.getRegistration())) return null;
+  const registration = await container.getRegistration();
+  if (!registration) return null;
   return new Promise((resolve) => {
     const done = (): void => {
       clearTimeout(timer);
@@ -319,15 +320,21 @@ async function serviceWorkerController(): Promise<ServiceWorker | null> {
     };
     const timer = setTimeout(done, CONTROLLER_WAIT_MS);
     container.addEventListener('controllerchange', done);
+    const worker = registration.active;
+    if (worker) worker.postMessage(CLAIM);
+    else void container.ready.then((ready) => ready.active?.postMessage(CLAIM));
   });
 }
 
-function pickSaveFile(name: string): Promise<FileSystemWritableFileStream> | null {
+/**
+ * Without any service worker (unsupported, or storage blocked), asks where to save right away,
+ * while the click's user activation still holds; the file is only written after verification.
+ */
+async function savePickerIfNoWorker(name: string): Promise<FileSystemWritableFileStream | null> {
+  const container = navigator.serviceWorker;
+  if (container?.controller || (container && (await container.getRegistration()))) return null;
   if (!('showSaveFilePicker' in window)) return null;
   const picker = window as unknown as SaveFilePicker;
-  const writable = picker
-    .showSaveFilePicker({ suggestedName: name })
-    .then((handle) => handle.createWritable());
-  writable.catch(() => undefined);
-  return writable;
+  const handle = await picker.showSaveFilePicker({ suggestedName: name });
+  return handle.createWritable();
 }

@@ -33,5 +33,7 @@ export type PageToWorker =
 
 /** Page to worker: keeps the worker alive during long downloads. */
 export const KEEPALIVE = { type: 'coffre-keepalive' } as const;
+/** Page to active worker: take control of pages that are not controlled yet (hard reload). */
+export const CLAIM = { type: 'coffre-claim' } as const;
 /** Page to waiting worker: activate the new version now (the "update ready" prompt). */
 export const SKIP_WAITING = { type: 'SKIP_WAITING' } as const;
