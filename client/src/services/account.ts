@@ -247,9 +247,14 @@ export class AccountService {
 
   private async forget(): Promise<void> {
     this.api.setToken(null);
+    const keys = this.session?.keys;
     this.session = null;
     await deleteSession();
     for (const listener of this.listeners) listener(null);
+    // Overwrite the secrets this layer held (best effort: the engine may have copied them).
+    if (keys)
+      for (const key of [keys.masterKey, keys.signSecretKey, keys.boxSecretKey, keys.rootKey])
+        key.fill(0);
   }
 }
 

@@ -46,6 +46,7 @@ export class DriveService {
 
   /** Forgets every key (log out, account switch). */
   reset(): void {
+    for (const node of this.known.values()) node.key.fill(0);
     this.known.clear();
     this.skipped.clear();
   }
