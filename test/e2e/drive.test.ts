@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   download,
@@ -50,7 +50,7 @@ afterAll(async () => {
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
-async function expectDownloadMatches(page: import('playwright-core').Page, file: TestFile) {
+async function expectDownloadMatches(page: Page, file: TestFile) {
   const saved = await download(page, path.basename(file.relative));
   expect(await saved.failure()).toBeNull();
   const savedPath = await saved.path();
@@ -94,7 +94,7 @@ describe('the encrypted drive, end to end', () => {
   });
 
   it('leaves no plaintext byte and no file name in the server’s data directory', async () => {
-    const needles = [
+    const needles: Buffer[] = [
       MARKER,
       ...[...loose, ...folderFiles].flatMap((f) => path.basename(f.relative).split('/')),
       'Family Photos',
