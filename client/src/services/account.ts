@@ -45,10 +45,27 @@ export class AccountService {
   private session: OpenSession | null = null;
   private readonly listeners = new Set<(session: OpenSession | null) => void>();
 
+  private readonly endedListeners = new Set<() => void>();
+  /** Set during an explicit log-out, whose 401 (token already dead) is not "the server ended it". */
+  private loggingOut = false;
+
   constructor(
     private readonly api: Api,
     private readonly pool: CryptoPool,
-  ) {}
+  ) {
+    api.onUnauthorized = () => {
+      if (!this.session || this.loggingOut) return;
+      void this.forget().then(() => {
+        for (const listener of this.endedListeners) listener();
+      });
+    };
+  }
+
+  /** Called when the server ends an open session (expired, or the password changed elsewhere). */
+  onEnded(listener: () => void): () => void {
+    this.endedListeners.add(listener);
+    return () => this.endedListeners.delete(listener);
+  }
 
   /** The open session; throws when logged out (a programming error above this layer). */
   current(): OpenSession {
@@ -188,10 +205,13 @@ export class AccountService {
   }
 
   async logOut(): Promise<void> {
+    this.loggingOut = true;
     try {
       if (this.api.hasToken()) await this.api.empty('POST', ROUTES.logout);
     } catch {
       // Offline or already expired: the local session is wiped regardless.
+    } finally {
+      this.loggingOut = false;
     }
     await this.forget();
   }

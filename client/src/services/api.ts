@@ -12,6 +12,8 @@ export interface RequestOptions {
 
 export class Api {
   private token: string | null = null;
+  /** Called when the server refuses our token: the session ended elsewhere or expired. */
+  onUnauthorized: (() => void) | null = null;
 
   setToken(token: string | null): void {
     this.token = token;
@@ -84,7 +86,13 @@ export class Api {
       if (init.signal?.aborted) throw error;
       throw new NetworkError();
     }
-    if (!response.ok) throw await errorFrom(response);
+    if (!response.ok) {
+      const error = await errorFrom(response);
+      if (error.status === 401 && this.token !== null && headers.has('Authorization')) {
+        this.onUnauthorized?.();
+      }
+      throw error;
+    }
     return response;
   }
 }

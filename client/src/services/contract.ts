@@ -54,6 +54,11 @@ export interface Services {
   recover(email: string, recoveryKey: string, newPassword: string): Promise<SessionInfo>;
   changePassword(currentPassword: string, newPassword: string): Promise<void>;
   logOut(): Promise<void>;
+  /**
+   * Called when the server ends the session on its own (expired, revoked by a password change on
+   * another device): the local session is already wiped; show the log-in screen.
+   */
+  onSessionEnded(listener: () => void): () => void;
 
   rootId(): string;
   /** Children of a folder, verified; folders first then by name. */

@@ -34,6 +34,7 @@ function createServices(): Services {
     recover: (email, recoveryKey, newPassword) => account.recover(email, recoveryKey, newPassword),
     changePassword: (current, next) => account.changePassword(current, next),
     logOut: () => account.logOut(),
+    onSessionEnded: (listener) => account.onEnded(listener),
 
     rootId: () => drive.rootId(),
     list: (folderId) => drive.list(folderId),
