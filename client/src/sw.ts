@@ -18,6 +18,8 @@ declare const self: ServiceWorkerGlobalScope & {
 const downloads = new Map<string, DownloadRegistration>();
 /** A registration whose request never came (the page went away) is dropped after this. */
 const UNCLAIMED_MS = 60_000;
+/** Longest wait for one chunk from the page (it retries slow requests for a while itself). */
+const PULL_TIMEOUT_MS = 5 * 60_000;
 
 // Registered before Workbox's routes so the download URLs never reach them.
 self.addEventListener('fetch', (event) => {
@@ -60,29 +62,51 @@ function tell(port: MessagePort, message: WorkerToPage): void {
  * it), so the browser marks the download failed and discards the partial file.
  */
 function downloadResponse({ filename, size, port }: DownloadRegistration): Response {
-  let waiting: ((message: PageToWorker) => void) | null = null;
+  let stream!: ReadableStreamDefaultController<Uint8Array>;
+  /** Settles the pull in progress, if any. */
+  let answered: (() => void) | null = null;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+
+  const settle = (): void => {
+    clearTimeout(timer);
+    const resolve = answered;
+    answered = null;
+    resolve?.();
+  };
+  const fail = (message: string): void => {
+    stream.error(new Error(message));
+    port.close();
+    settle();
+  };
+  // An error may come at any time (a cancel while no pull is waiting), so it is handled here
+  // rather than only as the answer to a pull.
   port.onmessage = (event: MessageEvent<PageToWorker>) => {
-    const answer = waiting;
-    waiting = null;
-    answer?.(event.data);
+    const message = event.data;
+    if (message.type === 'error') return fail(message.message);
+    if (message.type === 'chunk') stream.enqueue(new Uint8Array(message.bytes));
+    else {
+      stream.close();
+      port.close();
+    }
+    settle();
   };
   tell(port, { type: 'started' });
 
   const body = new ReadableStream<Uint8Array>(
     {
-      pull(controller) {
+      start(controller) {
+        stream = controller;
+      },
+      pull() {
         return new Promise<void>((resolve) => {
-          waiting = (message) => {
-            if (message.type === 'chunk') controller.enqueue(new Uint8Array(message.bytes));
-            else if (message.type === 'end') controller.close();
-            else controller.error(new Error(message.message));
-            if (message.type !== 'chunk') port.close();
-            resolve();
-          };
+          answered = resolve;
+          // A page that went away (tab closed) never answers: fail rather than hang forever.
+          timer = setTimeout(() => fail('The page stopped sending data.'), PULL_TIMEOUT_MS);
           tell(port, { type: 'pull' });
         });
       },
       cancel() {
+        clearTimeout(timer);
         tell(port, { type: 'cancelled' });
         port.close();
       },
