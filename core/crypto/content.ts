@@ -99,7 +99,7 @@ export class ChunkSealer {
     return plainLength <= CHUNK_SIZE && (plainLength > 0 || this.count === 1);
   }
 
-  seal(index: number, plaintext: Uint8Array): Uint8Array {
+  seal(index: number, plaintext: Uint8Array): Uint8Array<ArrayBuffer> {
     assertInteger(index, 0, this.count - 1, 'chunk index');
     if (!this.#lengthFits(index, plaintext.length)) {
       throw new FormatError(`chunk ${index} has the wrong plaintext length`);
@@ -108,7 +108,7 @@ export class ChunkSealer {
   }
 
   /** Throws IntegrityError for a chunk of impossible length, a wrong id, or any failed AEAD check. */
-  open(index: number, chunk: Uint8Array): Uint8Array {
+  open(index: number, chunk: Uint8Array): Uint8Array<ArrayBuffer> {
     assertInteger(index, 0, this.count - 1, 'chunk index');
     if (!this.#lengthFits(index, chunk.length - CHUNK_OVERHEAD)) throw new IntegrityError();
     if (this.#expectedIds !== undefined && chunkId(chunk) !== this.#expectedIds[index]) {

@@ -1,5 +1,6 @@
 import {
   CHUNK_SIZE,
+  FormatError,
   MAX_CHUNKS,
   MAX_FILE_SIZE,
   SEALED_OVERHEAD,
@@ -62,7 +63,7 @@ export function sealManifest(
   assertKey(contentKey, 'content key');
   const count = chunkCount(size);
   if (!Array.isArray(chunks) || chunks.length !== count || !chunks.every(isChunkId)) {
-    throw new TypeError(
+    throw new FormatError(
       `a manifest of ${size} bytes lists ${count} chunk ids (SHA-256, base64url)`,
     );
   }

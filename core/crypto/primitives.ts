@@ -29,11 +29,6 @@ export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && sodium().memcmp(a, b);
 }
 
-/** Best-effort wipe of a key that is no longer needed (JS may keep other copies). */
-export function wipe(...keys: Uint8Array[]): void {
-  for (const key of keys) sodium().memzero(key);
-}
-
 export function assertKey(key: unknown, what: string): asserts key is Uint8Array {
   if (!(key instanceof Uint8Array) || key.length !== KEY_BYTES) {
     throw new TypeError(`${what} must be a 32-byte Uint8Array`);

@@ -3,16 +3,19 @@ import { IntegrityError } from './errors';
 import { randomBytes } from './random';
 import { sodium } from './sodium';
 
-export const NONCE_BYTES = 24;
-export const TAG_BYTES = 16;
+const NONCE_BYTES = 24;
 /** Version byte + nonce: the part before the ciphertext. */
-export const HEADER_BYTES = 1 + NONCE_BYTES;
+const HEADER_BYTES = 1 + NONCE_BYTES;
 
 /**
  * Sealed blob (format.md §3): version ‖ random 24-byte nonce ‖ XChaCha20-Poly1305(ciphertext ‖ tag).
  * Chunks use the same layout, so this is also the chunk hot path.
  */
-export function seal(key: Uint8Array, ad: Uint8Array, plaintext: Uint8Array): Uint8Array {
+export function seal(
+  key: Uint8Array,
+  ad: Uint8Array,
+  plaintext: Uint8Array,
+): Uint8Array<ArrayBuffer> {
   const nonce = randomBytes(NONCE_BYTES);
   const ciphertext = sodium().crypto_aead_xchacha20poly1305_ietf_encrypt(
     plaintext,
@@ -29,16 +32,18 @@ export function seal(key: Uint8Array, ad: Uint8Array, plaintext: Uint8Array): Ui
 }
 
 /** Throws IntegrityError for a wrong version, length, key or AD, or any altered byte. */
-export function open(key: Uint8Array, ad: Uint8Array, blob: Uint8Array): Uint8Array {
+export function open(key: Uint8Array, ad: Uint8Array, blob: Uint8Array): Uint8Array<ArrayBuffer> {
   if (blob.length < SEALED_OVERHEAD || blob[0] !== FORMAT_VERSION) throw new IntegrityError();
   try {
+    // libsodium copies its output out of the wasm heap into a fresh ArrayBuffer; the typing says
+    // so, letting callers hand plaintext to browser APIs that refuse shared buffers.
     return sodium().crypto_aead_xchacha20poly1305_ietf_decrypt(
       null,
       blob.subarray(HEADER_BYTES),
       ad,
       blob.subarray(1, HEADER_BYTES),
       key,
-    );
+    ) as Uint8Array<ArrayBuffer>;
   } catch {
     throw new IntegrityError();
   }
