@@ -5,7 +5,7 @@ import type { Static, TSchema } from 'typebox';
 import { check } from '../../../core/protocol';
 import { ApiError, NetworkError } from './errors';
 
-export interface RequestOptions {
+interface RequestOptions {
   body?: unknown;
   signal?: AbortSignal;
 }

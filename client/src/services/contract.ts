@@ -9,6 +9,7 @@ export interface SessionInfo {
 /** A folder or file after its key and metadata were verified and decrypted. */
 export interface DriveNode {
   id: string;
+  /** The root folder's parentId is its own id. */
   parentId: string;
   type: 'folder' | 'file';
   name: string;

@@ -18,7 +18,7 @@ interface Slot {
   pending: Map<number, Pending>;
 }
 
-export const POOL_SIZE = Math.max(1, Math.min(4, navigator.hardwareConcurrency || 1));
+const POOL_SIZE = Math.max(1, Math.min(4, navigator.hardwareConcurrency || 1));
 
 export class CryptoPool {
   private slots: Slot[] = [];

@@ -32,7 +32,8 @@ export interface KnownNode {
 /** Far deeper than any real tree; stops a server that answers with a parent cycle. */
 const MAX_DEPTH = 512;
 
-export const ROOT_NAME = 'My files';
+/** Shown for the root folder, which has no sealed name. */
+const ROOT_NAME = 'My files';
 
 export class DriveService {
   private readonly known = new Map<string, KnownNode>();
@@ -159,9 +160,7 @@ export class DriveService {
       try {
         if (node.parentId === null) throw integrityError();
         const parent = await this.folder(node.parentId);
-        const [opened] = await this.openChildren(parent, [node]);
-        if (opened) result.push(opened);
-        else dropped++;
+        result.push(toDriveNode(this.remember(await this.openNode(parent, node))));
       } catch {
         dropped++;
       }
@@ -223,7 +222,6 @@ export class DriveService {
     let dropped = 0;
     for (const node of nodes) {
       try {
-        if (node.parentId !== parent.id) throw integrityError();
         opened.push(toDriveNode(this.remember(await this.openNode(parent, node))));
       } catch {
         dropped++;
@@ -235,8 +233,11 @@ export class DriveService {
     return opened;
   }
 
+  /** Unwraps a node under its parent's key: fails unless it was sealed in that very folder. */
   private async openNode(parent: KnownNode, node: Node): Promise<KnownNode> {
-    if (node.wrappedKey === null || node.encMeta === null) throw integrityError();
+    if (node.parentId !== parent.id || node.wrappedKey === null || node.encMeta === null) {
+      throw integrityError();
+    }
     const core = await coreCrypto();
     const { key, meta } = core.openNode(parent.id, parent.key, {
       id: node.id,
@@ -255,7 +256,7 @@ export class DriveService {
   }
 }
 
-export function toDriveNode(node: KnownNode): DriveNode {
+function toDriveNode(node: KnownNode): DriveNode {
   return {
     id: node.id,
     parentId: node.parentId ?? node.id,

@@ -22,20 +22,12 @@ export class NetworkError extends Error {
   }
 }
 
-/** The person asked for this transfer to stop. */
-export class CancelledError extends Error {
-  override readonly name = 'CancelledError';
-  constructor() {
-    super('Cancelled.');
-  }
-}
-
 /** A request the client refuses locally, before anything is sent. */
 export class InvalidRequestError extends Error {
   override readonly name = 'InvalidRequestError';
 }
 
-export const INTEGRITY_MESSAGE = 'integrity check failed';
+const INTEGRITY_MESSAGE = 'integrity check failed';
 
 /**
  * A check outside core/crypto failed (a listing that contradicts the signed manifest, a node in

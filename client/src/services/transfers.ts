@@ -97,10 +97,6 @@ export class Transfers {
     }
   }
 
-  isCancelled(id: string): boolean {
-    return this.transfers.get(id)?.snapshot.state === 'cancelled';
-  }
-
   /** Cancels everything (log out). */
   cancelAll(): void {
     for (const id of this.transfers.keys()) this.cancel(id);
