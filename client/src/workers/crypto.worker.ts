@@ -3,7 +3,6 @@
 import {
   ChunkSealer,
   IntegrityError,
-  chunkId,
   createAccount,
   derivePasswordKeys,
   initCrypto,
@@ -11,6 +10,7 @@ import {
   openAccountWithRecovery,
   recoveryAuthKey,
 } from '../../../core/crypto';
+import { toBase64Url } from '../../../core/format';
 import type {
   ChunkContext,
   CryptoOp,
@@ -20,7 +20,9 @@ import type {
 } from './crypto-protocol';
 
 type Handlers = {
-  [K in CryptoOp]: (args: CryptoOps[K]['args']) => CryptoOps[K]['result'];
+  [K in CryptoOp]: (
+    args: CryptoOps[K]['args'],
+  ) => CryptoOps[K]['result'] | Promise<CryptoOps[K]['result']>;
 };
 
 const handlers: Handlers = {
@@ -30,13 +32,13 @@ const handlers: Handlers = {
   openAccountWithRecovery: ({ userId, recoveryKey, bundle }) =>
     openAccountWithRecovery(userId, recoveryKey, bundle),
   recoveryAuthKey: ({ recoveryKey }) => recoveryAuthKey(recoveryKey),
-  sealChunk: (args) => {
+  sealChunk: async (args) => {
     const chunk = sealer(args).seal(args.index, new Uint8Array(args.plaintext));
-    return { chunk: ownBuffer(chunk), id: chunkId(chunk) };
+    return { chunk: ownBuffer(chunk), id: await chunkIdOf(chunk) };
   },
-  openChunk: (args) => {
+  openChunk: async (args) => {
     const chunk = new Uint8Array(args.chunk);
-    if (chunkId(chunk) !== args.expectedId) throw new IntegrityError();
+    if ((await chunkIdOf(chunk)) !== args.expectedId) throw new IntegrityError();
     return { plaintext: ownBuffer(sealer(args).open(args.index, chunk)) };
   },
 };
@@ -45,6 +47,16 @@ const handlers: Handlers = {
 // keeping none around means the worker holds no key between requests.
 function sealer({ contentKey, nodeId, revision, count }: ChunkContext): ChunkSealer {
   return new ChunkSealer(contentKey, nodeId, revision, count);
+}
+
+/**
+ * The chunk id of format.md §5 (SHA-256, base64url) — core's `chunkId`, computed with WebCrypto:
+ * measured 3–6x faster than libsodium's WebAssembly SHA-256 (bench/crypto), which would otherwise
+ * cost as much as the cipher itself. The server recomputes every id on upload, so a mismatch
+ * between the two could not go unnoticed.
+ */
+async function chunkIdOf(chunk: Uint8Array<ArrayBuffer>): Promise<string> {
+  return toBase64Url(new Uint8Array(await crypto.subtle.digest('SHA-256', chunk)));
 }
 
 /** The bytes as an ArrayBuffer of exactly their length, so it can be transferred. */
@@ -76,7 +88,7 @@ self.onmessage = async (event: MessageEvent<CryptoRequest>) => {
   try {
     await ready;
     const handler = handlers[op] as (a: typeof args) => unknown;
-    const result = handler(args);
+    const result = await handler(args);
     response = { id, ok: true, result };
     transfer = transferables(result);
   } catch (error) {
