@@ -100,11 +100,27 @@ describe('organising the drive', () => {
     await row(page, 'Archive').waitFor();
   });
 
+  it('uploads files dropped onto the drive', async () => {
+    const dataTransfer = await page.evaluateHandle(() => {
+      const transfer = new DataTransfer();
+      transfer.items.add(
+        new File(['dropped from the desktop'], 'dropped.txt', { type: 'text/plain' }),
+      );
+      return transfer;
+    });
+    const target = page.getByRole('main');
+    await target.dispatchEvent('dragenter', { dataTransfer });
+    await target.dispatchEvent('dragover', { dataTransfer });
+    await target.dispatchEvent('drop', { dataTransfer });
+    await waitUploaded(page, ['dropped.txt']);
+    await row(page, 'dropped.txt').waitFor();
+  });
+
   it('shows the same tree on a second device', async () => {
     const other = await (await browser.newContext()).newPage();
     await logIn(other, storage.url, email);
     await row(other, 'Archive').waitFor();
-    expect(await names(other)).toEqual(['Archive', 'Projects']);
+    expect(await names(other)).toEqual(['Archive', 'Projects', 'dropped.txt']);
     await openFolder(other, 'Projects');
     expect(await names(other)).toEqual(['final.txt']);
     await other.context().close();
