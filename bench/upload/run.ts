@@ -69,6 +69,7 @@ async function main() {
         document.body.append(input);
       });
       await page.setInputFiles('#bench-plain-input', file);
+      const idleTab = tabRss();
       const plainTab = samplePeak(tabRss);
       const plainServer = samplePeak(() => rssOf(server.pid));
       const plainMs = await page.evaluate(plainPut, {
@@ -121,7 +122,7 @@ async function main() {
     await rm(work, { recursive: true, force: true });
   }
 
-  const header = ['file', 'path', 'MB/s', 'tab peak RSS', 'server peak RSS'];
+  const header = ['file', 'path', 'MB/s', 'tab idle RSS', 'tab peak RSS', 'server peak RSS'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
   console.log(
