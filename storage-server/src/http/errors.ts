@@ -39,7 +39,13 @@ export function installErrorHandling(
 ): void {
   app.setErrorHandler((error: FastifyError | ApiError, request, reply) => {
     const { code, message } = toEnvelope(error);
-    if (code === 'internal') request.log.error({ err: error }, 'request failed');
+    // A client that hung up mid-upload is routine, not a server fault worth an error log.
+    // (The socket is already detached, null, once the client has gone.)
+    const clientGone = request.raw.socket?.destroyed !== false;
+    if (code === 'internal') {
+      if (clientGone) request.log.info('client closed the connection mid-request');
+      else request.log.error({ err: error }, 'request failed');
+    }
     // A body left unread (refused upload, lying Content-Length) is not drained: drop the connection.
     if (!request.raw.complete) reply.header('connection', 'close');
     // A refused Range names the real length, so the client can ask again (RFC 9110 §15.5.17).

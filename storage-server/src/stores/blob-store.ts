@@ -120,9 +120,11 @@ export class DiskBlobStore implements BlobStore {
 
   async listContentIds(): Promise<string[]> {
     const ids: string[] = [];
-    for (const fan of await readdir(this.blobsDir)) {
-      for (const id of await readdir(path.join(this.blobsDir, fan))) {
-        if (isId(id)) ids.push(id);
+    for (const fan of await readdir(this.blobsDir, { withFileTypes: true })) {
+      if (!fan.isDirectory()) continue;
+      for (const id of await readdir(path.join(this.blobsDir, fan.name))) {
+        // Only directories this store could have made, so removeContent finds them again.
+        if (isId(id) && this.contentDir(id) === path.join(fan.name, id)) ids.push(id);
       }
     }
     return ids;
