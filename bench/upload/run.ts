@@ -101,6 +101,7 @@ async function main() {
           mib(size),
           'plain PUT (baseline)',
           mb(size, plainMs).toFixed(1),
+          mib(idleTab),
           mib(plainPeaks[0]!),
           mib(plainPeaks[1]!),
         ],
@@ -108,10 +109,11 @@ async function main() {
           mib(size),
           'encrypt+upload+commit',
           mb(size, appMs).toFixed(1),
+          '',
           mib(appPeaks[0]!),
           mib(appPeaks[1]!),
         ],
-        [mib(size), 'ratio app / baseline', (plainMs / appMs).toFixed(2), '', ''],
+        [mib(size), 'ratio app / baseline', (plainMs / appMs).toFixed(2), '', '', ''],
       );
       await rm(file);
       console.error(`done: ${mib(size)}`);
