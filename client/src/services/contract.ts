@@ -83,4 +83,75 @@ export interface Services {
   cancel(transferId: string): void;
   /** Called on every transfer change (throttled to a few times a second). */
   onTransfers(listener: (transfers: TransferSnapshot[]) => void): () => void;
+
+  createLink(nodeId: string, options: LinkOptions): Promise<SharedLink>;
+  /** The account's links, newest first. */
+  listLinks(): Promise<SharedLink[]>;
+  /** password: string sets or changes it, null removes it, undefined keeps it. */
+  updateLink(
+    linkId: string,
+    changes: { password?: string | null; expiresAt?: number | null; downloadLimit?: number | null },
+  ): Promise<SharedLink>;
+  revokeLink(linkId: string): Promise<void>;
+  /** For the link page (no account needed). Validates the fragment before any request. */
+  openLink(linkId: string, fragment: string): Promise<LinkSession>;
+}
+
+export interface LinkOptions {
+  password: string | null;
+  /** ms since epoch, compared with the server's clock. */
+  expiresAt: number | null;
+  downloadLimit: number | null;
+}
+
+export interface SharedLink {
+  linkId: string;
+  nodeId: string;
+  name: string;
+  type: 'file' | 'folder';
+  /** The full link, key included: https://<host>/s/<linkId>#<linkKey>. */
+  url: string;
+  hasPassword: boolean;
+  expiresAt: number | null;
+  downloadLimit: number | null;
+  downloads: number;
+  createdAt: number;
+}
+
+/** An opened share link, as the link page uses it. */
+export interface LinkSession {
+  linkId: string;
+  type: 'file' | 'folder';
+  needsPassword: boolean;
+  /** Throws LinkError('wrong-password') on a wrong password; nothing else is fetched. */
+  unlock(password: string | null): Promise<DriveNode /* the shared file or folder, decrypted */>;
+  list(folderId: string): Promise<DriveNode[]>;
+  /** From the shared root down to this folder (inclusive). */
+  path(folderId: string): Promise<DriveNode[]>;
+  /** Via the transfers panel, streamed to disk through the service worker. */
+  download(nodeId: string): void;
+  /** All files under folderId as one zip, built while it streams. */
+  downloadZip(folderId: string): void;
+  /** The whole decrypted file, only for files of at most 32 MiB; rejects otherwise. */
+  preview(nodeId: string): Promise<Blob>;
+}
+
+export type LinkErrorKind = 'malformed' | 'not-found' | 'wrong-key' | 'wrong-password';
+
+const LINK_ERROR_MESSAGES: Record<LinkErrorKind, string> = {
+  malformed: 'This link is incomplete or damaged. Check that it was copied in full.',
+  'not-found': 'This link does not exist, has expired or was revoked.',
+  'wrong-key': 'This link is wrong or damaged.',
+  'wrong-password': 'Wrong password.',
+};
+
+/** Why a share link could not be opened; `message` is a sentence a person can read. */
+export class LinkError extends Error {
+  override readonly name = 'LinkError';
+  constructor(
+    readonly kind: LinkErrorKind,
+    message: string = LINK_ERROR_MESSAGES[kind],
+  ) {
+    super(message);
+  }
 }

@@ -11,6 +11,7 @@ import { Transfers } from './transfers';
 import { UploadService } from './uploads';
 
 export type * from './contract';
+export { LinkError } from './contract';
 export { describeError } from './errors';
 
 function createServices(): Services {
