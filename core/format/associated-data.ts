@@ -20,6 +20,8 @@ export const AD_FIELD_COUNTS = {
   commit: 2, // nodeId, revision
   chunk: 5, // nodeId, revision, index, count, final
   'link-key': 3, // linkId, nodeId, type
+  'link-owner-key': 2, // userId, linkId
+  'link-password': 0, // the hashed message is this AD, '|', then the Argon2id output
 } as const;
 
 export type AdPurpose = keyof typeof AD_FIELD_COUNTS;

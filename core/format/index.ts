@@ -31,3 +31,10 @@ export {
   type AdPurpose,
   type AdField,
 } from './associated-data';
+export {
+  LINK_KEY_BYTES,
+  LINK_KEY_LENGTH,
+  parseLinkFragment,
+  decodeLinkKey,
+  linkUrl,
+} from './links';
