@@ -57,24 +57,31 @@ export function checkKdfParams(params: KdfParams): Uint8Array {
 const encoder = new TextEncoder();
 
 /**
- * Argon2id → 64 bytes: encKey (first 32) wraps the master key and never leaves the device;
- * authKey (last 32) is what the server sees (it stores its SHA-256). The password is taken in
- * Unicode NFC so the same password typed on different systems gives the same keys.
+ * Argon2id of the password's UTF-8 NFC form, so the same password typed on different systems
+ * gives the same bytes; the parameters are checked first. Login and link passwords both use it.
  */
-export function derivePasswordKeys(
-  password: string,
-  params: KdfParams,
-): { encKey: Uint8Array; authKey: Uint8Array } {
+export function hashPassword(password: string, params: KdfParams, length: number): Uint8Array {
   const salt = checkKdfParams(params);
   if (typeof password !== 'string') throw new FormatError('password must be a string');
   const s = sodium();
-  const out = s.crypto_pwhash(
-    64,
+  return s.crypto_pwhash(
+    length,
     encoder.encode(password.normalize('NFC')),
     salt,
     params.opslimit,
     params.memlimit,
     s.crypto_pwhash_ALG_ARGON2ID13,
   );
+}
+
+/**
+ * Argon2id → 64 bytes: encKey (first 32) wraps the master key and never leaves the device;
+ * authKey (last 32) is what the server sees (it stores its SHA-256).
+ */
+export function derivePasswordKeys(
+  password: string,
+  params: KdfParams,
+): { encKey: Uint8Array; authKey: Uint8Array } {
+  const out = hashPassword(password, params, 64);
   return { encKey: out.slice(0, 32), authKey: out.slice(32, 64) };
 }
