@@ -41,9 +41,12 @@ export const nodeMetaKey = (nodeKey: Uint8Array) => deriveSubkey(nodeKey, KDF_CO
 export const childWrapKey = (nodeKey: Uint8Array) => deriveSubkey(nodeKey, KDF_CONTEXT.node, 2);
 export const contentWrapKey = (nodeKey: Uint8Array) => deriveSubkey(nodeKey, KDF_CONTEXT.node, 3);
 
-function assertType(type: unknown): asserts type is NodeType {
-  if (type !== 'folder' && type !== 'file')
-    throw new FormatError('node type must be folder or file');
+export function isNodeType(type: unknown): type is NodeType {
+  return type === 'folder' || type === 'file';
+}
+
+export function assertType(type: unknown): asserts type is NodeType {
+  if (!isNodeType(type)) throw new FormatError('node type must be folder or file');
 }
 
 /** Returns the name unchanged if it is a valid file or folder name; throws a readable FormatError. */
@@ -152,6 +155,30 @@ function parseMeta(type: NodeType, plaintext: Uint8Array): NodeMeta {
 }
 
 /**
+ * Opens a node's metadata with a key obtained elsewhere: a share link's root node, whose key
+ * comes from the link rather than from its parent. The AD still names the node, its parent and
+ * its type, so the server cannot hand out another node's metadata under this one (R10).
+ */
+export function openNodeMeta(
+  id: string,
+  parentId: string,
+  type: NodeType,
+  nodeKey: Uint8Array,
+  encMeta: string,
+): NodeMeta {
+  assertKey(nodeKey, 'node key');
+  // All three come from the server's listing: a malformed one is tampering, not a caller error.
+  if (!isId(id) || !isId(parentId) || !isNodeType(type)) throw new IntegrityError();
+  const plaintext = openText(
+    nodeMetaKey(nodeKey),
+    associatedData('node-meta', id, parentId, type),
+    encMeta,
+    MAX_SEALED_META,
+  );
+  return parseMeta(type, plaintext);
+}
+
+/**
  * Unwraps a node listed by the server under the folder `parentId`. The AD binds the node's id,
  * its parent and its type, so a moved, swapped or invented node fails here (R10, R12).
  */
@@ -164,17 +191,11 @@ export function openNode(
   assertKey(parentKey, 'parent key');
   if (node === null || typeof node !== 'object') throw new IntegrityError();
   const { id, type } = node;
-  if (!isId(id) || (type !== 'folder' && type !== 'file')) throw new IntegrityError();
+  if (!isId(id) || !isNodeType(type)) throw new IntegrityError();
   const key = openKey(
     childWrapKey(parentKey),
     associatedData('node-key', id, parentId, type, KEY_VERSION),
     node.wrappedKey,
   );
-  const plaintext = openText(
-    nodeMetaKey(key),
-    associatedData('node-meta', id, parentId, type),
-    node.encMeta,
-    MAX_SEALED_META,
-  );
-  return { key, meta: parseMeta(type, plaintext) };
+  return { key, meta: openNodeMeta(id, parentId, type, key, node.encMeta) };
 }
