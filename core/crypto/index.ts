@@ -21,8 +21,17 @@ export {
   validateName,
   createNode,
   openNode,
+  openNodeMeta,
   sealNodeMeta,
   wrapNodeKey,
 } from './nodes';
 export { createContentKey, openContentKey, ChunkSealer, chunkId } from './content';
 export { type Manifest, sealManifest, openManifest } from './manifest';
+export {
+  type LinkTarget,
+  type LinkSecret,
+  createLink,
+  wrapLinkKey,
+  openLink,
+  openOwnerLinkKey,
+} from './links';

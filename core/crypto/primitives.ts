@@ -9,6 +9,8 @@ export const KDF_CONTEXT = {
   node: 'coffrend',
   content: 'coffrect',
   recovery: 'coffrerk',
+  link: 'coffrelk',
+  linkOwner: 'coffreol',
 } as const;
 
 export function deriveSubkey(key: Uint8Array, context: string, id: number): Uint8Array {
