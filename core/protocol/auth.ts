@@ -39,6 +39,10 @@ export const Usage = Type.Object({
   storageUsed: ByteCount,
   /** null: no limit. */
   storageQuota: Type.Union([ByteCount, Type.Null()]),
+  /** Chunk bytes served this calendar month (UTC), own downloads and link downloads alike. */
+  transferUsed: ByteCount,
+  /** No transfer limit yet (plans come later). */
+  transferQuota: Type.Null(),
 });
 export type Usage = Static<typeof Usage>;
 

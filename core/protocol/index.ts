@@ -4,5 +4,6 @@ export * from './auth';
 export * from './nodes';
 export * from './uploads';
 export * from './files';
+export * from './links';
 export * from './routes';
 export * from './check';

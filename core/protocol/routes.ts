@@ -21,6 +21,11 @@ export const ROUTES = {
   uploadCommit: `${API_PREFIX}/uploads/:id/commit`,
   file: `${API_PREFIX}/files/:id`,
   fileChunk: `${API_PREFIX}/files/:id/chunks/:index`,
+  links: `${API_PREFIX}/links`,
+  link: `${API_PREFIX}/links/:linkId`,
+  linkChildren: `${API_PREFIX}/links/:linkId/nodes/:nodeId/children`,
+  linkFile: `${API_PREFIX}/links/:linkId/files/:nodeId`,
+  linkFileChunk: `${API_PREFIX}/links/:linkId/files/:nodeId/chunks/:index`,
 } as const;
 
 /** Concrete paths for a client; ids are checked against the Id format before they get here. */
@@ -33,4 +38,10 @@ export const apiPath = {
   uploadCommit: (id: string) => `${API_PREFIX}/uploads/${id}/commit`,
   file: (id: string) => `${API_PREFIX}/files/${id}`,
   fileChunk: (id: string, index: number) => `${API_PREFIX}/files/${id}/chunks/${index}`,
+  link: (linkId: string) => `${API_PREFIX}/links/${linkId}`,
+  linkChildren: (linkId: string, nodeId: string) =>
+    `${API_PREFIX}/links/${linkId}/nodes/${nodeId}/children`,
+  linkFile: (linkId: string, nodeId: string) => `${API_PREFIX}/links/${linkId}/files/${nodeId}`,
+  linkFileChunk: (linkId: string, nodeId: string, index: number) =>
+    `${API_PREFIX}/links/${linkId}/files/${nodeId}/chunks/${index}`,
 } as const;
