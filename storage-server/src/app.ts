@@ -8,21 +8,25 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { ApiError } from './api-error';
 import type { Config } from './config';
 import { openDatabase } from './db/database';
+import { ChunkDownloads } from './http/chunk-download';
 import { registerClientApp } from './http/client-app';
 import { installErrorHandling } from './http/errors';
 import { helmetOptions } from './http/security';
 import { authRoutes } from './routes/auth';
 import { fileRoutes } from './routes/files';
 import { healthRoutes } from './routes/health';
+import { linkRoutes } from './routes/links';
 import { nodeRoutes } from './routes/nodes';
 import { uploadRoutes } from './routes/uploads';
 import { Accounts } from './services/accounts';
 import { Files } from './services/files';
+import { Links } from './services/links';
 import type { Services } from './services';
 import { Nodes } from './services/nodes';
 import { loadServerSecret } from './services/server-secret';
 import { Sessions } from './services/sessions';
 import { Sweeper } from './services/sweeper';
+import { Transfers } from './services/transfers';
 import { Uploads } from './services/uploads';
 import { DiskBlobStore } from './stores/blob-store';
 
@@ -46,6 +50,14 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
       level: config.logLevel,
       // Tokens, keys and bodies never reach the log; request lines carry only method, URL and ids.
       redact: ['req.headers.authorization', 'req.headers.cookie'],
+      serializers: {
+        // The path only: a query string never reaches the log, whatever a client put in it.
+        req: (request: { method: string; url: string; ip?: string }) => ({
+          method: request.method,
+          url: request.url.split('?')[0],
+          remoteAddress: request.ip,
+        }),
+      },
     },
     bodyLimit: JSON_BODY_LIMIT,
     requestTimeout: config.requestTimeoutMs,
@@ -58,14 +70,18 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
   const sessions = new Sessions(db, config.sessionTtlMs, config.now);
   const nodes = new Nodes(db, config.now);
   const uploads = new Uploads(db, blobs, nodes, config.uploadTtlMs, config.now);
+  const transfers = new Transfers(db, config.now);
   const services: Services = {
-    accounts: new Accounts(db, sessions, secret, config.defaultStorageQuota, config.now),
+    accounts: new Accounts(db, sessions, transfers, secret, config.defaultStorageQuota, config.now),
     sessions,
     nodes,
     uploads,
     files: new Files(db),
+    links: new Links(db, nodes, config.now),
+    transfers,
     blobs,
   };
+  const downloads = new ChunkDownloads(blobs, transfers);
 
   const sweeper = new Sweeper(uploads, app.log);
   await sweeper.sweep();
@@ -93,6 +109,7 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
   await app.register(authRoutes, { services, rateLimit: config.authRateLimit });
   await app.register(nodeRoutes, { services });
   await app.register(uploadRoutes, { services, commitBodyLimit: config.commitBodyLimit });
-  await app.register(fileRoutes, { services });
+  await app.register(fileRoutes, { services, downloads });
+  await app.register(linkRoutes, { services, downloads, rateLimits: config.linkRateLimits });
   return app;
 }

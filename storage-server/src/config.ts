@@ -6,6 +6,16 @@ export interface RateLimit {
   windowMs: number;
 }
 
+/** Limits of the anonymous link routes. */
+export interface LinkRateLimits {
+  /** Per IP: `GET /links/:linkId`, the first request of a link page. */
+  metadata: RateLimit;
+  /** Per IP: folder listings, manifests and chunks (1 GiB in 4 MiB chunks is 256 requests). */
+  content: RateLimit;
+  /** Per link id, whatever the IP: every anonymous route of that link together. */
+  perLink: RateLimit;
+}
+
 export interface Config {
   port: number;
   host: string;
@@ -18,6 +28,7 @@ export interface Config {
   logLevel: string;
   /** Applied to sign-up, login, pre-login and recovery. */
   authRateLimit: RateLimit;
+  linkRateLimits: LinkRateLimits;
   /** Storage quota of new accounts in bytes; null: unlimited (plans come later). */
   defaultStorageQuota: number | null;
   /** An upload session left uncommitted this long is removed with its chunks. */
@@ -46,6 +57,11 @@ export const DEFAULT_CONFIG: Config = {
   signalUrl: null,
   logLevel: 'info',
   authRateLimit: { max: 20, windowMs: 60_000 },
+  linkRateLimits: {
+    metadata: { max: 60, windowMs: 60_000 },
+    content: { max: 600, windowMs: 60_000 },
+    perLink: { max: 1200, windowMs: 60_000 },
+  },
   defaultStorageQuota: null,
   uploadTtlMs: 24 * HOUR,
   sweepIntervalMs: 10 * 60_000,
@@ -66,6 +82,15 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number): number
   return value;
 }
 
+function loadLinkRateLimits(env: NodeJS.ProcessEnv, d: LinkRateLimits): LinkRateLimits {
+  const windowMs = integer(env, 'COFFRE_LINK_RATE_WINDOW_MS', d.metadata.windowMs);
+  return {
+    metadata: { max: integer(env, 'COFFRE_LINK_RATE_MAX', d.metadata.max), windowMs },
+    content: { max: integer(env, 'COFFRE_LINK_CONTENT_RATE_MAX', d.content.max), windowMs },
+    perLink: { max: integer(env, 'COFFRE_LINK_PER_LINK_RATE_MAX', d.perLink.max), windowMs },
+  };
+}
+
 /** Reads the COFFRE_* environment variables over the defaults. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const d = DEFAULT_CONFIG;
@@ -81,6 +106,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       max: integer(env, 'COFFRE_AUTH_RATE_MAX', d.authRateLimit.max),
       windowMs: integer(env, 'COFFRE_AUTH_RATE_WINDOW_MS', d.authRateLimit.windowMs),
     },
+    linkRateLimits: loadLinkRateLimits(env, d.linkRateLimits),
     defaultStorageQuota: env.COFFRE_DEFAULT_QUOTA
       ? integer(env, 'COFFRE_DEFAULT_QUOTA', 0)
       : d.defaultStorageQuota,

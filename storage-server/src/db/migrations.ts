@@ -99,6 +99,47 @@ const initial: Migration = {
   },
 };
 
+const links: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('links')
+      .addColumn('link_id', 'text', (c) => c.primaryKey())
+      .addColumn('owner_id', 'text', (c) =>
+        c.notNull().references('accounts.user_id').onDelete('cascade'),
+      )
+      .addColumn('node_id', 'text', (c) => c.notNull().references('nodes.id').onDelete('cascade'))
+      .addColumn('wrapped_key', 'text', (c) => c.notNull())
+      .addColumn('owner_key', 'text', (c) => c.notNull())
+      // All three null for a link without a password.
+      .addColumn('kdf_salt', 'text')
+      .addColumn('kdf_opslimit', 'integer')
+      .addColumn('kdf_memlimit', 'bigint')
+      .addColumn('expires_at', 'bigint')
+      .addColumn('download_limit', 'bigint')
+      .addColumn('downloads', 'bigint', (c) => c.notNull().defaultTo(0))
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createIndex('links_owner_created')
+      .on('links')
+      .columns(['owner_id', 'created_at'])
+      .execute();
+    await db.schema.createIndex('links_node').on('links').column('node_id').execute();
+
+    await db.schema
+      .createTable('transfer_usage')
+      .addColumn('user_id', 'text', (c) =>
+        c.notNull().references('accounts.user_id').onDelete('cascade'),
+      )
+      // Calendar month in UTC, 'YYYY-MM'.
+      .addColumn('month', 'text', (c) => c.notNull())
+      .addColumn('bytes', 'bigint', (c) => c.notNull().defaultTo(0))
+      .addPrimaryKeyConstraint('transfer_usage_pk', ['user_id', 'month'])
+      .execute();
+  },
+};
+
 export const migrations: Record<string, Migration> = {
   '0001_initial': initial,
+  '0002_links': links,
 };

@@ -1,3 +1,5 @@
+import type { Generated } from 'kysely';
+
 /** Table types for Kysely. Times are ms since the epoch; binary values are base64url text. */
 
 export interface AccountsTable {
@@ -81,10 +83,39 @@ export interface ChunksTable {
   size: number;
 }
 
+/** A share link. The link key never reaches the server; these are its sealed wrappings. */
+export interface LinksTable {
+  link_id: string;
+  owner_id: string;
+  node_id: string;
+  wrapped_key: string;
+  owner_key: string;
+  /** Argon2id parameters of a password link; all null without a password. */
+  kdf_salt: string | null;
+  kdf_opslimit: number | null;
+  kdf_memlimit: number | null;
+  /** null: never expires. */
+  expires_at: number | null;
+  /** null: no limit. */
+  download_limit: number | null;
+  downloads: Generated<number>;
+  created_at: number;
+}
+
+/** Chunk bytes served per account and calendar month (UTC). */
+export interface TransferUsageTable {
+  user_id: string;
+  /** 'YYYY-MM'. */
+  month: string;
+  bytes: number;
+}
+
 export interface Database {
   accounts: AccountsTable;
   sessions: SessionsTable;
   nodes: NodesTable;
   uploads: UploadsTable;
   chunks: ChunksTable;
+  links: LinksTable;
+  transfer_usage: TransferUsageTable;
 }

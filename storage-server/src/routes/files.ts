@@ -1,12 +1,18 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { ChunkParams, IdParams, ROUTES } from '../../../core/protocol';
+import type { ChunkDownloads } from '../http/chunk-download';
 import type { Services } from '../services';
 
-export const fileRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (
+export interface FileRouteOptions {
+  services: Services;
+  downloads: ChunkDownloads;
+}
+
+export const fileRoutes: FastifyPluginAsyncTypebox<FileRouteOptions> = async (
   app,
-  { services },
+  { services, downloads },
 ) => {
-  const { files, sessions, blobs } = services;
+  const { files, sessions } = services;
   const owner = async (authorization: string | undefined) =>
     (await sessions.authenticate(authorization)).userId;
 
@@ -14,21 +20,19 @@ export const fileRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asy
     files.manifest(await owner(request.headers.authorization), request.params.id),
   );
 
-  app.get(ROUTES.fileChunk, { schema: { params: ChunkParams } }, async (request, reply) => {
-    const userId = await owner(request.headers.authorization);
-    const chunk = await files.chunk(userId, request.params.id, Number(request.params.index));
-    // Files have one revision for now, so a chunk URL always names the same bytes; once files get
-    // new revisions the URL must name the revision too.
-    reply
-      .header('cache-control', 'private, max-age=31536000, immutable')
-      .header('content-type', 'application/octet-stream');
-    return reply.sendFile(blobs.relativePath(chunk.key), blobs.blobsDir, {
-      acceptRanges: true,
-      cacheControl: false,
-      contentType: false,
-      lastModified: false,
-      etag: false,
-      dotfiles: 'deny',
-    });
-  });
+  app.get(
+    ROUTES.fileChunk,
+    { onSend: downloads.meter, schema: { params: ChunkParams } },
+    async (request, reply) => {
+      const ownerId = await owner(request.headers.authorization);
+      const chunk = await files.chunk(ownerId, request.params.id, Number(request.params.index));
+      // Files have one revision for now, so a chunk URL always names the same bytes; once files
+      // get new revisions the URL must name the revision too.
+      return downloads.send(request, reply, {
+        ownerId,
+        chunk,
+        cacheControl: 'private, max-age=31536000, immutable',
+      });
+    },
+  );
 };

@@ -13,6 +13,7 @@ import type { Db } from '../db/database';
 import type { AccountsTable } from '../db/schema';
 import { hmac, sameHash, sha256 } from './hashing';
 import type { Session, Sessions } from './sessions';
+import type { Transfers } from './transfers';
 
 const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+$/;
 const MAX_EMAIL_LENGTH = 254;
@@ -37,6 +38,7 @@ export class Accounts {
   constructor(
     private readonly db: Db,
     private readonly sessions: Sessions,
+    private readonly transfers: Transfers,
     private readonly secret: Buffer,
     private readonly storageQuota: number | null,
     private readonly now: () => number,
@@ -129,7 +131,7 @@ export class Accounts {
         .selectAll()
         .where('user_id', '=', request.userId)
         .executeTakeFirstOrThrow();
-      return { token, account: accountOf(row) };
+      return { token, account: accountOf(row, 0) };
     });
   }
 
@@ -147,7 +149,7 @@ export class Accounts {
       .selectAll()
       .where('user_id', '=', userId)
       .executeTakeFirstOrThrow();
-    return accountOf(row);
+    return accountOf(row, await this.transfers.used(userId));
   }
 
   /** New password: proven by the current auth key or the recovery key; other sessions end. */
@@ -190,7 +192,7 @@ export class Accounts {
     const matches = sameHash(sha256(key), storedHash(row) ?? NO_ACCOUNT_HASH);
     if (!row || !matches) throw invalidCredentials();
     const token = await this.sessions.open(row.user_id);
-    return { token, account: accountOf(row) };
+    return { token, account: accountOf(row, await this.transfers.used(row.user_id)) };
   }
 
   private findByEmail(email: string): Promise<AccountRow | undefined> {
@@ -207,7 +209,7 @@ function kdfOf(row: AccountRow): Account['kdf'] {
   };
 }
 
-function accountOf(row: AccountRow): Account {
+function accountOf(row: AccountRow, transferUsed: number): Account {
   return {
     userId: row.user_id,
     email: row.email,
@@ -222,6 +224,11 @@ function accountOf(row: AccountRow): Account {
       rootId: row.root_id,
       wrappedRootKey: row.wrapped_root_key,
     },
-    usage: { storageUsed: row.storage_used, storageQuota: row.storage_quota },
+    usage: {
+      storageUsed: row.storage_used,
+      storageQuota: row.storage_quota,
+      transferUsed,
+      transferQuota: null,
+    },
   };
 }

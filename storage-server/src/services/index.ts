@@ -1,8 +1,10 @@
 import type { DiskBlobStore } from '../stores/blob-store';
 import type { Accounts } from './accounts';
 import type { Files } from './files';
+import type { Links } from './links';
 import type { Nodes } from './nodes';
 import type { Sessions } from './sessions';
+import type { Transfers } from './transfers';
 import type { Uploads } from './uploads';
 
 /** What route handlers call; built once per server in app.ts. */
@@ -12,5 +14,7 @@ export interface Services {
   nodes: Nodes;
   uploads: Uploads;
   files: Files;
+  links: Links;
+  transfers: Transfers;
   blobs: DiskBlobStore;
 }

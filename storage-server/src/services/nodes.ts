@@ -33,7 +33,7 @@ export function nodeOf(row: NodeRow): Node {
 }
 
 /** The node and its ancestors up to the root, nearest first. */
-async function chainOf(db: Db, ownerId: string, id: string) {
+export async function chainOf(db: Db, ownerId: string, id: string) {
   const { rows } = await sql<{ id: string; trashed_at: number | null }>`
     WITH RECURSIVE chain(id, parent_id, trashed_at, depth) AS (
       SELECT id, parent_id, trashed_at, 0 FROM nodes WHERE id = ${id} AND owner_id = ${ownerId}

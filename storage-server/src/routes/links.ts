@@ -1,0 +1,130 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
+import {
+  CreateLinkRequest,
+  LinkChunkParams,
+  LinkNodeParams,
+  LinkParams,
+  ROUTES,
+  UpdateLinkRequest,
+} from '../../../core/protocol';
+import type { LinkRateLimits, RateLimit } from '../config';
+import type { ChunkDownloads } from '../http/chunk-download';
+import type { Services } from '../services';
+
+export interface LinkRouteOptions {
+  services: Services;
+  downloads: ChunkDownloads;
+  rateLimits: LinkRateLimits;
+}
+
+/**
+ * Whether a chunk request is served from its first byte, which is what counts as a download. Only
+ * a single range that clearly starts later is not; anything else is served from byte 0 (or
+ * refused), so it counts.
+ */
+export function readsFromStart(headers: FastifyRequest['headers'], chunkSize: number): boolean {
+  const range = headers.range;
+  if (range === undefined || headers['if-range'] !== undefined) return true;
+  const single = /^bytes=\s*(\d*)\s*-\s*(\d*)\s*$/.exec(range);
+  if (!single || (single[1] === '' && single[2] === '')) return true;
+  const [, first = '', suffix = ''] = single;
+  const start = first !== '' ? Number(first) : Math.max(0, chunkSize - Number(suffix));
+  return start === 0;
+}
+
+export const linkRoutes: FastifyPluginAsyncTypebox<LinkRouteOptions> = async (
+  app,
+  { services, downloads, rateLimits },
+) => {
+  const { links, files, sessions } = services;
+  const owner = async (authorization: string | undefined) =>
+    (await sessions.authenticate(authorization)).userId;
+
+  app.post(ROUTES.links, { schema: { body: CreateLinkRequest } }, async (request, reply) => {
+    const link = await links.create(await owner(request.headers.authorization), request.body);
+    return reply.status(201).send({ link });
+  });
+
+  app.get(ROUTES.links, async (request) => ({
+    links: await links.list(await owner(request.headers.authorization)),
+  }));
+
+  app.patch(
+    ROUTES.link,
+    { schema: { params: LinkParams, body: UpdateLinkRequest } },
+    async (request) => ({
+      link: await links.update(
+        await owner(request.headers.authorization),
+        request.params.linkId,
+        request.body,
+      ),
+    }),
+  );
+
+  app.delete(ROUTES.link, { schema: { params: LinkParams } }, async (request, reply) => {
+    await links.revoke(await owner(request.headers.authorization), request.params.linkId);
+    return reply.status(204).send();
+  });
+
+  // Anonymous routes: limited per IP and, across all IPs, per link id. Each limiter keeps its own
+  // counters, shared by the routes it guards.
+  const limiter = (limit: RateLimit, keyGenerator?: (request: FastifyRequest) => string) =>
+    app.rateLimit({ max: limit.max, timeWindow: limit.windowMs, keyGenerator });
+  const perLink = limiter(
+    rateLimits.perLink,
+    (request) => `link:${(request.params as { linkId?: string }).linkId ?? ''}`,
+  );
+  const metadataLimits = { onRequest: [limiter(rateLimits.metadata), perLink] };
+  const contentLimits = { onRequest: [limiter(rateLimits.content), perLink] };
+
+  app.get(
+    ROUTES.link,
+    { ...metadataLimits, schema: { params: LinkParams } },
+    async (request, reply) => {
+      reply.header('cache-control', 'no-store');
+      return links.open(request.params.linkId);
+    },
+  );
+
+  app.get(
+    ROUTES.linkChildren,
+    { ...contentLimits, schema: { params: LinkNodeParams } },
+    async (request, reply) => {
+      reply.header('cache-control', 'no-store');
+      return { nodes: await links.children(request.params.linkId, request.params.nodeId) };
+    },
+  );
+
+  app.get(
+    ROUTES.linkFile,
+    { ...contentLimits, schema: { params: LinkNodeParams } },
+    async (request, reply) => {
+      const { linkId, nodeId } = request.params;
+      reply.header('cache-control', 'no-store');
+      return files.manifest(await links.fileOwner(linkId, nodeId), nodeId);
+    },
+  );
+
+  app.get(
+    ROUTES.linkFileChunk,
+    {
+      ...contentLimits,
+      onSend: downloads.meter,
+      // A HEAD would count a download without serving one.
+      exposeHeadRoute: false,
+      schema: { params: LinkChunkParams },
+    },
+    async (request, reply) => {
+      const { linkId, nodeId } = request.params;
+      const index = Number(request.params.index);
+      const ownerId = await links.fileOwner(linkId, nodeId);
+      const chunk = await files.chunk(ownerId, nodeId, index);
+      if (index === 0 && readsFromStart(request.headers, chunk.size)) {
+        await links.countDownload(linkId);
+      }
+      // A revoked link must not come back from any cache.
+      return downloads.send(request, reply, { ownerId, chunk, cacheControl: 'no-store' });
+    },
+  );
+};

@@ -1,0 +1,260 @@
+import type { Selectable } from 'kysely';
+import type {
+  CreateLinkRequest,
+  LinkKdf,
+  LinkNode,
+  LinkResponse,
+  Node,
+  OwnerLink,
+  UpdateLinkRequest,
+} from '../../../core/protocol';
+import { badRequest, conflict, notFound } from '../api-error';
+import type { Db } from '../db/database';
+import type { LinksTable, NodesTable } from '../db/schema';
+import { chainOf, nodeOf, type Nodes } from './nodes';
+
+type LinkRow = Selectable<LinksTable> & { type: NodesTable['type'] };
+
+/**
+ * One answer for every link that cannot be used (unknown, expired, revoked, exhausted, in the
+ * bin) and every node outside it, so nothing tells which case it is.
+ */
+export const linkNotFound = () => notFound('link not found');
+
+function kdfOf(row: LinkRow): LinkKdf {
+  if (row.kdf_salt === null || row.kdf_opslimit === null || row.kdf_memlimit === null) return null;
+  return {
+    alg: 'argon2id13',
+    salt: row.kdf_salt,
+    opslimit: row.kdf_opslimit,
+    memlimit: row.kdf_memlimit,
+  };
+}
+
+function kdfColumns(kdf: LinkKdf) {
+  return {
+    kdf_salt: kdf?.salt ?? null,
+    kdf_opslimit: kdf?.opslimit ?? null,
+    kdf_memlimit: kdf?.memlimit ?? null,
+  };
+}
+
+function ownerLinkOf(row: LinkRow): OwnerLink {
+  return {
+    linkId: row.link_id,
+    nodeId: row.node_id,
+    type: row.type,
+    wrappedKey: row.wrapped_key,
+    ownerKey: row.owner_key,
+    kdf: kdfOf(row),
+    expiresAt: row.expires_at,
+    downloadLimit: row.download_limit,
+    downloads: row.downloads,
+    createdAt: row.created_at,
+  };
+}
+
+/** A node below the shared one as a link shows it; only the root lacks parent, key and name. */
+function linkNodeOf(node: Node): LinkNode {
+  if (node.parentId === null || node.wrappedKey === null || node.encMeta === null) {
+    throw linkNotFound();
+  }
+  return {
+    id: node.id,
+    parentId: node.parentId,
+    type: node.type,
+    wrappedKey: node.wrappedKey,
+    encMeta: node.encMeta,
+    createdAt: node.createdAt,
+    file: node.file,
+  };
+}
+
+/** Share links: the owner's records, and what an anonymous holder of a link id may reach. */
+export class Links {
+  constructor(
+    private readonly db: Db,
+    private readonly nodes: Nodes,
+    private readonly now: () => number,
+  ) {}
+
+  async create(ownerId: string, request: CreateLinkRequest): Promise<OwnerLink> {
+    this.requireFuture(request.expiresAt);
+    return this.db.transaction().execute(async (trx) => {
+      const node = await this.nodes.get(ownerId, request.nodeId, trx);
+      if (node.parent_id === null) throw conflict('the root folder cannot be shared');
+      const chain = await chainOf(trx, ownerId, request.nodeId);
+      if (chain.some((n) => n.trashed_at !== null)) throw conflict('the node is in the bin');
+      const taken = await trx
+        .selectFrom('links')
+        .select('link_id')
+        .where('link_id', '=', request.linkId)
+        .executeTakeFirst();
+      if (taken) throw conflict('link id already in use');
+      await trx
+        .insertInto('links')
+        .values({
+          link_id: request.linkId,
+          owner_id: ownerId,
+          node_id: request.nodeId,
+          wrapped_key: request.wrappedKey,
+          owner_key: request.ownerKey,
+          ...kdfColumns(request.kdf),
+          expires_at: request.expiresAt,
+          download_limit: request.downloadLimit,
+          created_at: this.now(),
+        })
+        .execute();
+      return ownerLinkOf(await this.owned(ownerId, request.linkId, trx));
+    });
+  }
+
+  /** Every link of the owner, usable or not, newest first. */
+  async list(ownerId: string): Promise<OwnerLink[]> {
+    const rows = await this.selectLinks(this.db)
+      .where('links.owner_id', '=', ownerId)
+      .orderBy('links.created_at', 'desc')
+      .orderBy('links.link_id', 'desc')
+      .execute();
+    return rows.map(ownerLinkOf);
+  }
+
+  async update(ownerId: string, linkId: string, request: UpdateLinkRequest): Promise<OwnerLink> {
+    if (request.expiresAt !== undefined) this.requireFuture(request.expiresAt);
+    return this.db.transaction().execute(async (trx) => {
+      await this.owned(ownerId, linkId, trx);
+      const { password } = request;
+      const changes = {
+        ...(request.expiresAt !== undefined ? { expires_at: request.expiresAt } : {}),
+        ...(request.downloadLimit !== undefined ? { download_limit: request.downloadLimit } : {}),
+        ...(password ? { wrapped_key: password.wrappedKey, ...kdfColumns(password.kdf) } : {}),
+      };
+      if (Object.keys(changes).length > 0) {
+        await trx.updateTable('links').set(changes).where('link_id', '=', linkId).execute();
+      }
+      return ownerLinkOf(await this.owned(ownerId, linkId, trx));
+    });
+  }
+
+  /** The row goes: the id then answers like one that never existed. */
+  async revoke(ownerId: string, linkId: string): Promise<void> {
+    const result = await this.db
+      .deleteFrom('links')
+      .where('link_id', '=', linkId)
+      .where('owner_id', '=', ownerId)
+      .executeTakeFirst();
+    if (result.numDeletedRows === 0n) throw notFound('no such link');
+  }
+
+  /** The anonymous view of a link: its wrapped key and the shared node. */
+  async open(linkId: string): Promise<LinkResponse> {
+    const link = await this.usable(linkId);
+    const node = await this.reachable(link, link.node_id);
+    if (node.parent_id === null || node.enc_meta === null) throw linkNotFound();
+    return {
+      linkId: link.link_id,
+      type: link.type,
+      wrappedKey: link.wrapped_key,
+      kdf: kdfOf(link),
+      node: {
+        id: node.id,
+        parentId: node.parent_id,
+        type: node.type,
+        encMeta: node.enc_meta,
+        file:
+          node.size !== null && node.chunk_count !== null
+            ? { size: node.size, chunkCount: node.chunk_count }
+            : null,
+      },
+    };
+  }
+
+  /** A folder's children, for the shared folder and any folder below it. */
+  async children(linkId: string, folderId: string): Promise<LinkNode[]> {
+    const link = await this.usable(linkId);
+    const folder = await this.reachable(link, folderId);
+    if (folder.type !== 'folder') throw linkNotFound();
+    const rows = await this.db
+      .selectFrom('nodes')
+      .selectAll()
+      .where('owner_id', '=', link.owner_id)
+      .where('parent_id', '=', folderId)
+      .where('trashed_at', 'is', null)
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
+    return rows.map((row) => linkNodeOf(nodeOf(row)));
+  }
+
+  /** The owner of a file the link reaches, whose files service answers for it. */
+  async fileOwner(linkId: string, fileId: string): Promise<string> {
+    const link = await this.usable(linkId);
+    const node = await this.reachable(link, fileId);
+    if (node.type !== 'file') throw linkNotFound();
+    return link.owner_id;
+  }
+
+  /**
+   * Counts one download, only while the link is still usable. The condition is in the UPDATE
+   * itself, so parallel requests can never push the count past the limit.
+   */
+  async countDownload(linkId: string): Promise<void> {
+    const result = await this.db
+      .updateTable('links')
+      .set((eb) => ({ downloads: eb('downloads', '+', 1) }))
+      .where('link_id', '=', linkId)
+      .where((eb) =>
+        eb.and([
+          eb.or([eb('download_limit', 'is', null), eb('downloads', '<', eb.ref('download_limit'))]),
+          eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', this.now())]),
+        ]),
+      )
+      .executeTakeFirst();
+    if (result.numUpdatedRows === 0n) throw linkNotFound();
+  }
+
+  private requireFuture(expiresAt: number | null): void {
+    if (expiresAt !== null && expiresAt <= this.now()) {
+      throw badRequest('expiresAt must be in the future');
+    }
+  }
+
+  private selectLinks(db: Db) {
+    return db
+      .selectFrom('links')
+      .innerJoin('nodes', 'nodes.id', 'links.node_id')
+      .selectAll('links')
+      .select('nodes.type');
+  }
+
+  private async owned(ownerId: string, linkId: string, db: Db): Promise<LinkRow> {
+    const row = await this.selectLinks(db)
+      .where('links.link_id', '=', linkId)
+      .where('links.owner_id', '=', ownerId)
+      .executeTakeFirst();
+    if (!row) throw notFound('no such link');
+    return row;
+  }
+
+  /** The link, if it exists, has not expired and is within its download limit. */
+  private async usable(linkId: string): Promise<LinkRow> {
+    const row = await this.selectLinks(this.db)
+      .where('links.link_id', '=', linkId)
+      .executeTakeFirst();
+    const expired = row?.expires_at != null && row.expires_at <= this.now();
+    const exhausted = row?.download_limit != null && row.downloads >= row.download_limit;
+    if (!row || expired || exhausted) throw linkNotFound();
+    return row;
+  }
+
+  /**
+   * A node the link reaches: the shared node or one below it, with nothing from the node up to
+   * the root in the bin (a shared folder whose parent was binned is in the bin too).
+   */
+  private async reachable(link: LinkRow, nodeId: string) {
+    const chain = await chainOf(this.db, link.owner_id, nodeId);
+    const inside = chain.some((n) => n.id === link.node_id);
+    if (!inside || chain.some((n) => n.trashed_at !== null)) throw linkNotFound();
+    return this.nodes.get(link.owner_id, nodeId);
+  }
+}
