@@ -15,22 +15,32 @@ export interface Tamper {
 }
 export type Upstream = (path: string, headers: IncomingMessage['headers']) => Promise<Buffer>;
 
+/** What reached the server: the audit tests look for secrets in every part of it. */
+export interface RecordedRequest {
+  method: string;
+  url: string;
+  headers: IncomingMessage['headers'];
+  body: Buffer;
+}
+
 export interface TamperProxy {
   url: string;
   /** The rule in force; replace it between scenarios. */
   tamper: Tamper | null;
+  /** When set, every request is buffered and handed here before it is forwarded. */
+  record: ((req: RecordedRequest) => void) | null;
   close(): Promise<void>;
 }
 
 export async function startTamperProxy(upstream: string): Promise<TamperProxy> {
   const target = new URL(upstream);
-  const proxy: TamperProxy = { url: '', tamper: null, close: async () => {} };
+  const proxy: TamperProxy = { url: '', tamper: null, record: null, close: async () => {} };
 
   const forward = (
     method: string,
     url: string,
     headers: IncomingMessage['headers'],
-    body?: IncomingMessage,
+    body?: IncomingMessage | Buffer,
   ) =>
     new Promise<IncomingMessage>((resolve, reject) => {
       const upstreamReq = request(
@@ -38,7 +48,8 @@ export async function startTamperProxy(upstream: string): Promise<TamperProxy> {
         resolve,
       );
       upstreamReq.on('error', reject);
-      if (body) body.pipe(upstreamReq);
+      if (Buffer.isBuffer(body)) upstreamReq.end(body);
+      else if (body) body.pipe(upstreamReq);
       else upstreamReq.end();
     });
 
@@ -58,7 +69,12 @@ export async function startTamperProxy(upstream: string): Promise<TamperProxy> {
       const method = req.method ?? 'GET';
       const url = req.url ?? '/';
       const headers = { ...req.headers, host: target.host };
-      const upstreamRes = await forward(method, url, headers, req);
+      let body: IncomingMessage | Buffer = req;
+      if (proxy.record) {
+        body = await readAll(req);
+        proxy.record({ method, url, headers: req.headers, body });
+      }
+      const upstreamRes = await forward(method, url, headers, body);
       const rule = proxy.tamper;
       if (!rule || method !== 'GET') {
         res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
@@ -67,12 +83,12 @@ export async function startTamperProxy(upstream: string): Promise<TamperProxy> {
       }
       const original = await readAll(upstreamRes);
       const replaced = await rule({ method, url }, original, (p) => fetchUpstream(p, req.headers));
-      const body = replaced ?? original;
-      const outHeaders = { ...upstreamRes.headers, 'content-length': String(body.length) };
+      const answer = replaced ?? original;
+      const outHeaders = { ...upstreamRes.headers, 'content-length': String(answer.length) };
       delete outHeaders['content-encoding'];
       delete outHeaders['etag'];
       res.writeHead(upstreamRes.statusCode ?? 502, outHeaders);
-      res.end(body);
+      res.end(answer);
     } catch {
       res.writeHead(502).end();
     }
