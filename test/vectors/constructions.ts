@@ -6,6 +6,7 @@ import {
   chunkId,
   createAccount,
   createContentKey,
+  createLink,
   createNode,
   sealManifest,
   type NodeMeta,
@@ -33,6 +34,22 @@ export function plaintextOf(plaintextSeed: Uint8Array, size: number): Uint8Array
 export function signerOf(signSeed: Uint8Array) {
   const pair = sodium().crypto_sign_seed_keypair(signSeed);
   return { publicKey: pair.publicKey, secretKey: pair.privateKey };
+}
+
+export interface LinkSpec {
+  seed: Uint8Array;
+  userId: string;
+  masterKey: Uint8Array;
+  linkId: string;
+  nodeId: string;
+  type: NodeType;
+  nodeKey: Uint8Array;
+  signPublicKey: Uint8Array;
+  password: string | null;
+}
+
+export function makeLink({ seed, ...input }: LinkSpec) {
+  return withDeterministicRandom(seed, () => createLink(input));
 }
 
 export function makeAccount(seed: Uint8Array, userId: string, encKey: Uint8Array) {

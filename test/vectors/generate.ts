@@ -10,6 +10,7 @@ import {
   associatedData,
   associatedDataText,
   fromBase64Url,
+  linkUrl,
   toBase64Url,
   type AdField,
   type AdPurpose,
@@ -25,12 +26,22 @@ import {
 } from '../../core/crypto';
 import { chunkKey, manifestKey } from '../../core/crypto/content';
 import { withDeterministicRandom } from '../../core/crypto/deterministic';
+import { hashPassword } from '../../core/crypto/kdf';
+import { linkWrapKey, ownerLinkWrapKey, passwordLinkWrapKey } from '../../core/crypto/links';
 import { childWrapKey, contentWrapKey, nodeMetaKey } from '../../core/crypto/nodes';
 import { KDF_CONTEXT, deriveSubkey, keyedHash } from '../../core/crypto/primitives';
 import { parseRecoveryKey } from '../../core/crypto/recovery-key';
 import { open, seal, sealToText } from '../../core/crypto/sealed';
 import { sodium } from '../../core/crypto/sodium';
-import { makeAccount, makeFile, makeNodes, signerOf, type FileSpec } from './constructions';
+import {
+  makeAccount,
+  makeFile,
+  makeLink,
+  makeNodes,
+  signerOf,
+  type FileSpec,
+  type LinkSpec,
+} from './constructions';
 import type { Failure, SealedNodeVector, VectorFile } from './vector-file';
 
 await initCrypto();
@@ -79,6 +90,9 @@ function buildVectors(): VectorFile {
     ad('manifest', fixedId('node'), 7),
     ad('commit', fixedId('node'), 7),
     ad('manifest-signature'),
+    ad('link-key', fixedId('link'), fixedId('node'), 'folder'),
+    ad('link-owner-key', userId, fixedId('link')),
+    ad('link-password'),
   ];
 
   // --- password hashing (the one slow vector: floor parameters) -----------------------------------
@@ -118,6 +132,61 @@ function buildVectors(): VectorFile {
     (typeof created)[0],
     (typeof created)[0],
   ];
+  // --- share links: the folder without password, the first file with one --------------------------
+  const origin = 'https://coffre.example';
+  const linkSpec = (name: string, node: (typeof created)[0], type: 'folder' | 'file') =>
+    ({
+      seed: fixed(`${name} link seed`),
+      userId,
+      masterKey: keys.masterKey,
+      linkId: fixedId(`${name} link`),
+      nodeId: node.id,
+      type,
+      nodeKey: node.key,
+      signPublicKey: keys.signPublicKey,
+      password: null,
+    }) satisfies LinkSpec;
+  const linkSpecs: { name: string; spec: LinkSpec }[] = [
+    { name: 'folder without password', spec: linkSpec('folder', folder, 'folder') },
+    {
+      name: 'file with password',
+      // Written with a decomposed "é", like the login vector: hashed in NFC.
+      spec: { ...linkSpec('file', fileA, 'file'), password: 'lien partage\u0301 é' },
+    },
+  ];
+  const links = linkSpecs.map(({ name, spec }) => {
+    const made = makeLink(spec);
+    const linkKey = fromBase64Url(made.linkKey);
+    const passwordHash =
+      spec.password === null || made.kdf === null
+        ? null
+        : hashPassword(spec.password, made.kdf, 32);
+    const wrapKey =
+      passwordHash === null ? linkWrapKey(linkKey) : passwordLinkWrapKey(linkKey, passwordHash);
+    return {
+      spec,
+      made,
+      wrapKey,
+      vector: {
+        name,
+        seed: b64(spec.seed),
+        linkId: spec.linkId,
+        nodeId: spec.nodeId,
+        type: spec.type,
+        nodeKey: b64(spec.nodeKey),
+        password: spec.password,
+        linkKey: made.linkKey,
+        kdf: made.kdf,
+        passwordHash: passwordHash && b64(passwordHash),
+        wrapKey: b64(wrapKey),
+        wrappedKey: made.wrappedKey,
+        ownerKey: made.ownerKey,
+        url: linkUrl(origin, spec.linkId, made.linkKey),
+      },
+    };
+  });
+  const [plainLink, passwordLink] = links as [(typeof links)[0], (typeof links)[0]];
+
   const sealedNode = (n: (typeof created)[0], type: 'folder' | 'file'): SealedNodeVector => ({
     id: n.id,
     type,
@@ -214,6 +283,8 @@ function buildVectors(): VectorFile {
     subkey('contentWrapKey', fileA.key, KDF_CONTEXT.node, 3),
     subkey('chunkKey', small.made.contentKey, KDF_CONTEXT.content, 1),
     subkey('manifestKey', small.made.contentKey, KDF_CONTEXT.content, 2),
+    subkey('linkWrapKey', fromBase64Url(plainLink.made.linkKey), KDF_CONTEXT.link, 1),
+    subkey('ownerLinkWrapKey', keys.masterKey, KDF_CONTEXT.linkOwner, 1),
   ];
 
   /** Opens a blob produced by the real code with the low-level layout, recording every part. */
@@ -290,6 +361,18 @@ function buildVectors(): VectorFile {
       manifestKey(small.made.contentKey),
       associatedDataText('manifest', fileA.id, 1),
       small.made.manifest,
+    ),
+    sealedVector(
+      'link-key',
+      plainLink.wrapKey,
+      associatedDataText('link-key', plainLink.spec.linkId, folder.id, 'folder'),
+      plainLink.made.wrappedKey,
+    ),
+    sealedVector(
+      'link-owner-key',
+      ownerLinkWrapKey(keys.masterKey),
+      associatedDataText('link-owner-key', userId, plainLink.spec.linkId),
+      plainLink.made.ownerKey,
     ),
   ];
 
@@ -689,6 +772,124 @@ function buildVectors(): VectorFile {
     forgedManifest({ ...goodBody, signer: b64(mallory.publicKey) }, mallory.secretKey),
   );
 
+  // Share links. Fragments: the folder link's key, altered one way each.
+  const key = plainLink.made.linkKey;
+  const fragmentFailure = (name: string, text: string) =>
+    fail({ name: `link fragment: ${name}`, op: 'parseLinkFragment', text, error: 'FormatError' });
+  fragmentFailure('missing', '');
+  fragmentFailure('"#" only', '#');
+  fragmentFailure('42 characters', '#' + key.slice(1));
+  fragmentFailure('44 characters', '#A' + key);
+  fragmentFailure('"=" padding after 43 characters', '#' + key + '=');
+  fragmentFailure('"=" in place of the last character', '#' + key.slice(0, 42) + '=');
+  fragmentFailure('"+" (standard base64)', '#+' + key.slice(1));
+  fragmentFailure('"/" (standard base64)', '#/' + key.slice(1));
+  fragmentFailure('non-ASCII letter', '#é' + key.slice(1));
+  fragmentFailure('space inside', '#' + key.slice(0, 20) + ' ' + key.slice(21));
+  fragmentFailure('trailing line break', '#' + key + '\n');
+  // 43 characters carry 258 bits: a last character with either spare bit set is not canonical.
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+  const spareBitSet = alphabet[alphabet.indexOf(key[42]!) | 1]!;
+  fragmentFailure('non-canonical last character', '#' + key.slice(0, 42) + spareBitSet);
+
+  type OpenLinkFailure = Extract<Failure, { op: 'openLink' }>;
+  const linkFailure = (
+    name: string,
+    error: Failure['error'],
+    link: typeof plainLink,
+    changes: Partial<Omit<OpenLinkFailure, 'name' | 'op' | 'error'>> = {},
+  ) =>
+    fail({
+      name: `link: ${name}`,
+      op: 'openLink',
+      linkKey: link.made.linkKey,
+      linkId: link.spec.linkId,
+      nodeId: link.spec.nodeId,
+      type: link.spec.type,
+      wrappedKey: link.made.wrappedKey,
+      kdf: link.made.kdf,
+      password: link.spec.password,
+      ...changes,
+      error,
+    });
+  linkFailure('wrong link key', 'IntegrityError', plainLink, {
+    linkKey: b64(fixed('wrong link key')),
+  });
+  linkFailure('link key of another link', 'IntegrityError', plainLink, {
+    linkKey: passwordLink.made.linkKey,
+  });
+  linkFailure('wrapped key of another link', 'IntegrityError', plainLink, {
+    wrappedKey: passwordLink.made.wrappedKey,
+  });
+  linkFailure('other link id in AD', 'IntegrityError', plainLink, {
+    linkId: passwordLink.spec.linkId,
+  });
+  linkFailure('other node id in AD', 'IntegrityError', plainLink, { nodeId: fileA.id });
+  linkFailure('type changed in AD', 'IntegrityError', plainLink, { type: 'file' });
+  linkFailure('node id and type of the other link', 'IntegrityError', plainLink, {
+    nodeId: passwordLink.spec.nodeId,
+    type: passwordLink.spec.type,
+  });
+  linkFailure('flipped bit in wrapped key', 'IntegrityError', plainLink, {
+    wrappedKey: flipText(plainLink.made.wrappedKey, 40),
+  });
+  linkFailure('flipped bit in tag', 'IntegrityError', plainLink, {
+    wrappedKey: flipText(plainLink.made.wrappedKey, -1),
+  });
+  linkFailure('node key without the signing key', 'IntegrityError', plainLink, {
+    wrappedKey: withDeterministicRandom(fixed('link forgery'), () =>
+      sealToText(
+        plainLink.wrapKey,
+        associatedData('link-key', plainLink.spec.linkId, folder.id, 'folder'),
+        folder.key,
+      ),
+    ),
+  });
+  linkFailure('wrong password', 'IntegrityError', passwordLink, { password: 'lien partagé' });
+  linkFailure(
+    'password link opened with its key alone (kdf dropped)',
+    'IntegrityError',
+    passwordLink,
+    {
+      kdf: null,
+      password: null,
+    },
+  );
+  linkFailure('password missing', 'FormatError', passwordLink, { password: null });
+  const passwordKdf = passwordLink.made.kdf!;
+  linkFailure('kdf opslimit 2', 'WeakKdfError', passwordLink, {
+    kdf: { ...passwordKdf, opslimit: 2 },
+  });
+  linkFailure('kdf memlimit 32 MiB', 'WeakKdfError', passwordLink, {
+    kdf: { ...passwordKdf, memlimit: 32 * 1024 * 1024 },
+  });
+  linkFailure('kdf argon2i', 'WeakKdfError', passwordLink, {
+    kdf: { ...passwordKdf, alg: 'argon2i13' as 'argon2id13' },
+  });
+  linkFailure('malformed link key', 'FormatError', plainLink, { linkKey: key.slice(0, 42) + '=' });
+  linkFailure('malformed link id', 'FormatError', plainLink, { linkId: 'short' });
+
+  const ownerFailure = (
+    name: string,
+    changes: Partial<Omit<Extract<Failure, { op: 'openOwnerLinkKey' }>, 'name' | 'op'>>,
+  ) =>
+    fail({
+      name: `link owner key: ${name}`,
+      op: 'openOwnerLinkKey',
+      userId,
+      masterKey: b64(keys.masterKey),
+      linkId: plainLink.spec.linkId,
+      ownerKey: plainLink.made.ownerKey,
+      ...changes,
+      error: 'IntegrityError',
+    });
+  ownerFailure('other user id', { userId: rootId });
+  ownerFailure('other link id', { linkId: passwordLink.spec.linkId });
+  ownerFailure('wrong master key', { masterKey: b64(fixed('wrong master key')) });
+  ownerFailure('flipped bit', { ownerKey: flipText(plainLink.made.ownerKey, 40) });
+  ownerFailure('owner key of another link', { ownerKey: passwordLink.made.ownerKey });
+  ownerFailure("the link's wrapped key in its place", { ownerKey: plainLink.made.wrappedKey });
+
   return {
     description:
       'Coffre format version 1 test vectors (docs/spec/format.md). Generated by test/vectors/generate.ts; see test/vectors/README.md.',
@@ -730,6 +931,13 @@ function buildVectors(): VectorFile {
       })),
     },
     files: files.map((f) => f.vector),
+    links: {
+      origin,
+      userId,
+      masterKey: b64(keys.masterKey),
+      signPublicKey: b64(keys.signPublicKey),
+      created: links.map((l) => l.vector),
+    },
     failures,
   };
 }

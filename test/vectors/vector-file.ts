@@ -28,6 +28,18 @@ export type Failure = { name: string; error: ErrorName } & (
       chunk:
         { bytes: string } | { file: string; index: number; truncate?: number } | { zeros: number };
     }
+  | { op: 'parseLinkFragment'; text: string }
+  | {
+      op: 'openLink';
+      linkKey: string;
+      linkId: string;
+      nodeId: string;
+      type: NodeType;
+      wrappedKey: string;
+      kdf: KdfParams | null;
+      password: string | null;
+    }
+  | { op: 'openOwnerLinkKey'; userId: string; masterKey: string; linkId: string; ownerKey: string }
   | {
       op: 'openManifest';
       sealed: string;
@@ -100,5 +112,30 @@ export interface VectorFile {
     manifest: string;
     manifestBody: string;
   }[];
+  /** Links made with the account above: one to the folder, one (with a password) to a file. */
+  links: {
+    origin: string;
+    userId: string;
+    masterKey: string;
+    signPublicKey: string;
+    created: {
+      name: string;
+      seed: string;
+      linkId: string;
+      nodeId: string;
+      type: NodeType;
+      nodeKey: string;
+      password: string | null;
+      linkKey: string;
+      kdf: KdfParams | null;
+      /** P, the 32-byte Argon2id output (password links only). */
+      passwordHash: string | null;
+      /** K, the key that seals the wrapped key. */
+      wrapKey: string;
+      wrappedKey: string;
+      ownerKey: string;
+      url: string;
+    }[];
+  };
   failures: Failure[];
 }

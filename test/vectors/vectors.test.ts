@@ -6,6 +6,7 @@ import {
   associatedDataText,
   chunkCount,
   fromBase64Url,
+  parseLinkFragment,
   toBase64Url,
   type AdPurpose,
 } from '../../core/format';
@@ -19,17 +20,28 @@ import {
   openAccount,
   openAccountWithRecovery,
   openContentKey,
+  openLink,
   openManifest,
   openNode,
+  openOwnerLinkKey,
   recoveryAuthKey,
   validateName,
 } from '../../core/crypto';
 import { childWrapKey, contentWrapKey, nodeMetaKey } from '../../core/crypto/nodes';
 import { chunkKey, manifestKey } from '../../core/crypto/content';
+import { hashPassword } from '../../core/crypto/kdf';
+import { linkWrapKey, ownerLinkWrapKey, passwordLinkWrapKey } from '../../core/crypto/links';
 import { deriveSubkey } from '../../core/crypto/primitives';
 import { withRandomSource } from '../../core/crypto/random';
 import { open, openText, seal } from '../../core/crypto/sealed';
-import { makeAccount, makeFile, makeNodes, plaintextOf, type FileSpec } from './constructions';
+import {
+  makeAccount,
+  makeFile,
+  makeLink,
+  makeNodes,
+  plaintextOf,
+  type FileSpec,
+} from './constructions';
 import type { Failure, VectorFile } from './vector-file';
 
 const vectors = JSON.parse(
@@ -88,6 +100,8 @@ describe('format vectors', () => {
       contentWrapKey,
       chunkKey,
       manifestKey,
+      linkWrapKey,
+      ownerLinkWrapKey,
     };
     for (const v of vectors.subkeys.filter((s) => s.name in named)) {
       expect(b64(named[v.name]!(bin(v.key))), v.name).toBe(v.subkey);
@@ -95,7 +109,7 @@ describe('format vectors', () => {
   });
 
   it('sealed blobs of every purpose: layout, opening, and re-sealing with the same nonce', () => {
-    expect(new Set(vectors.sealed.map((v) => v.purpose)).size).toBe(10);
+    expect(new Set(vectors.sealed.map((v) => v.purpose)).size).toBe(12);
     for (const v of vectors.sealed) {
       const blob = bin(v.sealed);
       expect(blob[0], v.purpose).toBe(1);
@@ -189,6 +203,53 @@ describe('format vectors', () => {
     },
     30_000,
   );
+
+  it.each(vectors.links.created.map((l) => [l.name, l] as const))(
+    'link "%s": K from the link key (and password), re-created byte for byte, opened, owner copy',
+    (_, l) => {
+      const { userId, masterKey, signPublicKey, origin } = vectors.links;
+      const linkKey = bin(l.linkKey);
+      if (l.kdf === null) {
+        expect([l.password, l.passwordHash]).toEqual([null, null]);
+        expect(b64(linkWrapKey(linkKey))).toBe(l.wrapKey);
+      } else {
+        const passwordHash = hashPassword(l.password!, l.kdf, 32);
+        expect(b64(passwordHash)).toBe(l.passwordHash);
+        expect(b64(passwordLinkWrapKey(linkKey, passwordHash))).toBe(l.wrapKey);
+      }
+      const ad = utf8(associatedDataText('link-key', l.linkId, l.nodeId, l.type));
+      expect(b64(open(bin(l.wrapKey), ad, bin(l.wrappedKey)))).toBe(
+        b64(Buffer.concat([bin(l.nodeKey), bin(signPublicKey)])),
+      );
+
+      const again = makeLink({
+        seed: bin(l.seed),
+        userId,
+        masterKey: bin(masterKey),
+        linkId: l.linkId,
+        nodeId: l.nodeId,
+        type: l.type,
+        nodeKey: bin(l.nodeKey),
+        signPublicKey: bin(signPublicKey),
+        password: l.password,
+      });
+      expect(again).toEqual({
+        linkKey: l.linkKey,
+        wrappedKey: l.wrappedKey,
+        kdf: l.kdf,
+        ownerKey: l.ownerKey,
+      });
+
+      const opened = openLink({ ...l, linkKey: parseLinkFragment(new URL(l.url).hash) });
+      expect(b64(opened.nodeKey)).toBe(l.nodeKey);
+      expect(b64(opened.signPublicKey)).toBe(signPublicKey);
+      expect(new URL(l.url).origin).toBe(origin);
+      expect(new URL(l.url).pathname).toBe(`/s/${l.linkId}`);
+      const owner = { userId, masterKey: bin(masterKey), linkId: l.linkId, ownerKey: l.ownerKey };
+      expect(openOwnerLinkKey(owner)).toBe(l.linkKey);
+    },
+    30_000,
+  );
 });
 
 function chunkBytes(source: Extract<Failure, { op: 'openChunk' }>['chunk']): Uint8Array {
@@ -227,6 +288,12 @@ function run(f: Failure): unknown {
         f.index,
         chunkBytes(f.chunk),
       );
+    case 'parseLinkFragment':
+      return parseLinkFragment(f.text);
+    case 'openLink':
+      return openLink(f);
+    case 'openOwnerLinkKey':
+      return openOwnerLinkKey({ ...f, masterKey: bin(f.masterKey) });
     case 'openManifest':
       return openManifest(f.sealed, bin(f.contentKey), {
         nodeId: f.nodeId,
