@@ -114,16 +114,16 @@ function downloadResponse({ filename, size, port }: DownloadRegistration): Respo
     { highWaterMark: 1 },
   );
 
-  return new Response(body, {
-    headers: {
-      'Content-Type': 'application/octet-stream',
-      'Content-Length': String(size),
-      'Content-Disposition': contentDisposition(filename),
-      'X-Content-Type-Options': 'nosniff',
-      'Content-Security-Policy': "default-src 'none'; sandbox",
-      'Cache-Control': 'no-store',
-    },
+  const headers = new Headers({
+    'Content-Type': 'application/octet-stream',
+    'Content-Disposition': contentDisposition(filename),
+    'X-Content-Type-Options': 'nosniff',
+    'Content-Security-Policy': "default-src 'none'; sandbox",
+    'Cache-Control': 'no-store',
   });
+  // With a length the browser shows progress and refuses a short stream as incomplete.
+  if (size !== null) headers.set('Content-Length', String(size));
+  return new Response(body, { headers });
 }
 
 /** RFC 6266 / 5987: an ASCII fallback plus the exact UTF-8 name. */
@@ -138,6 +138,9 @@ function contentDisposition(filename: string): string {
 
 precacheAndRoute(self.__WB_MANIFEST);
 cleanupOutdatedCaches();
+// Every app route, the link page /s/<linkId> included, gets the precached index.html. Nothing else
+// is routed or cached here: API answers (link answers above all, which must not outlive a revoke)
+// always go to the network.
 registerRoute(
   new NavigationRoute(createHandlerBoundToURL('index.html'), {
     denylist: [/^\/api\//, new RegExp('^' + DOWNLOAD_PATH)],

@@ -1,22 +1,17 @@
-// Downloads stream to disk so memory stays flat whatever the size. Everything the server sends is
-// verified before the browser is asked to save anything: the node key (unwrapped from its parent),
-// the content key, the signed manifest (signer = this account), the chunk listing against the
-// manifest, and the first chunk. Each later chunk is checked (length, SHA-256 id, AEAD) as it
-// streams; on any failure the stream is errored, never closed, so the browser marks the download
-// failed and keeps no file.
+// Downloads stream to disk so memory stays flat whatever the size, from the drive or through a
+// share link (a FileSource), one file or a whole folder as a zip. Everything the server sends is
+// verified before the browser is asked to save anything (verified-file.ts): keys, the signed
+// manifest, the chunk listing, and the first chunk. Each later chunk is checked as it streams; on
+// any failure the stream is errored, never closed, so the browser marks the download failed and
+// keeps no file.
 //
 // Preferred path: the service worker answers a hidden iframe's request for DOWNLOAD_PATH/<id>
 // with a stream that pulls chunks from this page (sw.ts). Fallback when no service worker controls
 // the page: the File System Access save picker. Never a big Blob in memory.
-import { cipherChunkSize } from '../../../core/format';
-import { FileManifestResponse, apiPath } from '../../../core/protocol';
-import type { OpenSession } from './account';
-import type { Api } from './api';
 import type { CryptoPool } from './crypto-pool';
-import { coreCrypto } from './crypto-main';
-import type { DriveService } from './drive';
-import { describeError, integrityError, InvalidRequestError } from './errors';
-import { withRetry } from './retry';
+import { describeError, InvalidRequestError } from './errors';
+import type { FileSource } from './file-source';
+import { openFolderZip } from './folder-zip';
 import {
   CLAIM,
   DOWNLOAD_PATH,
@@ -26,74 +21,22 @@ import {
   type WorkerToPage,
 } from './sw-messages';
 import type { Transfers } from './transfers';
+import { ChunkReader, verifyFile } from './verified-file';
 
 const CONTROLLER_WAIT_MS = 10_000;
 const REGISTER_TIMEOUT_MS = 5000;
 const START_TIMEOUT_MS = 20_000;
 const KEEPALIVE_MS = 15_000;
 
-/** A file whose keys, manifest and chunk listing were verified; chunks are checked as read. */
-class VerifiedFile {
-  constructor(
-    private readonly api: Api,
-    private readonly pool: CryptoPool,
-    readonly nodeId: string,
-    readonly name: string,
-    readonly size: number,
-    readonly revision: number,
-    private readonly contentKey: Uint8Array,
-    private readonly chunkIds: string[],
-  ) {}
-
-  get count(): number {
-    return this.chunkIds.length;
-  }
-
-  async chunk(index: number, signal: AbortSignal): Promise<ArrayBuffer> {
-    const expected = cipherChunkSize(this.size, index);
-    const path = apiPath.fileChunk(this.nodeId, index);
-    const bytes = await withRetry(() => this.api.bytes(path, expected, signal), signal);
-    if (bytes.byteLength !== expected) throw integrityError();
-    const { plaintext } = await this.pool.run(
-      'openChunk',
-      {
-        contentKey: this.contentKey,
-        nodeId: this.nodeId,
-        revision: this.revision,
-        count: this.count,
-        index,
-        chunk: bytes,
-        expectedId: this.chunkIds[index]!,
-      },
-      [bytes],
-    );
-    return plaintext;
-  }
-}
-
-/** Chunks fetched and decrypted ahead of the one being written: keeps two workers busy. */
-const READ_AHEAD = 2;
-
-/** Reads chunks in order, preparing the next few while the current one is being written. */
-class ChunkReader {
-  private next = 0;
-  private readonly ahead: Promise<ArrayBuffer>[] = [];
-
-  constructor(
-    private readonly file: VerifiedFile,
-    private readonly signal: AbortSignal,
-  ) {}
-
-  /** The next chunk's plaintext, or null at the end. */
-  read(): Promise<ArrayBuffer | null> {
-    while (this.next < this.file.count && this.ahead.length <= READ_AHEAD) {
-      const chunk = this.file.chunk(this.next++, this.signal);
-      // A failure is reported when that chunk is read; don't let it go unhandled before.
-      chunk.catch(() => undefined);
-      this.ahead.push(chunk);
-    }
-    return this.ahead.shift() ?? Promise.resolve(null);
-  }
+/** What gets saved: verified bytes in order, opened only once everything up front checked out. */
+export interface SaveStream {
+  filename: string;
+  /** Exact byte length when known (sent as Content-Length), else null. */
+  length: number | null;
+  /** Bytes the transfers panel counts towards. */
+  total: number;
+  /** The next bytes, or null at the end; rejects on any integrity failure. */
+  read(): Promise<ArrayBuffer | null>;
 }
 
 interface SaveFilePicker {
@@ -102,25 +45,48 @@ interface SaveFilePicker {
 
 export class DownloadService {
   constructor(
-    private readonly api: Api,
     private readonly pool: CryptoPool,
-    private readonly drive: DriveService,
     private readonly transfers: Transfers,
-    private readonly session: () => OpenSession,
   ) {}
 
-  download(nodeId: string): void {
-    const cached = this.drive.cached(nodeId);
-    const name = cached?.meta?.name ?? 'file';
-    const { id, signal } = this.transfers.add('download', name, cached?.meta?.size ?? 0, null);
-    void this.run(nodeId, id, signal, savePickerIfNoWorker(name));
+  download(source: FileSource, nodeId: string): void {
+    const cached = source.cached(nodeId);
+    this.save(cached?.meta?.name ?? 'file', cached?.meta?.size ?? 0, async (signal) => {
+      const file = await verifyFile(source, this.pool, nodeId, signal);
+      const reader = new ChunkReader(file, signal);
+      return {
+        filename: file.name,
+        length: file.size,
+        total: file.size,
+        read: () => reader.read(),
+      };
+    });
+  }
+
+  /** Every file under the folder as one zip built while it streams. */
+  downloadZip(source: FileSource, folderId: string): void {
+    const cached = source.cached(folderId);
+    const name = (cached?.meta?.name ?? 'files') + '.zip';
+    this.save(name, 0, (signal) => openFolderZip(source, this.pool, folderId, signal));
+  }
+
+  /** Registers a transfer, then saves what `open` yields once it has verified what it needs. */
+  private save(
+    name: string,
+    size: number,
+    open: (signal: AbortSignal) => Promise<SaveStream>,
+  ): void {
+    const { id, signal } = this.transfers.add('download', name, size, null);
+    // Asked now, while the click's user activation still holds.
+    const picked = savePickerIfNoWorker(name);
+    void this.run(id, signal, picked, open);
   }
 
   private async run(
-    nodeId: string,
     transferId: string,
     signal: AbortSignal,
     picked: Promise<FileSystemWritableFileStream | null>,
+    open: (signal: AbortSignal) => Promise<SaveStream>,
   ): Promise<void> {
     this.transfers.start(transferId);
     let writable: FileSystemWritableFileStream | null = null;
@@ -131,16 +97,15 @@ export class DownloadService {
           this.transfers.cancel(transferId);
         throw error;
       });
-      const file = await this.verify(nodeId, signal);
-      this.transfers.identify(transferId, file.name, file.size);
-      const reader = new ChunkReader(file, signal);
-      const first = await reader.read();
+      const stream = await open(signal);
+      this.transfers.identify(transferId, stream.filename, stream.total);
+      const first = await stream.read();
       const controller = writable ? null : await serviceWorkerController();
       if (writable) {
-        await this.writeTo(writable, reader, first, transferId, signal);
+        await this.writeTo(writable, stream, first, transferId, signal);
         await writable.close();
       } else if (controller) {
-        await this.streamThroughWorker(controller, file, reader, first, transferId, signal);
+        await this.streamThroughWorker(controller, stream, first, transferId, signal);
       } else {
         throw new InvalidRequestError(
           'Downloads need the app to be fully loaded. Reload the page and try again.',
@@ -156,47 +121,9 @@ export class DownloadService {
     }
   }
 
-  /** Verifies everything the server says about the file before any byte is saved. */
-  private async verify(nodeId: string, signal: AbortSignal): Promise<VerifiedFile> {
-    const node = await this.drive.resolve(nodeId);
-    if (node.type !== 'file' || node.meta === null)
-      throw new InvalidRequestError('That item is not a file.');
-    const info = await this.api.json('GET', apiPath.file(nodeId), FileManifestResponse, { signal });
-    if (info.nodeId !== nodeId) throw integrityError();
-    const core = await coreCrypto();
-    const contentKey = core.openContentKey(nodeId, node.key, info.revision, info.wrappedContentKey);
-    const manifest = core.openManifest(info.manifest, contentKey, {
-      nodeId,
-      revision: info.revision,
-      signer: this.session().keys.signPublicKey,
-    });
-    const listingMatches =
-      info.chunks.length === manifest.count &&
-      manifest.chunks.length === manifest.count &&
-      info.chunks.every(
-        (c, i) =>
-          c.index === i &&
-          c.id === manifest.chunks[i] &&
-          c.size === cipherChunkSize(manifest.size, i),
-      );
-    if (!listingMatches) throw integrityError();
-    if (node.meta.size !== null && node.meta.size !== manifest.size) throw integrityError();
-    return new VerifiedFile(
-      this.api,
-      this.pool,
-      nodeId,
-      node.meta.name,
-      manifest.size,
-      info.revision,
-      contentKey,
-      manifest.chunks,
-    );
-  }
-
   private streamThroughWorker(
     controller: ServiceWorker,
-    file: VerifiedFile,
-    reader: ChunkReader,
+    stream: SaveStream,
     first: ArrayBuffer | null,
     transferId: string,
     signal: AbortSignal,
@@ -237,7 +164,7 @@ export class DownloadService {
 
       const pull = async (): Promise<void> => {
         try {
-          const bytes = pending ?? (await reader.read());
+          const bytes = pending ?? (await stream.read());
           pending = null;
           if (bytes === null) {
             send({ type: 'end' });
@@ -279,8 +206,8 @@ export class DownloadService {
       const registration: DownloadRegistration = {
         type: 'coffre-download',
         id,
-        filename: file.name,
-        size: file.size,
+        filename: stream.filename,
+        size: stream.length,
         port: channel.port2,
       };
       controller.postMessage(registration, [channel.port2]);
@@ -289,12 +216,12 @@ export class DownloadService {
 
   private async writeTo(
     writable: FileSystemWritableFileStream,
-    reader: ChunkReader,
+    stream: SaveStream,
     first: ArrayBuffer | null,
     transferId: string,
     signal: AbortSignal,
   ): Promise<void> {
-    for (let bytes = first; bytes !== null; bytes = await reader.read()) {
+    for (let bytes = first; bytes !== null; bytes = await stream.read()) {
       signal.throwIfAborted();
       await writable.write(bytes);
       this.transfers.progress(transferId, bytes.byteLength);

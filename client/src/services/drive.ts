@@ -59,8 +59,9 @@ export class DriveService {
   async list(folderId: string): Promise<DriveNode[]> {
     const folder = await this.folder(folderId);
     const { nodes } = await this.api.json('GET', apiPath.nodeChildren(folderId), NodeList);
-    const opened = await this.openChildren(folder, nodes);
-    return opened.sort(byTypeThenName);
+    const { opened, dropped } = await openChildren(folder, nodes);
+    this.skipped.set(folder.id, dropped);
+    return opened.map((node) => toDriveNode(this.remember(node))).sort(byTypeThenName);
   }
 
   /** How many children of `folderId` were dropped at its last listing because they did not verify. */
@@ -160,7 +161,7 @@ export class DriveService {
       try {
         if (node.parentId === null) throw integrityError();
         const parent = await this.folder(node.parentId);
-        result.push(toDriveNode(this.remember(await this.openNode(parent, node))));
+        result.push(toDriveNode(this.remember(await openChild(parent, node))));
       } catch {
         dropped++;
       }
@@ -207,7 +208,7 @@ export class DriveService {
     if (node.id !== nodeId || node.parentId === null) throw integrityError();
     const parent = await this.resolve(node.parentId, depth + 1);
     if (parent.type !== 'folder') throw integrityError();
-    return this.remember(await this.openNode(parent, node));
+    return this.remember(await openChild(parent, node));
   }
 
   /** A verified folder. */
@@ -216,47 +217,56 @@ export class DriveService {
     if (node.type !== 'folder') throw new InvalidRequestError('That item is not a folder.');
     return node;
   }
-
-  private async openChildren(parent: KnownNode, nodes: Node[]): Promise<DriveNode[]> {
-    const opened: DriveNode[] = [];
-    let dropped = 0;
-    for (const node of nodes) {
-      try {
-        opened.push(toDriveNode(this.remember(await this.openNode(parent, node))));
-      } catch {
-        dropped++;
-      }
-    }
-    this.skipped.set(parent.id, dropped);
-    if (dropped > 0)
-      console.warn(`${dropped} item(s) in a folder could not be verified and are hidden.`);
-    return opened;
-  }
-
-  /** Unwraps a node under its parent's key: fails unless it was sealed in that very folder. */
-  private async openNode(parent: KnownNode, node: Node): Promise<KnownNode> {
-    if (node.parentId !== parent.id || node.wrappedKey === null || node.encMeta === null) {
-      throw integrityError();
-    }
-    const core = await coreCrypto();
-    const { key, meta } = core.openNode(parent.id, parent.key, {
-      id: node.id,
-      type: node.type,
-      wrappedKey: node.wrappedKey,
-      encMeta: node.encMeta,
-    });
-    return {
-      id: node.id,
-      parentId: parent.id,
-      type: node.type,
-      key,
-      meta,
-      createdAt: node.createdAt,
-    };
-  }
 }
 
-function toDriveNode(node: KnownNode): DriveNode {
+/** A node as the server lists it, in the drive or through a share link. */
+export type ListedNode = Pick<
+  Node,
+  'id' | 'parentId' | 'type' | 'wrappedKey' | 'encMeta' | 'createdAt'
+>;
+
+/** Opens every child of a verified folder; those that fail verification are counted, not shown. */
+export async function openChildren(
+  parent: KnownNode,
+  nodes: ListedNode[],
+): Promise<{ opened: KnownNode[]; dropped: number }> {
+  const opened: KnownNode[] = [];
+  let dropped = 0;
+  for (const node of nodes) {
+    try {
+      opened.push(await openChild(parent, node));
+    } catch {
+      dropped++;
+    }
+  }
+  if (dropped > 0)
+    console.warn(`${dropped} item(s) in a folder could not be verified and are hidden.`);
+  return { opened, dropped };
+}
+
+/** Unwraps a node under its parent's key: fails unless it was sealed in that very folder. */
+async function openChild(parent: KnownNode, node: ListedNode): Promise<KnownNode> {
+  if (node.parentId !== parent.id || node.wrappedKey === null || node.encMeta === null) {
+    throw integrityError();
+  }
+  const core = await coreCrypto();
+  const { key, meta } = core.openNode(parent.id, parent.key, {
+    id: node.id,
+    type: node.type,
+    wrappedKey: node.wrappedKey,
+    encMeta: node.encMeta,
+  });
+  return {
+    id: node.id,
+    parentId: parent.id,
+    type: node.type,
+    key,
+    meta,
+    createdAt: node.createdAt,
+  };
+}
+
+export function toDriveNode(node: KnownNode): DriveNode {
   return {
     id: node.id,
     parentId: node.parentId ?? node.id,
@@ -271,7 +281,7 @@ function toDriveNode(node: KnownNode): DriveNode {
 
 const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
 
-function byTypeThenName(a: DriveNode, b: DriveNode): number {
+export function byTypeThenName(a: DriveNode, b: DriveNode): number {
   if (a.type !== b.type) return a.type === 'folder' ? -1 : 1;
   return collator.compare(a.name, b.name);
 }

@@ -11,7 +11,8 @@ export interface DownloadRegistration {
   type: 'coffre-download';
   id: string;
   filename: string;
-  size: number;
+  /** Exact byte length (Content-Length), or null when unknown ahead (some zips). */
+  size: number | null;
   port: MessagePort;
 }
 

@@ -1,0 +1,151 @@
+// Reading a file the server holds, verified before any byte is used: the node key (from its key
+// chain), the content key, the signed manifest (signer = the one the source names), the chunk
+// listing against the manifest; then each chunk (length, SHA-256 id, AEAD) as it is read. Shared by
+// single downloads, zips and previews, from the drive or through a share link.
+import { cipherChunkSize } from '../../../core/format';
+import type { CryptoPool } from './crypto-pool';
+import { coreCrypto } from './crypto-main';
+import { integrityError, InvalidRequestError } from './errors';
+import type { FileSource } from './file-source';
+import { withRetry } from './retry';
+
+/** A file whose keys, manifest and chunk listing were verified; chunks are checked as read. */
+export class VerifiedFile {
+  constructor(
+    private readonly source: FileSource,
+    private readonly pool: CryptoPool,
+    readonly nodeId: string,
+    readonly name: string,
+    readonly mime: string | null,
+    readonly size: number,
+    readonly revision: number,
+    private readonly contentKey: Uint8Array,
+    private readonly chunkIds: string[],
+  ) {}
+
+  get count(): number {
+    return this.chunkIds.length;
+  }
+
+  async chunk(index: number, signal: AbortSignal): Promise<ArrayBuffer> {
+    const expected = cipherChunkSize(this.size, index);
+    const bytes = await withRetry(
+      () => this.source.chunk(this.nodeId, index, expected, signal),
+      signal,
+    );
+    if (bytes.byteLength !== expected) throw integrityError();
+    const { plaintext } = await this.pool.run(
+      'openChunk',
+      {
+        contentKey: this.contentKey,
+        nodeId: this.nodeId,
+        revision: this.revision,
+        count: this.count,
+        index,
+        chunk: bytes,
+        expectedId: this.chunkIds[index]!,
+      },
+      [bytes],
+    );
+    return plaintext;
+  }
+}
+
+/** Verifies everything the server says about the file before any chunk is fetched. */
+export async function verifyFile(
+  source: FileSource,
+  pool: CryptoPool,
+  nodeId: string,
+  signal: AbortSignal,
+): Promise<VerifiedFile> {
+  const node = await source.node(nodeId);
+  if (node.type !== 'file' || node.meta === null)
+    throw new InvalidRequestError('That item is not a file.');
+  const info = await source.fileInfo(nodeId, signal);
+  if (info.nodeId !== nodeId) throw integrityError();
+  const core = await coreCrypto();
+  const contentKey = core.openContentKey(nodeId, node.key, info.revision, info.wrappedContentKey);
+  const manifest = core.openManifest(info.manifest, contentKey, {
+    nodeId,
+    revision: info.revision,
+    signer: source.signer(),
+  });
+  const listingMatches =
+    info.chunks.length === manifest.count &&
+    manifest.chunks.length === manifest.count &&
+    info.chunks.every(
+      (c, i) =>
+        c.index === i &&
+        c.id === manifest.chunks[i] &&
+        c.size === cipherChunkSize(manifest.size, i),
+    );
+  if (!listingMatches) throw integrityError();
+  if (node.meta.size !== null && node.meta.size !== manifest.size) throw integrityError();
+  return new VerifiedFile(
+    source,
+    pool,
+    nodeId,
+    node.meta.name,
+    node.meta.mime,
+    manifest.size,
+    info.revision,
+    contentKey,
+    manifest.chunks,
+  );
+}
+
+/** Chunks fetched and decrypted ahead of the one being written: keeps two workers busy. */
+const READ_AHEAD = 2;
+
+/** Reads chunks in order, preparing the next few while the current one is being written. */
+export class ChunkReader {
+  private next = 0;
+  private readonly ahead: Promise<ArrayBuffer>[] = [];
+
+  constructor(
+    private readonly file: VerifiedFile,
+    private readonly signal: AbortSignal,
+  ) {}
+
+  /** The next chunk's plaintext, or null at the end. */
+  read(): Promise<ArrayBuffer | null> {
+    while (this.next < this.file.count && this.ahead.length <= READ_AHEAD) {
+      const chunk = this.file.chunk(this.next++, this.signal);
+      // A failure is reported when that chunk is read; don't let it go unhandled before.
+      chunk.catch(() => undefined);
+      this.ahead.push(chunk);
+    }
+    return this.ahead.shift() ?? Promise.resolve(null);
+  }
+}
+
+/**
+ * The whole decrypted file in memory, for previews: refused above `maxBytes` before anything is
+ * fetched, and only returned once every chunk verified.
+ */
+export async function readWholeFile(
+  source: FileSource,
+  pool: CryptoPool,
+  nodeId: string,
+  maxBytes: number,
+): Promise<Blob> {
+  const node = await source.node(nodeId);
+  if (node.type !== 'file' || node.meta === null)
+    throw new InvalidRequestError('That item is not a file.');
+  if ((node.meta.size ?? 0) > maxBytes)
+    throw new InvalidRequestError(
+      `Previews are limited to files of ${maxBytes / (1024 * 1024)} MiB. Download the file instead.`,
+    );
+  const signal = new AbortController().signal;
+  const file = await verifyFile(source, pool, nodeId, signal);
+  const reader = new ChunkReader(file, signal);
+  const parts: ArrayBuffer[] = [];
+  for (let bytes = await reader.read(); bytes !== null; bytes = await reader.read())
+    parts.push(bytes);
+  return new Blob(parts, { type: safeMime(file.mime) });
+}
+
+/** A well-formed media type or none: the uploader chose it, so it is not trusted to be sane. */
+function safeMime(mime: string | null): string {
+  return mime && /^[\w.+-]+\/[\w.+-]+$/.test(mime) ? mime.toLowerCase() : '';
+}
