@@ -81,7 +81,15 @@ export class Api {
     if (this.token !== null) headers.set('Authorization', `Bearer ${this.token}`);
     let response: Response;
     try {
-      response = await fetch(path, { ...init, method, headers, cache: 'no-store' });
+      // No Referer: defence in depth for the link page, whose URL holds the link key in its
+      // fragment (browsers leave fragments out of Referer, and the server says no-referrer too).
+      response = await fetch(path, {
+        ...init,
+        method,
+        headers,
+        cache: 'no-store',
+        referrerPolicy: 'no-referrer',
+      });
     } catch (error) {
       if (init.signal?.aborted) throw error;
       throw new NetworkError();

@@ -7,6 +7,9 @@ import type { Services } from './contract';
 import { CryptoPool } from './crypto-pool';
 import { DownloadService } from './downloads';
 import { DriveService } from './drive';
+import { driveSource } from './file-source';
+import { openLinkSession } from './link-session';
+import { LinkService } from './links';
 import { Transfers } from './transfers';
 import { UploadService } from './uploads';
 
@@ -22,7 +25,9 @@ function createServices(): Services {
   const session = () => account.current();
   const drive = new DriveService(api, session);
   const uploads = new UploadService(api, pool, drive, transfers, session);
-  const downloads = new DownloadService(api, pool, drive, transfers, session);
+  const downloads = new DownloadService(pool, transfers);
+  const ownFiles = driveSource(api, drive, session);
+  const links = new LinkService(api, pool, drive, session);
   account.onChange((open) => {
     drive.reset();
     if (!open) transfers.cancelAll();
@@ -50,9 +55,15 @@ function createServices(): Services {
     usage: () => drive.usage(),
 
     upload: (parentId, files) => uploads.upload(parentId, files),
-    download: (nodeId) => downloads.download(nodeId),
+    download: (nodeId) => downloads.download(ownFiles, nodeId),
     cancel: (transferId) => transfers.cancel(transferId),
     onTransfers: (listener) => transfers.subscribe(listener),
+
+    createLink: (nodeId, options) => links.create(nodeId, options),
+    listLinks: () => links.list(),
+    updateLink: (linkId, changes) => links.update(linkId, changes),
+    revokeLink: (linkId) => links.revoke(linkId),
+    openLink: (linkId, fragment) => openLinkSession(pool, downloads, linkId, fragment),
   };
 }
 

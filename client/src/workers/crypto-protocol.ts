@@ -1,6 +1,12 @@
 // Messages between the page and the crypto workers. Bulk data travels as ArrayBuffers that are
 // transferred (moved, not copied) in both directions.
-import type { AccountBundle, AccountKeys, KdfParams } from '../../../core/crypto';
+import type {
+  AccountBundle,
+  AccountKeys,
+  KdfParams,
+  LinkSecret,
+  LinkTarget,
+} from '../../../core/crypto';
 
 export interface CryptoOps {
   derivePasswordKeys: {
@@ -27,6 +33,24 @@ export interface CryptoOps {
   recoveryAuthKey: {
     args: { recoveryKey: string };
     result: Uint8Array;
+  };
+  /** Share links with a password run Argon2id, so they are made and opened here. */
+  createLink: {
+    args: LinkSecret & { userId: string; masterKey: Uint8Array };
+    result: { linkKey: string; wrappedKey: string; kdf: KdfParams | null; ownerKey: string };
+  };
+  wrapLinkKey: {
+    args: LinkSecret & { linkKey: string };
+    result: { wrappedKey: string; kdf: KdfParams | null };
+  };
+  openLink: {
+    args: LinkTarget & {
+      linkKey: string;
+      wrappedKey: string;
+      kdf: KdfParams | null;
+      password: string | null;
+    };
+    result: { nodeKey: Uint8Array; signPublicKey: Uint8Array };
   };
   sealChunk: {
     args: ChunkContext & { plaintext: ArrayBuffer };

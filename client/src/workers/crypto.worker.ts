@@ -1,14 +1,17 @@
-// One crypto worker: Argon2id and the bulk chunk cipher run here so the page never freezes.
+// One crypto worker: Argon2id (accounts, password links) and the bulk chunk cipher run here so the page never freezes.
 // The page keeps a pool of these (services/crypto-pool.ts).
 import {
   ChunkSealer,
   IntegrityError,
   createAccount,
+  createLink,
   derivePasswordKeys,
   initCrypto,
   openAccount,
   openAccountWithRecovery,
+  openLink,
   recoveryAuthKey,
+  wrapLinkKey,
 } from '../../../core/crypto';
 import { toBase64Url } from '../../../core/format';
 import type {
@@ -32,6 +35,9 @@ const handlers: Handlers = {
   openAccountWithRecovery: ({ userId, recoveryKey, bundle }) =>
     openAccountWithRecovery(userId, recoveryKey, bundle),
   recoveryAuthKey: ({ recoveryKey }) => recoveryAuthKey(recoveryKey),
+  createLink: (args) => createLink(args),
+  wrapLinkKey: (args) => wrapLinkKey(args),
+  openLink: (args) => openLink(args),
   sealChunk: async (args) => {
     const chunk = sealer(args).seal(args.index, new Uint8Array(args.plaintext));
     return { chunk: ownBuffer(chunk), id: await chunkIdOf(chunk) };

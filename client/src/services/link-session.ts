@@ -1,0 +1,185 @@
+// The recipient's side of a share link, for the link page: no account, no token. The link key is
+// read from the URL fragment and checked (exact length and alphabet) before any request; it never
+// leaves this page (not in a URL, header, body or Referer). Until `unlock` succeeds nothing but
+// the link record is fetched. After that, the shared tree is verified exactly like the drive:
+// every node below the root unwraps under its parent's key, every manifest must be signed by the
+// owner's key that the link itself carries.
+import { FormatError, isId, parseLinkFragment } from '../../../core/format';
+import { FileManifestResponse, LinkNodeList, LinkResponse, apiPath } from '../../../core/protocol';
+import { Api } from './api';
+import { LinkError, type DriveNode, type LinkSession } from './contract';
+import type { CryptoPool } from './crypto-pool';
+import { coreCrypto } from './crypto-main';
+import type { DownloadService } from './downloads';
+import { byTypeThenName, openChildren, toDriveNode, type KnownNode } from './drive';
+import { ApiError, InvalidRequestError, isIntegrityError } from './errors';
+import type { FileSource } from './file-source';
+import { readWholeFile } from './verified-file';
+
+/** Previews hold the whole file in memory: anything larger is downloaded instead. */
+const PREVIEW_MAX_BYTES = 32 * 1024 * 1024;
+/** Far deeper than any real tree; stops a parent cycle. */
+const MAX_DEPTH = 512;
+
+/** Validates the link locally, then fetches its record; see LinkSession for the rest. */
+export async function openLinkSession(
+  pool: CryptoPool,
+  downloads: DownloadService,
+  linkId: string,
+  fragment: string,
+): Promise<LinkSession> {
+  let linkKey: string;
+  try {
+    if (!isId(linkId)) throw new FormatError('The link address is incomplete or damaged.');
+    linkKey = parseLinkFragment(fragment);
+  } catch (error) {
+    throw new LinkError('malformed', error instanceof FormatError ? error.message : undefined);
+  }
+  // Its own client: never the account's token, whoever is logged in on this device.
+  const api = new Api();
+  const record = await notFoundAsLinkError(() =>
+    api.json('GET', apiPath.link(linkId), LinkResponse),
+  );
+  if (record.linkId !== linkId || record.type !== record.node.type)
+    throw new LinkError('wrong-key');
+  return new SharedTree(api, pool, downloads, linkKey, record);
+}
+
+class SharedTree implements LinkSession, FileSource {
+  readonly linkId: string;
+  readonly type: 'file' | 'folder';
+  readonly needsPassword: boolean;
+  private readonly known = new Map<string, KnownNode>();
+  private root: KnownNode | null = null;
+  private signPublicKey: Uint8Array | null = null;
+
+  constructor(
+    private readonly api: Api,
+    private readonly pool: CryptoPool,
+    private readonly downloads: DownloadService,
+    private readonly linkKey: string,
+    private readonly record: LinkResponse,
+  ) {
+    this.linkId = record.linkId;
+    this.type = record.type;
+    this.needsPassword = record.kdf !== null;
+  }
+
+  async unlock(password: string | null): Promise<DriveNode> {
+    if (this.root) return toDriveNode(this.root);
+    if (this.needsPassword && !password)
+      throw new LinkError('wrong-password', 'This link needs a password.');
+    const { node, kdf, wrappedKey } = this.record;
+    const input = {
+      linkKey: this.linkKey,
+      linkId: this.linkId,
+      nodeId: node.id,
+      type: node.type,
+      wrappedKey,
+      kdf,
+      password: this.needsPassword ? password : null,
+    };
+    const core = await coreCrypto();
+    let opened: { nodeKey: Uint8Array; signPublicKey: Uint8Array };
+    try {
+      opened = kdf === null ? core.openLink(input) : await this.pool.runIsolated('openLink', input);
+    } catch (error) {
+      if (!isIntegrityError(error)) throw error;
+      throw new LinkError(this.needsPassword ? 'wrong-password' : 'wrong-key');
+    }
+    let meta;
+    try {
+      meta = core.openNodeMeta(node.id, node.parentId, node.type, opened.nodeKey, node.encMeta);
+    } catch (error) {
+      if (!isIntegrityError(error)) throw error;
+      throw new LinkError('wrong-key');
+    }
+    this.signPublicKey = opened.signPublicKey;
+    // The shared item is the root of this view: no parent, its creation time is not public.
+    this.root = this.remember({
+      id: node.id,
+      parentId: null,
+      type: node.type,
+      key: opened.nodeKey,
+      meta,
+      createdAt: meta.mtime ?? 0,
+    });
+    return toDriveNode(this.root);
+  }
+
+  async list(folderId: string): Promise<DriveNode[]> {
+    const folder = await this.node(folderId);
+    if (folder.type !== 'folder') throw new InvalidRequestError('That item is not a folder.');
+    const { nodes } = await notFoundAsLinkError(() =>
+      this.api.json('GET', apiPath.linkChildren(this.linkId, folderId), LinkNodeList),
+    );
+    const { opened } = await openChildren(folder, nodes);
+    return opened.map((node) => toDriveNode(this.remember(node))).sort(byTypeThenName);
+  }
+
+  async path(folderId: string): Promise<DriveNode[]> {
+    const chain: DriveNode[] = [];
+    for (let node: KnownNode | undefined = await this.node(folderId); node;) {
+      if (chain.length > MAX_DEPTH) throw new InvalidRequestError('That folder is too deep.');
+      chain.unshift(toDriveNode(node));
+      node = node.parentId === null ? undefined : this.known.get(node.parentId);
+    }
+    return chain;
+  }
+
+  download(nodeId: string): void {
+    this.downloads.download(this, nodeId);
+  }
+
+  downloadZip(folderId: string): void {
+    this.downloads.downloadZip(this, folderId);
+  }
+
+  preview(nodeId: string): Promise<Blob> {
+    return readWholeFile(this, this.pool, nodeId, PREVIEW_MAX_BYTES);
+  }
+
+  // FileSource: what downloads, zips and previews read through this link.
+
+  cached(nodeId: string): KnownNode | undefined {
+    return this.known.get(nodeId);
+  }
+
+  /** Only nodes verified so far (the root, and what listings showed) can be asked for. */
+  node(nodeId: string): Promise<KnownNode> {
+    if (!this.root) return Promise.reject(new InvalidRequestError('Open the link first.'));
+    const node = this.known.get(nodeId);
+    if (!node) return Promise.reject(new InvalidRequestError('That item is not in this link.'));
+    return Promise.resolve(node);
+  }
+
+  fileInfo(nodeId: string, signal: AbortSignal): Promise<FileManifestResponse> {
+    return this.api.json('GET', apiPath.linkFile(this.linkId, nodeId), FileManifestResponse, {
+      signal,
+    });
+  }
+
+  chunk(nodeId: string, index: number, maxBytes: number, signal: AbortSignal) {
+    return this.api.bytes(apiPath.linkFileChunk(this.linkId, nodeId, index), maxBytes, signal);
+  }
+
+  signer(): Uint8Array {
+    if (!this.signPublicKey) throw new InvalidRequestError('Open the link first.');
+    return this.signPublicKey;
+  }
+
+  private remember(node: KnownNode): KnownNode {
+    this.known.set(node.id, node);
+    return node;
+  }
+}
+
+/** The server answers 404 alike for unknown, expired, revoked and exhausted links. */
+async function notFoundAsLinkError<T>(request: () => Promise<T>): Promise<T> {
+  try {
+    return await request();
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) throw new LinkError('not-found');
+    throw error;
+  }
+}
