@@ -1,13 +1,15 @@
 import { describeError, services } from '../services';
 import type { DriveNode, Usage } from '../services/contract';
 import { placeDroppedTree, readDroppedEntries, type DroppedTree } from './dropped-files';
+import { sharedLinks } from './links.svelte';
 import { toasts } from './toasts.svelte';
 import { transfers } from './transfers.svelte';
 
-export type DriveView = 'folder' | 'trash';
+export type DriveView = 'folder' | 'trash' | 'links';
 
-// The folder on screen, the rubbish bin and the usage figures. Every listing carries a ticket so
-// a slow answer for a folder the person already left never overwrites the newer one.
+// The folder on screen, the rubbish bin, the shared links and the usage figures. Every listing
+// carries a ticket so a slow answer for a folder the person already left never overwrites the
+// newer one.
 class Drive {
   view = $state<DriveView>('folder');
   folderId = $state('');
@@ -44,6 +46,7 @@ class Drive {
     this.error = null;
     this.unverified = 0;
     this.view = 'folder';
+    sharedLinks.reset();
   }
 
   openFolder(folderId: string): Promise<void> {
@@ -74,7 +77,18 @@ class Drive {
     });
   }
 
+  /** The links view keeps its own list; a pending folder or bin listing is dropped. */
+  openLinks(): Promise<void> {
+    this.#ticket++;
+    this.view = 'links';
+    this.loading = false;
+    this.error = null;
+    this.unverified = 0;
+    return sharedLinks.load();
+  }
+
   refresh(): Promise<void> {
+    if (this.view === 'links') return sharedLinks.load();
     return this.view === 'trash' ? this.openTrash() : this.openFolder(this.folderId);
   }
 

@@ -1,2 +1,9 @@
 // The shapes ui/ renders, re-exported so components never reach into services/.
-export type { DriveNode, SessionInfo, TransferSnapshot, Usage } from '../services/contract';
+export type {
+  DriveNode,
+  LinkOptions,
+  SessionInfo,
+  SharedLink,
+  TransferSnapshot,
+  Usage,
+} from '../services/contract';
