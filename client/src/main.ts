@@ -1,6 +1,7 @@
 import { mount } from 'svelte';
 import App from './App.svelte';
 import { registerServiceWorker } from './services';
+import { linkIdFromPath } from './state/route';
 import { session } from './state/session.svelte';
 import { updatePrompt } from './state/update.svelte';
 import './app.css';
@@ -10,4 +11,5 @@ const applyUpdate = registerServiceWorker(() => updatePrompt.offer(() => applyUp
 const target = document.getElementById('app');
 if (!target) throw new Error('index.html has no #app element');
 mount(App, { target });
-void session.start();
+// A link page never opens the account, even when this browser is signed in.
+if (linkIdFromPath(location.pathname) === null) void session.start();
