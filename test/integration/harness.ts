@@ -44,6 +44,11 @@ export async function startServer(overrides: Partial<Config> = {}): Promise<Test
     clientDir: path.join(dataDir, 'no-client'),
     logLevel: 'silent',
     authRateLimit: { max: 1000, windowMs: 60_000 },
+    linkRateLimits: {
+      metadata: { max: 10_000, windowMs: 60_000 },
+      content: { max: 10_000, windowMs: 60_000 },
+      perLink: { max: 10_000, windowMs: 60_000 },
+    },
     now: clock.now,
     ...overrides,
   };
@@ -165,6 +170,45 @@ export function fakeChunks(plainSize: number, chunkSize = 4 * 1024 * 1024): Buff
   return Array.from({ length: count }, (_, i) =>
     randomBytes(Math.min(chunkSize, plainSize - i * chunkSize) + CHUNK_OVERHEAD),
   );
+}
+
+/** Uploads and commits a file of these chunks; returns its node id. */
+export async function uploadFile(
+  server: TestServer,
+  account: TestAccount,
+  parentId: string,
+  chunks: Buffer[],
+): Promise<string> {
+  const nodeId = newId();
+  const opened = await call<{ uploadId: string }>(server, 'POST', '/api/v1/uploads', {
+    token: account.token,
+    json: {
+      nodeId,
+      parentId,
+      wrappedKey: sealedKey(),
+      encMeta: sealedMeta(),
+      revision: 1,
+      wrappedContentKey: sealedKey(),
+      size: chunks.reduce((sum, c) => sum + c.length, 0),
+      chunkCount: chunks.length,
+    },
+  });
+  if (opened.status !== 201) throw new Error(`upload failed: ${JSON.stringify(opened.body)}`);
+  const { uploadId } = opened.body;
+  for (const [index, bytes] of chunks.entries()) {
+    const put = await call(server, 'PUT', `/api/v1/uploads/${uploadId}/chunks/${index}`, {
+      token: account.token,
+      headers: { 'content-type': 'application/octet-stream', 'coffre-chunk-sha256': sha256(bytes) },
+      body: blobOf(bytes),
+    });
+    if (put.status !== 201) throw new Error(`chunk failed: ${JSON.stringify(put.body)}`);
+  }
+  const committed = await call(server, 'POST', `/api/v1/uploads/${uploadId}/commit`, {
+    token: account.token,
+    json: { manifest: randomB64(200), chunks: chunks.map(sha256) },
+  });
+  if (committed.status !== 201) throw new Error(`commit failed: ${JSON.stringify(committed.body)}`);
+  return nodeId;
 }
 
 /** Every file under `dir`, relative, for checking what is on disk. */

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import {
   CreateLinkRequest,
   LinkChunkParams,
@@ -8,6 +8,7 @@ import {
   ROUTES,
   UpdateLinkRequest,
 } from '../../../core/protocol';
+import { ApiError } from '../api-error';
 import type { LinkRateLimits, RateLimit } from '../config';
 import type { ChunkDownloads } from '../http/chunk-download';
 import type { Services } from '../services';
@@ -68,15 +69,33 @@ export const linkRoutes: FastifyPluginAsyncTypebox<LinkRouteOptions> = async (
   });
 
   // Anonymous routes: limited per IP and, across all IPs, per link id. Each limiter keeps its own
-  // counters, shared by the routes it guards.
+  // counters, shared by the routes it guards; a request must pass all of its limiters.
   const limiter = (limit: RateLimit, keyGenerator?: (request: FastifyRequest) => string) =>
-    app.rateLimit({ max: limit.max, timeWindow: limit.windowMs, keyGenerator });
+    app.createRateLimit({
+      max: limit.max,
+      timeWindow: limit.windowMs,
+      ...(keyGenerator ? { keyGenerator } : {}),
+    });
+  const guard =
+    (...limiters: ReturnType<typeof limiter>[]) =>
+    async (request: FastifyRequest, reply: FastifyReply) => {
+      for (const limit of limiters) {
+        const result = await limit(request);
+        if (!result.isAllowed && result.isExceeded) {
+          reply.header('retry-after', String(result.ttlInSeconds));
+          throw new ApiError(
+            'rate_limited',
+            `too many requests; try again in ${result.ttlInSeconds} seconds`,
+          );
+        }
+      }
+    };
   const perLink = limiter(
     rateLimits.perLink,
     (request) => `link:${(request.params as { linkId?: string }).linkId ?? ''}`,
   );
-  const metadataLimits = { onRequest: [limiter(rateLimits.metadata), perLink] };
-  const contentLimits = { onRequest: [limiter(rateLimits.content), perLink] };
+  const metadataLimits = { onRequest: guard(limiter(rateLimits.metadata), perLink) };
+  const contentLimits = { onRequest: guard(limiter(rateLimits.content), perLink) };
 
   app.get(
     ROUTES.link,

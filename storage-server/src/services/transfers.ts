@@ -19,11 +19,9 @@ export class Transfers {
       .insertInto('transfer_usage')
       .values({ user_id: userId, month: monthOf(this.now()), bytes })
       .onConflict((oc) =>
-        oc
-          .columns(['user_id', 'month'])
-          .doUpdateSet((eb) => ({
-            bytes: eb('transfer_usage.bytes', '+', eb.ref('excluded.bytes')),
-          })),
+        oc.columns(['user_id', 'month']).doUpdateSet((eb) => ({
+          bytes: eb('transfer_usage.bytes', '+', eb.ref('excluded.bytes')),
+        })),
       )
       .execute();
   }
