@@ -22,8 +22,9 @@ function checkLinkKeyText(text: unknown): string {
   if (text.includes('=')) throw new FormatError('The link key must not end with "=" padding.');
   for (let i = 0; i < text.length; i++) {
     if (!BASE64URL_CHAR.test(text[i]!)) {
+      const char = String.fromCodePoint(text.codePointAt(i)!); // whole, if outside the BMP
       throw new FormatError(
-        `The link key contains a character that is not allowed ("${text[i]}" at position ${i + 1}).`,
+        `The link key contains a character that is not allowed ("${char}" at position ${i + 1}).`,
       );
     }
   }

@@ -91,6 +91,7 @@ describe('parseLinkFragment', () => {
     ['"+" (standard base64)', '#+' + KEY_TEXT.slice(1), /not allowed \("\+" at position 1\)/],
     ['"/" (standard base64)', '#' + KEY_TEXT.slice(0, 5) + '/' + KEY_TEXT.slice(6), /"\/"/],
     ['a non-ASCII letter', '#é' + KEY_TEXT.slice(1), /not allowed/],
+    ['an emoji, named whole', '#\u{1F511}' + KEY_TEXT.slice(2), /"\u{1F511}" at position 1/u],
     ['a second "#"', '##' + KEY_TEXT.slice(1), /not allowed/],
     ['a space', '#' + KEY_TEXT.slice(0, 20) + ' ' + KEY_TEXT.slice(21), /space or a line break/],
     ['a trailing line break', '#' + KEY_TEXT + '\n', /space or a line break/],
