@@ -1,8 +1,14 @@
 import { Type, type Static } from 'typebox';
 import { Kdf } from './auth';
-import { ByteCount, Id, SealedKey, SealedMeta, Timestamp } from './common';
+import { SEALED_OVERHEAD } from '../format';
+import { Base64UrlExact, ByteCount, Id, SealedKey, SealedMeta, Timestamp } from './common';
 import { FileRevision, MAX_LIST_NODES, NodeType } from './nodes';
 import { ChunkIndexParam } from './uploads';
+
+/** The node key and the owner's signing public key (32 + 32 bytes), sealed under the link's K. */
+export const LinkWrappedKey = Base64UrlExact(SEALED_OVERHEAD + 64);
+/** The 32-byte link key sealed under the owner's master key, for the owner's other devices. */
+export const LinkOwnerKey = Base64UrlExact(SEALED_OVERHEAD + 32);
 
 /** Argon2id parameters of a password link (same floor as an account's), or null without one. */
 export const LinkKdf = Type.Union([Kdf, Type.Null()]);
@@ -22,10 +28,8 @@ export const OwnerLink = Type.Object({
   linkId: Id,
   nodeId: Id,
   type: NodeType,
-  /** The node key and the owner's signing key, sealed under the link key (and password). */
-  wrappedKey: SealedKey,
-  /** The link key sealed under the owner's master key. */
-  ownerKey: SealedKey,
+  wrappedKey: LinkWrappedKey,
+  ownerKey: LinkOwnerKey,
   kdf: LinkKdf,
   expiresAt: LinkExpiry,
   downloadLimit: DownloadLimit,
@@ -46,8 +50,8 @@ export const CreateLinkRequest = Type.Object(
   {
     linkId: Id,
     nodeId: Id,
-    wrappedKey: SealedKey,
-    ownerKey: SealedKey,
+    wrappedKey: LinkWrappedKey,
+    ownerKey: LinkOwnerKey,
     kdf: LinkKdf,
     expiresAt: LinkExpiry,
     downloadLimit: DownloadLimit,
@@ -58,7 +62,7 @@ export type CreateLinkRequest = Static<typeof CreateLinkRequest>;
 
 /** A password set, changed or removed: the node key wrapped again, with fresh KDF parameters. */
 export const LinkPasswordChange = Type.Object(
-  { wrappedKey: SealedKey, kdf: LinkKdf },
+  { wrappedKey: LinkWrappedKey, kdf: LinkKdf },
   { additionalProperties: false },
 );
 export type LinkPasswordChange = Static<typeof LinkPasswordChange>;
@@ -94,7 +98,7 @@ export type LinkRootNode = Static<typeof LinkRootNode>;
 export const LinkResponse = Type.Object({
   linkId: Id,
   type: NodeType,
-  wrappedKey: SealedKey,
+  wrappedKey: LinkWrappedKey,
   kdf: LinkKdf,
   node: LinkRootNode,
 });

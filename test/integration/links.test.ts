@@ -20,7 +20,6 @@ import {
   kdf,
   newId,
   randomB64,
-  sealedKey,
   signUp,
   startServer,
   uploadFile,
@@ -176,8 +175,11 @@ describe('the owner manages links', () => {
       [{ ...linkRequest(folder), downloadLimit: 1.5 }, 400],
       [linkRequest(folder, { kdf: { ...kdf(), opslimit: 2 } }), 400],
       [linkRequest(folder, { kdf: { ...kdf(), memlimit: 1024 * 1024 } }), 400],
-      [linkRequest(folder, { wrappedKey: randomB64(300) }), 400],
-      [linkRequest(folder, { ownerKey: randomB64(10) }), 400],
+      // Sealed keys have exactly the sizes of format.md §3: 105 and 73 bytes.
+      [linkRequest(folder, { wrappedKey: randomB64(104) }), 400],
+      [linkRequest(folder, { wrappedKey: randomB64(106) }), 400],
+      [linkRequest(folder, { ownerKey: randomB64(105) }), 400],
+      [linkRequest(folder, { ownerKey: `${randomB64(72)}==` }), 400],
       [linkRequest(folder, { linkId: existing.linkId }), 409],
       [linkRequest(alice.rootId), 409],
       [linkRequest(binned), 409],
@@ -195,9 +197,9 @@ describe('the owner manages links', () => {
       call<ErrorBody>(server, 'PATCH', `/api/v1/links/${linkId}`, { token, json });
     expect((await patch(existing.linkId, { expiresAt: server.clock.time - 1 })).status).toBe(400);
     expect((await patch(existing.linkId, { downloadLimit: 0 })).status).toBe(400);
-    expect((await patch(existing.linkId, { password: { wrappedKey: sealedKey() } })).status).toBe(
-      400,
-    );
+    expect(
+      (await patch(existing.linkId, { password: { wrappedKey: randomB64(105) } })).status,
+    ).toBe(400);
     expect((await patch(existing.linkId, { nodeId: folder })).status).toBe(400);
     // Someone else's link does not exist for them.
     expect((await patch(existing.linkId, { downloadLimit: 2 }, bob.token)).status).toBe(404);
