@@ -10,6 +10,12 @@ export const LinkWrappedKey = Base64UrlExact(SEALED_OVERHEAD + 64);
 /** The 32-byte link key sealed under the owner's master key, for the owner's other devices. */
 export const LinkOwnerKey = Base64UrlExact(SEALED_OVERHEAD + 32);
 
+/**
+ * Sent back with a counted download (chunk 0 from byte 0); sending it with the file's other chunks
+ * lets that download finish even though it used up the link's download limit.
+ */
+export const DOWNLOAD_GRANT_HEADER = 'coffre-download-grant';
+
 /** Argon2id parameters of a password link (same floor as an account's), or null without one. */
 export const LinkKdf = Type.Union([Kdf, Type.Null()]);
 export type LinkKdf = Static<typeof LinkKdf>;

@@ -19,6 +19,7 @@ import { linkRoutes } from './routes/links';
 import { nodeRoutes } from './routes/nodes';
 import { uploadRoutes } from './routes/uploads';
 import { Accounts } from './services/accounts';
+import { DownloadGrants } from './services/download-grants';
 import { Files } from './services/files';
 import { Links } from './services/links';
 import type { Services } from './services';
@@ -78,6 +79,7 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
     uploads,
     files: new Files(db),
     links: new Links(db, nodes, config.now),
+    grants: new DownloadGrants(secret, config.downloadGrantTtlMs, config.now),
     transfers,
     blobs,
   };

@@ -29,6 +29,8 @@ export interface Config {
   /** Applied to sign-up, login, pre-login and recovery. */
   authRateLimit: RateLimit;
   linkRateLimits: LinkRateLimits;
+  /** How long a counted link download may fetch the file's other chunks past the limit. */
+  downloadGrantTtlMs: number;
   /** Storage quota of new accounts in bytes; null: unlimited (plans come later). */
   defaultStorageQuota: number | null;
   /** An upload session left uncommitted this long is removed with its chunks. */
@@ -62,6 +64,7 @@ export const DEFAULT_CONFIG: Config = {
     content: { max: 600, windowMs: 60_000 },
     perLink: { max: 1200, windowMs: 60_000 },
   },
+  downloadGrantTtlMs: 24 * HOUR,
   defaultStorageQuota: null,
   uploadTtlMs: 24 * HOUR,
   sweepIntervalMs: 10 * 60_000,
@@ -107,6 +110,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       windowMs: integer(env, 'COFFRE_AUTH_RATE_WINDOW_MS', d.authRateLimit.windowMs),
     },
     linkRateLimits: loadLinkRateLimits(env, d.linkRateLimits),
+    downloadGrantTtlMs: integer(env, 'COFFRE_DOWNLOAD_GRANT_TTL_MS', d.downloadGrantTtlMs),
     defaultStorageQuota: env.COFFRE_DEFAULT_QUOTA
       ? integer(env, 'COFFRE_DEFAULT_QUOTA', 0)
       : d.defaultStorageQuota,

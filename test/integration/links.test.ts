@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   check,
+  DOWNLOAD_GRANT_HEADER,
   FileManifestResponse,
   LinkNodeList,
   LinkResponse,
@@ -384,6 +385,43 @@ describe('the download limit', () => {
     ).toBe(206);
     expect(await downloadsOf(link.linkId)).toBe(4);
     expect((await anonymous(`/api/v1/links/${link.linkId}`)).status).toBe(404);
+  });
+});
+
+describe('the download that uses up the limit', () => {
+  it('still gets the other chunks of the file with its grant, for a bounded time', async () => {
+    const chunks = fakeChunks(4 * 1024 * 1024 + 1000);
+    const file = await uploadFile(server, alice, alice.rootId, chunks);
+    const other = await uploadFile(server, alice, alice.rootId, fakeChunks(100));
+    const link = await createLink(alice, file, { downloadLimit: 1 });
+
+    const first = await fetch(chunkUrl(link.linkId, file, 0));
+    expect(first.status).toBe(200);
+    await first.arrayBuffer();
+    const grant = first.headers.get(DOWNLOAD_GRANT_HEADER) ?? '';
+    expect(grant).toMatch(/^[0-9]+\.[A-Za-z0-9_-]{43}$/);
+    const second = (headers: Record<string, string>) =>
+      anonymous(`/api/v1/links/${link.linkId}/files/${file}/chunks/1`, headers);
+
+    expect((await second({})).body).toEqual(LINK_NOT_FOUND);
+    const granted = await fetch(chunkUrl(link.linkId, file, 1), {
+      headers: { [DOWNLOAD_GRANT_HEADER]: grant },
+    });
+    expect(granted.status).toBe(200);
+    expect(Buffer.from(await granted.arrayBuffer()).equals(chunks[1]!)).toBe(true);
+
+    // Bound to this link and file, unforgeable, and no way to start another download.
+    const [expiry, mac = ''] = grant.split('.');
+    const forged = `${Number(expiry) + 1}.${mac}`;
+    expect((await second({ [DOWNLOAD_GRANT_HEADER]: forged })).status).toBe(404);
+    const otherFile = `/api/v1/links/${link.linkId}/files/${other}/chunks/0`;
+    expect((await anonymous(otherFile, { [DOWNLOAD_GRANT_HEADER]: grant })).status).toBe(404);
+    const again = `/api/v1/links/${link.linkId}/files/${file}/chunks/0`;
+    expect((await anonymous(again, { [DOWNLOAD_GRANT_HEADER]: grant })).status).toBe(404);
+    expect((await anonymous(`/api/v1/links/${link.linkId}`)).status).toBe(404);
+
+    server.clock.advance(24 * HOUR);
+    expect((await second({ [DOWNLOAD_GRANT_HEADER]: grant })).body).toEqual(LINK_NOT_FOUND);
   });
 });
 

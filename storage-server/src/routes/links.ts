@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import {
   CreateLinkRequest,
+  DOWNLOAD_GRANT_HEADER,
   LinkChunkParams,
   LinkNodeParams,
   LinkParams,
@@ -38,7 +39,7 @@ export const linkRoutes: FastifyPluginAsyncTypebox<LinkRouteOptions> = async (
   app,
   { services, downloads, rateLimits },
 ) => {
-  const { links, files, sessions } = services;
+  const { links, files, sessions, grants } = services;
   const owner = async (authorization: string | undefined) =>
     (await sessions.authenticate(authorization)).userId;
 
@@ -137,10 +138,14 @@ export const linkRoutes: FastifyPluginAsyncTypebox<LinkRouteOptions> = async (
     async (request, reply) => {
       const { linkId, nodeId } = request.params;
       const index = Number(request.params.index);
-      const ownerId = await links.fileOwner(linkId, nodeId);
+      const grant = request.headers[DOWNLOAD_GRANT_HEADER];
+      const granted = grants.isValid(linkId, nodeId, typeof grant === 'string' ? grant : undefined);
+      const ownerId = await links.fileOwner(linkId, nodeId, granted);
       const chunk = await files.chunk(ownerId, nodeId, index);
+      // A grant finishes a counted download; it never starts a new one.
       if (index === 0 && readsFromStart(request.headers, chunk.size)) {
         await links.countDownload(linkId);
+        reply.header(DOWNLOAD_GRANT_HEADER, grants.issue(linkId, nodeId));
       }
       // A revoked link must not come back from any cache.
       return downloads.send(request, reply, { ownerId, chunk, cacheControl: 'no-store' });

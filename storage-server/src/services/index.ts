@@ -1,5 +1,6 @@
 import type { DiskBlobStore } from '../stores/blob-store';
 import type { Accounts } from './accounts';
+import type { DownloadGrants } from './download-grants';
 import type { Files } from './files';
 import type { Links } from './links';
 import type { Nodes } from './nodes';
@@ -15,6 +16,7 @@ export interface Services {
   uploads: Uploads;
   files: Files;
   links: Links;
+  grants: DownloadGrants;
   transfers: Transfers;
   blobs: DiskBlobStore;
 }

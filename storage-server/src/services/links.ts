@@ -186,9 +186,12 @@ export class Links {
     return rows.map((row) => linkNodeOf(nodeOf(row)));
   }
 
-  /** The owner of a file the link reaches, whose files service answers for it. */
-  async fileOwner(linkId: string, fileId: string): Promise<string> {
-    const link = await this.usable(linkId);
+  /**
+   * The owner of a file the link reaches, whose files service answers for it. `pastLimit`: the
+   * caller holds a download grant for this file, so an exhausted link still serves it.
+   */
+  async fileOwner(linkId: string, fileId: string, pastLimit = false): Promise<string> {
+    const link = await this.usable(linkId, pastLimit);
     const node = await this.reachable(link, fileId);
     if (node.type !== 'file') throw linkNotFound();
     return link.owner_id;
@@ -237,12 +240,13 @@ export class Links {
   }
 
   /** The link, if it exists, has not expired and is within its download limit. */
-  private async usable(linkId: string): Promise<LinkRow> {
+  private async usable(linkId: string, pastLimit = false): Promise<LinkRow> {
     const row = await this.selectLinks(this.db)
       .where('links.link_id', '=', linkId)
       .executeTakeFirst();
     const expired = row?.expires_at != null && row.expires_at <= this.now();
-    const exhausted = row?.download_limit != null && row.downloads >= row.download_limit;
+    const exhausted =
+      !pastLimit && row?.download_limit != null && row.downloads >= row.download_limit;
     if (!row || expired || exhausted) throw linkNotFound();
     return row;
   }
