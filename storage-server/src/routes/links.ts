@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { isId } from '../../../core/format';
 import {
   CreateLinkRequest,
   DOWNLOAD_GRANT_HEADER,
@@ -91,10 +92,11 @@ export const linkRoutes: FastifyPluginAsyncTypebox<LinkRouteOptions> = async (
         }
       }
     };
-  const perLink = limiter(
-    rateLimits.perLink,
-    (request) => `link:${(request.params as { linkId?: string }).linkId ?? ''}`,
-  );
+  // Runs before validation: a malformed id (up to 8 KiB) must not become a key of its own.
+  const perLink = limiter(rateLimits.perLink, (request) => {
+    const { linkId } = request.params as { linkId?: unknown };
+    return isId(linkId) ? `link:${linkId}` : 'link:malformed';
+  });
   const metadataLimits = { onRequest: guard(limiter(rateLimits.metadata), perLink) };
   const contentLimits = { onRequest: guard(limiter(rateLimits.content), perLink) };
 
