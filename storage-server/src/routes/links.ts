@@ -26,7 +26,7 @@ export interface LinkRouteOptions {
  * a single range that clearly starts later is not; anything else is served from byte 0 (or
  * refused), so it counts.
  */
-export function readsFromStart(headers: FastifyRequest['headers'], chunkSize: number): boolean {
+function readsFromStart(headers: FastifyRequest['headers'], chunkSize: number): boolean {
   const range = headers.range;
   if (range === undefined || headers['if-range'] !== undefined) return true;
   const single = /^bytes=\s*(\d*)\s*-\s*(\d*)\s*$/.exec(range);
