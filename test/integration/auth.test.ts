@@ -35,7 +35,12 @@ describe('sign-up', () => {
     expect(account.email).toBe('alice.example@example.org');
     expect(account.userId).toBe(request.userId);
     expect(account.bundle).toEqual(request.bundle);
-    expect(account.usage).toEqual({ storageUsed: 0, storageQuota: null });
+    expect(account.usage).toEqual({
+      storageUsed: 0,
+      storageQuota: null,
+      transferUsed: 0,
+      transferQuota: null,
+    });
 
     const root = await call<{ node: unknown }>(
       server,

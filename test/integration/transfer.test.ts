@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { check, OwnerLinkResponse, type Account } from '../../core/protocol';
+import { check, DOWNLOAD_GRANT_HEADER, OwnerLinkResponse, type Account } from '../../core/protocol';
 import {
   call,
   eventually,
@@ -34,7 +34,11 @@ async function expectTransfer(account: TestAccount, bytes: number) {
 
 async function download(pathName: string, headers: Record<string, string> = {}) {
   const response = await fetch(`${server.url}${pathName}`, { headers });
-  return { status: response.status, bytes: Buffer.from(await response.arrayBuffer()) };
+  return {
+    status: response.status,
+    headers: response.headers,
+    bytes: Buffer.from(await response.arrayBuffer()),
+  };
 }
 
 async function share(account: TestAccount, nodeId: string): Promise<string> {
@@ -85,12 +89,15 @@ describe('the monthly transfer counter', () => {
 
     // Link downloads count against the owner, never the reader.
     const linkId = await share(owner, file);
-    const viaLink = await download(`/api/v1/links/${linkId}/files/${file}/chunks/1`);
-    expect(viaLink.bytes.equals(chunks[1]!)).toBe(true);
     const suffix = await download(`/api/v1/links/${linkId}/files/${file}/chunks/0`, {
       range: 'bytes=-10',
     });
     expect(suffix.bytes.equals(chunks[0]!.subarray(-10))).toBe(true);
+    const grant = suffix.headers.get(DOWNLOAD_GRANT_HEADER) ?? '';
+    const viaLink = await download(`/api/v1/links/${linkId}/files/${file}/chunks/1`, {
+      [DOWNLOAD_GRANT_HEADER]: grant,
+    });
+    expect(viaLink.bytes.equals(chunks[1]!)).toBe(true);
     expected += chunks[1]!.length + 10;
     await expectTransfer(owner, expected);
     expect((await usage(reader)).transferUsed).toBe(0);

@@ -505,7 +505,12 @@ describe('quota', () => {
       const account2 = await call<Account>(limited, 'GET', '/api/v1/account', {
         token: account.token,
       });
-      expect(account2.body.usage).toEqual({ storageUsed: 1410, storageQuota: 1510 });
+      expect(account2.body.usage).toEqual({
+        storageUsed: 1410,
+        storageQuota: 1510,
+        transferUsed: 0,
+        transferQuota: null,
+      });
     } finally {
       await limited.close();
     }

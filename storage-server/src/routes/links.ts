@@ -14,26 +14,12 @@ import { ApiError } from '../api-error';
 import type { LinkRateLimits, RateLimit } from '../config';
 import type { ChunkDownloads } from '../http/chunk-download';
 import type { Services } from '../services';
+import { linkNotFound } from '../services/links';
 
 export interface LinkRouteOptions {
   services: Services;
   downloads: ChunkDownloads;
   rateLimits: LinkRateLimits;
-}
-
-/**
- * Whether a chunk request is served from its first byte, which is what counts as a download. Only
- * a single range that clearly starts later is not; anything else is served from byte 0 (or
- * refused), so it counts.
- */
-function readsFromStart(headers: FastifyRequest['headers'], chunkSize: number): boolean {
-  const range = headers.range;
-  if (range === undefined || headers['if-range'] !== undefined) return true;
-  const single = /^bytes=\s*(\d*)\s*-\s*(\d*)\s*$/.exec(range);
-  if (!single || (single[1] === '' && single[2] === '')) return true;
-  const [, first = '', suffix = ''] = single;
-  const start = first !== '' ? Number(first) : Math.max(0, chunkSize - Number(suffix));
-  return start === 0;
 }
 
 export const linkRoutes: FastifyPluginAsyncTypebox<LinkRouteOptions> = async (
@@ -142,10 +128,14 @@ export const linkRoutes: FastifyPluginAsyncTypebox<LinkRouteOptions> = async (
       const index = Number(request.params.index);
       const grant = request.headers[DOWNLOAD_GRANT_HEADER];
       const granted = grants.isValid(linkId, nodeId, typeof grant === 'string' ? grant : undefined);
+      // Every link download starts at chunk 0: without a grant, chunk 0 counts one download and
+      // is answered with a grant, and every other chunk of the file needs that grant. So no range,
+      // skipped chunk or retry can dodge the count, and a retry within a download never spends it
+      // twice. A grant finishes a counted download past the limit; it never starts a new one.
+      if (!granted && index !== 0) throw linkNotFound();
       const ownerId = await links.fileOwner(linkId, nodeId, granted);
       const chunk = await files.chunk(ownerId, nodeId, index);
-      // A grant finishes a counted download; it never starts a new one.
-      if (index === 0 && readsFromStart(request.headers, chunk.size)) {
+      if (!granted) {
         await links.countDownload(linkId);
         reply.header(DOWNLOAD_GRANT_HEADER, grants.issue(linkId, nodeId));
       }
