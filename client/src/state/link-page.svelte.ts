@@ -40,6 +40,7 @@ class LinkPage {
   #session: LinkSession | null = null;
   #linkId = '';
   #fragment = '';
+  #openTicket = 0;
   #listTicket = 0;
   #previewTicket = 0;
 
@@ -54,19 +55,30 @@ class LinkPage {
   async open(linkId: string, fragment: string): Promise<void> {
     this.#linkId = linkId;
     this.#fragment = fragment;
+    this.#session = null;
+    this.#listTicket++;
+    this.closePreview();
     this.status = 'loading';
     this.failure = null;
+    this.passwordError = null;
+    this.root = null;
+    this.path = [];
+    this.items = [];
     transfers.start();
+    // A newer open (the fragment changed) wins over one still waiting for the server.
+    const ticket = ++this.#openTicket;
     if (!LINK_ID.test(linkId)) {
       this.status = 'malformed';
       return;
     }
     try {
-      this.#session = await services.openLink(linkId, fragment);
-      if (this.#session.needsPassword) this.status = 'password';
-      else await this.#unlock(this.#session, null);
+      const session = await services.openLink(linkId, fragment);
+      if (ticket !== this.#openTicket) return;
+      this.#session = session;
+      if (session.needsPassword) this.status = 'password';
+      else await this.#unlock(session, null);
     } catch (error) {
-      this.#fail(error);
+      if (ticket === this.#openTicket) this.#fail(error);
     }
   }
 
