@@ -7,9 +7,9 @@ export type ExpiryChoice = 'keep' | 'never' | '1' | '7' | '30' | 'date';
 
 export const EXPIRY_CHOICES: { value: Exclude<ExpiryChoice, 'keep'>; label: string }[] = [
   { value: 'never', label: 'Never' },
-  { value: '1', label: 'In 1 day' },
-  { value: '7', label: 'In 7 days' },
-  { value: '30', label: 'In 30 days' },
+  { value: '1', label: '1 day' },
+  { value: '7', label: '7 days' },
+  { value: '30', label: '30 days' },
   { value: 'date', label: 'On a date…' },
 ];
 
