@@ -7,7 +7,7 @@ import type { DriveNode } from '../services/contract';
 export type PreviewKind = 'image' | 'video' | 'audio' | 'text';
 
 /** The services decrypt previews whole in memory; bigger files are only downloaded. */
-export const PREVIEW_LIMIT = 32 * 1024 * 1024;
+const PREVIEW_LIMIT = 32 * 1024 * 1024;
 
 const MEDIA: Record<string, Exclude<PreviewKind, 'text'>> = {
   'image/png': 'image',

@@ -16,7 +16,7 @@ export const EXPIRY_CHOICES: { value: Exclude<ExpiryChoice, 'keep'>; label: stri
 const DAY_MS = 24 * 60 * 60 * 1000;
 export const MAX_DOWNLOAD_LIMIT = 1_000_000;
 
-export type Read<T> = { ok: true; value: T } | { ok: false; error: string };
+type Read<T> = { ok: true; value: T } | { ok: false; error: string };
 
 /** `keep` stands for the link's current expiry and reads as undefined (no change). */
 export function readExpiry(
