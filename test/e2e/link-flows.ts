@@ -10,7 +10,7 @@ export interface ShareOptions {
 
 /** Shares a drive row and returns the full link as the app shows it. */
 export async function share(page: Page, name: string, options: ShareOptions = {}) {
-  await row(page, name).getByRole('button', { name: 'Share' }).click();
+  await row(page, name).getByRole('button', { name: 'Share', exact: true }).click();
   const dialog = page.getByRole('dialog');
   if (options.password) await dialog.getByLabel('Password', { exact: true }).fill(options.password);
   if (options.downloadLimit) {

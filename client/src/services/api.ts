@@ -65,9 +65,18 @@ export class Api {
     await response.body?.cancel();
   }
 
-  /** Fetches raw bytes (chunk downloads), refusing more than `maxBytes` before buffering them. */
-  async bytes(path: string, maxBytes: number, signal?: AbortSignal): Promise<ArrayBuffer> {
-    const response = await this.send('GET', path, { signal });
+  /**
+   * Fetches raw bytes (chunk downloads), refusing more than `maxBytes` before buffering them.
+   * `exchange` adds request headers and lets the caller read the answer's headers.
+   */
+  async bytes(
+    path: string,
+    maxBytes: number,
+    signal?: AbortSignal,
+    exchange: { headers?: Record<string, string>; onHeaders?: (headers: Headers) => void } = {},
+  ): Promise<ArrayBuffer> {
+    const response = await this.send('GET', path, { signal, headers: exchange.headers });
+    exchange.onHeaders?.(response.headers);
     try {
       return await readAtMost(response, maxBytes);
     } catch (error) {

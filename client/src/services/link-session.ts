@@ -5,7 +5,13 @@
 // every node below the root unwraps under its parent's key, every manifest must be signed by the
 // owner's key that the link itself carries.
 import { FormatError, isId, parseLinkFragment } from '../../../core/format';
-import { FileManifestResponse, LinkNodeList, LinkResponse, apiPath } from '../../../core/protocol';
+import {
+  DOWNLOAD_GRANT_HEADER,
+  FileManifestResponse,
+  LinkNodeList,
+  LinkResponse,
+  apiPath,
+} from '../../../core/protocol';
 import { Api } from './api';
 import { LinkError, type DriveNode, type LinkSession } from './contract';
 import type { CryptoPool } from './crypto-pool';
@@ -52,6 +58,8 @@ class SharedTree implements LinkSession, FileSource {
   private readonly known = new Map<string, KnownNode>();
   private root: KnownNode | null = null;
   private signPublicKey: Uint8Array | null = null;
+  /** Per file: the download grant its chunk 0 was answered with (null if none came). */
+  private readonly grants = new Map<string, Promise<string | null>>();
 
   constructor(
     private readonly api: Api,
@@ -159,8 +167,30 @@ class SharedTree implements LinkSession, FileSource {
     });
   }
 
-  chunk(nodeId: string, index: number, maxBytes: number, signal: AbortSignal) {
-    return this.api.bytes(apiPath.linkFileChunk(this.linkId, nodeId, index), maxBytes, signal);
+  /**
+   * Chunk 0 of a file counts one download and is answered with a grant that the file's other
+   * chunks must carry (protocol.md, link downloads); later chunks wait for it.
+   */
+  async chunk(nodeId: string, index: number, maxBytes: number, signal: AbortSignal) {
+    const path = apiPath.linkFileChunk(this.linkId, nodeId, index);
+    const pending = this.grants.get(nodeId);
+    if (pending === undefined) {
+      if (index !== 0) throw new InvalidRequestError('A link download starts at its first chunk.');
+      let settle: (grant: string | null) => void = () => {};
+      this.grants.set(nodeId, new Promise((resolve) => (settle = resolve)));
+      try {
+        return await this.api.bytes(path, maxBytes, signal, {
+          onHeaders: (headers) => settle(headers.get(DOWNLOAD_GRANT_HEADER)),
+        });
+      } catch (error) {
+        this.grants.delete(nodeId);
+        settle(null);
+        throw error;
+      }
+    }
+    const grant = await pending;
+    const headers: Record<string, string> = grant ? { [DOWNLOAD_GRANT_HEADER]: grant } : {};
+    return this.api.bytes(path, maxBytes, signal, { headers });
   }
 
   signer(): Uint8Array {
