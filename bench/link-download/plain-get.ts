@@ -7,17 +7,22 @@ export async function plainGet(args: {
   chunkCount: number;
   inFlight: number;
 }): Promise<{ ms: number; bytes: number }> {
+  const url = (index: number) =>
+    `/api/v1/links/${args.linkId}/files/${args.nodeId}/chunks/${index}`;
   const started = performance.now();
-  let next = 0;
-  let bytes = 0;
+  // As in the app, chunk 0 comes first: its answer carries the grant the other chunks need.
+  const first = await fetch(url(0), { cache: 'no-store' });
+  if (!first.ok) throw new Error(`chunk 0: ${first.status}`);
+  const headers = { 'coffre-download-grant': first.headers.get('coffre-download-grant') ?? '' };
+  let bytes = (await first.arrayBuffer()).byteLength;
+  let next = 1;
   const worker = async () => {
     while (next < args.chunkCount) {
       const index = next++;
-      const res = await fetch(`/api/v1/links/${args.linkId}/files/${args.nodeId}/chunks/${index}`, {
-        cache: 'no-store',
-      });
+      const res = await fetch(url(index), { cache: 'no-store', headers });
       if (!res.ok) throw new Error(`chunk ${index}: ${res.status}`);
-      bytes += (await res.arrayBuffer()).byteLength;
+      const received = (await res.arrayBuffer()).byteLength; // read before adding: workers race
+      bytes += received;
     }
   };
   await Promise.all(Array.from({ length: args.inFlight }, worker));
