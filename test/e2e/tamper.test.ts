@@ -1,6 +1,15 @@
 import type { Browser, Download, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { download, row, signUp, transferOutcome, uploadFiles, waitUploaded } from './app-flows';
+import {
+  PASSWORD,
+  download,
+  row,
+  signUp,
+  transferOutcome,
+  uploadFiles,
+  waitUploaded,
+} from './app-flows';
+import { share } from './link-flows';
 import { launchChromium, startStorage, type RunningStorage } from './harness';
 import { startTamperProxy, type Tamper, type TamperProxy } from './tamper-proxy';
 import { makeFiles } from './test-files';
@@ -11,12 +20,17 @@ import { makeFiles } from './test-files';
 const MiB = 1024 * 1024;
 const FILE_ROUTE = /^\/api\/v1\/files\/([A-Za-z0-9_-]{22})$/;
 const CHUNK_ROUTE = /^\/api\/v1\/files\/([A-Za-z0-9_-]{22})\/chunks\/(\d+)$/;
+const LINK_FILE_ROUTE = /^\/api\/v1\/links\/[A-Za-z0-9_-]{22}\/files\/[A-Za-z0-9_-]{22}$/;
+const LINK_CHUNK_ROUTE =
+  /^\/api\/v1\/links\/[A-Za-z0-9_-]{22}\/files\/[A-Za-z0-9_-]{22}\/chunks\/1$/;
 
 let storage: RunningStorage;
 let proxy: TamperProxy;
 let browser: Browser;
 let page: Page;
 let decoyId = '';
+/** The decoy's file record as the server sent it: a real manifest and key of another file. */
+let decoyInfo: { manifest: string; wrappedContentKey: string };
 
 beforeAll(async () => {
   [storage, browser] = await Promise.all([startStorage(), launchChromium()]);
@@ -31,8 +45,11 @@ beforeAll(async () => {
   await waitUploaded(page, ['victim.bin', 'decoy.bin']);
 
   // One honest download of the decoy teaches the proxy its id (and shows the path works).
-  proxy.tamper = async ({ url }) => {
-    decoyId ||= FILE_ROUTE.exec(url)?.[1] ?? '';
+  proxy.tamper = async ({ url }, body) => {
+    if (!decoyId && FILE_ROUTE.test(url)) {
+      decoyId = FILE_ROUTE.exec(url)![1]!;
+      decoyInfo = JSON.parse(body.toString('utf8'));
+    }
     return undefined;
   };
   const honest = await download(page, 'decoy.bin');
@@ -126,5 +143,87 @@ describe('a tampering storage server', () => {
     const { outcome, savedFiles } = await downloadVictimThrough(async () => undefined);
     expect(outcome.state).toBe('done');
     expect(savedFiles).toBe(1);
+  });
+
+  const linkCases: Record<string, Tamper> = {
+    'a flipped bit in a chunk served through a share link': async ({ url }, body) => {
+      if (!LINK_CHUNK_ROUTE.test(url)) return undefined;
+      const copy = Buffer.from(body);
+      copy[4321]! ^= 0x04;
+      return copy;
+    },
+    'a share link’s manifest replaced by another file’s': async ({ url }, body) => {
+      if (!LINK_FILE_ROUTE.test(url)) return undefined;
+      const info = JSON.parse(body.toString('utf8'));
+      info.manifest = decoyInfo.manifest;
+      return Buffer.from(JSON.stringify(info));
+    },
+  };
+  for (const [name, rule] of Object.entries(linkCases)) {
+    it(`${name}: the link page refuses it and saves nothing`, async () => {
+      const url = await share(page, 'victim.bin');
+      const recipient = await (await browser.newContext()).newPage();
+      const saved: Download[] = [];
+      recipient.on('download', (d) => saved.push(d));
+      proxy.tamper = rule;
+      await recipient.goto(url);
+      await recipient.getByRole('button', { name: 'Download' }).click();
+      await recipient
+        .getByText(/integrity check failed/i)
+        .first()
+        .waitFor({ timeout: 60_000 });
+      proxy.tamper = null;
+      const failures = await Promise.all(saved.map((d) => d.failure()));
+      expect(failures.filter((f) => f === null)).toHaveLength(0);
+      await recipient.context().close();
+    });
+  }
+
+  it('a node the server made up is hidden, and the folder says so', async () => {
+    proxy.tamper = async ({ url }, body) => {
+      if (!/^\/api\/v1\/nodes\/[A-Za-z0-9_-]{22}\/children$/.test(url)) return undefined;
+      const listing = JSON.parse(body.toString('utf8'));
+      const real = listing.nodes.find((n: { type: string }) => n.type === 'file');
+      const forged = { ...real, id: 'AAAAAAAAAAAAAAAAAAAAAA', createdAt: real.createdAt + 1 };
+      listing.nodes.push(forged);
+      return Buffer.from(JSON.stringify(listing));
+    };
+    await page.reload();
+    const notice = page.getByRole('alert').filter({ hasText: 'failed the integrity check' });
+    await notice.waitFor();
+    expect(await notice.innerText()).toMatch(/One item .* is hidden/);
+    await row(page, 'victim.bin').waitFor();
+    proxy.tamper = null;
+    await page.reload();
+    await row(page, 'victim.bin').waitFor();
+  });
+
+  it('tampered account keys at log-in: refused locally, nothing further sent', async () => {
+    const context = await browser.newContext();
+    const other = await context.newPage();
+    const email = `victim-${Date.now()}@example.org`;
+    await signUp(other, proxy.url, email);
+    const fresh = await (await browser.newContext()).newPage();
+    const sent: string[] = [];
+    proxy.record = (req) => sent.push(`${req.method} ${req.url}`);
+    // A malicious server's answer to the log-in: one flipped bit in a wrapped private key.
+    await fresh.route('**/api/v1/auth/login', async (route) => {
+      const response = await route.fetch();
+      const answer = await response.json();
+      const sk = Buffer.from(answer.account.bundle.wrappedSignSecretKey, 'base64url');
+      sk[sk.length - 1]! ^= 0x01;
+      answer.account.bundle.wrappedSignSecretKey = sk.toString('base64url');
+      await route.fulfill({ response, json: answer });
+    });
+    await fresh.goto(proxy.url);
+    await fresh.getByLabel('Email').fill(email);
+    await fresh.getByLabel('Password', { exact: true }).fill(PASSWORD);
+    await fresh.getByRole('button', { name: 'Log in' }).click();
+    await fresh.getByText(/damaged account keys/i).waitFor({ timeout: 60_000 });
+    const afterLogin = sent.slice(sent.indexOf('POST /api/v1/auth/login') + 1);
+    expect(afterLogin.filter((r) => r.includes('/api/'))).toEqual([]);
+    proxy.record = null;
+    await context.close();
+    await fresh.context().close();
   });
 });
