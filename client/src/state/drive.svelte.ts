@@ -1,13 +1,14 @@
 import { describeError, services } from '../services';
-import type { DriveNode, Usage } from '../services/contract';
+import type { DriveNode, TransferSnapshot } from '../services/contract';
 import { placeDroppedTree, readDroppedEntries, type DroppedTree } from './dropped-files';
 import { sharedLinks } from './links.svelte';
 import { toasts } from './toasts.svelte';
 import { transfers } from './transfers.svelte';
+import { accountUsage } from './usage.svelte';
 
-export type DriveView = 'folder' | 'trash' | 'links';
+export type DriveView = 'folder' | 'trash' | 'links' | 'plans' | 'space';
 
-// The folder on screen, the rubbish bin, the shared links and the usage figures. Every listing
+// The folder on screen, the rubbish bin, the shared links, the plans and the space pages. Every listing
 // carries a ticket so a slow answer for a folder the person already left never overwrites the
 // newer one.
 class Drive {
@@ -17,7 +18,6 @@ class Drive {
   items = $state<DriveNode[]>([]);
   loading = $state(false);
   error = $state<string | null>(null);
-  usage = $state<Usage | null>(null);
   /** Children of the open folder hidden because they failed verification. */
   unverified = $state(0);
   #ticket = 0;
@@ -27,13 +27,15 @@ class Drive {
 
   start(): void {
     this.#stopWatching ??= transfers.onFinish((transfer) => {
-      if (transfer.kind === 'upload' && transfer.state === 'done') {
+      if (transfer.kind !== 'upload') return;
+      if (transfer.state === 'done') {
         if (this.view === 'folder' && transfer.parentId === this.folderId) void this.refresh();
-        void this.refreshUsage();
+        void accountUsage.refresh();
       }
+      if (transfer.state === 'failed') void this.#offerPlansIfFull(transfer);
     });
+    accountUsage.start();
     void this.openRoot();
-    void this.refreshUsage();
   }
 
   stop(): void {
@@ -42,7 +44,7 @@ class Drive {
     this.#ticket++;
     this.items = [];
     this.path = [];
-    this.usage = null;
+    accountUsage.stop();
     this.error = null;
     this.unverified = 0;
     this.view = 'folder';
@@ -79,24 +81,33 @@ class Drive {
 
   /** The links view keeps its own list; a pending folder or bin listing is dropped. */
   openLinks(): Promise<void> {
-    this.#ticket++;
-    this.view = 'links';
-    this.loading = false;
-    this.error = null;
-    this.unverified = 0;
+    this.#leaveListing('links');
     return sharedLinks.load();
   }
 
-  refresh(): Promise<void> {
-    if (this.view === 'links') return sharedLinks.load();
-    return this.view === 'trash' ? this.openTrash() : this.openFolder(this.folderId);
+  /** Pages without a listing of their own drop any pending folder or bin listing. */
+  openPlans(): Promise<void> {
+    this.#leaveListing('plans');
+    return accountUsage.loadPlans();
   }
 
-  async refreshUsage(): Promise<void> {
-    try {
-      this.usage = await services.usage();
-    } catch {
-      // The usage bar is secondary; a failed refresh keeps the last figures.
+  openSpace(): Promise<void> {
+    this.#leaveListing('space');
+    return accountUsage.loadBreakdown();
+  }
+
+  refresh(): Promise<void> {
+    switch (this.view) {
+      case 'links':
+        return sharedLinks.load();
+      case 'plans':
+        return accountUsage.loadPlans();
+      case 'space':
+        return accountUsage.loadBreakdown();
+      case 'trash':
+        return this.openTrash();
+      case 'folder':
+        return this.openFolder(this.folderId);
     }
   }
 
@@ -158,6 +169,29 @@ class Drive {
     if (!options.quiet) toasts.show(`“${node.name}” restored.`);
   }
 
+  /** Deletes a binned item for good; resolves to an error message, or null when done. */
+  async purge(node: DriveNode): Promise<string | null> {
+    try {
+      await services.purge(node.id);
+    } catch (error) {
+      return describeError(error);
+    }
+    await Promise.all([this.refresh(), accountUsage.refresh()]);
+    toasts.show(`“${node.name}” deleted forever.`);
+    return null;
+  }
+
+  async emptyTrash(): Promise<string | null> {
+    try {
+      await services.emptyTrash();
+    } catch (error) {
+      return describeError(error);
+    }
+    await Promise.all([this.refresh(), accountUsage.refresh()]);
+    toasts.show('The rubbish bin is empty.');
+    return null;
+  }
+
   upload(files: File[]): void {
     if (files.length > 0) services.upload(this.folderId, files);
   }
@@ -187,6 +221,27 @@ class Drive {
 
   download(node: DriveNode): void {
     services.download(node.id);
+  }
+
+  #leaveListing(view: DriveView): void {
+    this.#ticket++;
+    this.view = view;
+    this.loading = false;
+    this.error = null;
+    this.unverified = 0;
+  }
+
+  // The transfer already shows the server's sentence; when fresh figures confirm the file did not
+  // fit, a toast repeats it with the way out.
+  async #offerPlansIfFull(transfer: TransferSnapshot): Promise<void> {
+    await accountUsage.refresh();
+    const usage = accountUsage.current;
+    if (!usage || usage.storageQuota === null) return;
+    if (usage.storageUsed + transfer.size - transfer.done <= usage.storageQuota) return;
+    toasts.show(transfer.error ?? `Not enough storage for ${transfer.name}.`, {
+      tone: 'error',
+      action: { label: 'See plans', run: () => this.openPlans() },
+    });
   }
 
   async #load(read: () => Promise<() => void>): Promise<void> {

@@ -1,5 +1,6 @@
 import { services } from '../services';
 import type { TransferSnapshot } from '../services/contract';
+import { announcer } from './announcer.svelte';
 
 const FINISHED = new Set<TransferSnapshot['state']>(['done', 'failed', 'cancelled']);
 
@@ -49,6 +50,11 @@ class Transfers {
     services.cancel(id);
   }
 
+  /** Continues a download the transfer quota paused, from the chunk where it stopped. */
+  resume(id: string): void {
+    services.resumeTransfer(id);
+  }
+
   clearFinished(): void {
     this.#cleared = new Set([...this.#cleared, ...this.items.filter(isFinished).map((t) => t.id)]);
     if (this.items.length === 0) this.open = false;
@@ -69,6 +75,9 @@ class Transfers {
       if (previous === undefined) started = true;
       if (previous !== transfer.state) {
         this.#lastState.set(transfer.id, transfer.state);
+        if (this.#primed && transfer.state === 'paused') {
+          announcer.say(`Download of ${transfer.name} paused. ${transfer.error ?? ''}`);
+        }
         const wasFinished = previous !== undefined && FINISHED.has(previous);
         if (this.#primed && isFinished(transfer) && !wasFinished) {
           for (const listener of this.#finishListeners) listener(transfer);
