@@ -11,7 +11,8 @@ export function formatBytes(bytes: number): string {
     unit++;
   }
   const digits = unit === 0 || value >= 100 ? 0 : 1;
-  return `${value.toFixed(digits)} ${UNITS[unit]}`;
+  // "50 GB" rather than "50.0 GB": plan sizes are round and read better without the zero.
+  return `${value.toFixed(digits).replace(/\.0$/, '')} ${UNITS[unit]}`;
 }
 
 export function formatSpeed(bytesPerSecond: number): string {
@@ -35,6 +36,12 @@ export function percentOf(done: number, total: number): number {
 const sameDay = new Intl.DateTimeFormat(undefined, { hour: 'numeric', minute: '2-digit' });
 const sameYear = new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'short' });
 const otherYear = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
+// The transfer month turns over at midnight UTC, so its date is shown in UTC too.
+const resetDay = new Intl.DateTimeFormat(undefined, {
+  day: 'numeric',
+  month: 'short',
+  timeZone: 'UTC',
+});
 const full = new Intl.DateTimeFormat(undefined, { dateStyle: 'full', timeStyle: 'short' });
 
 export function formatDate(ms: number, now = new Date()): string {
@@ -46,4 +53,8 @@ export function formatDate(ms: number, now = new Date()): string {
 
 export function formatFullDate(ms: number): string {
   return full.format(new Date(ms));
+}
+
+export function formatResetDay(ms: number): string {
+  return resetDay.format(new Date(ms));
 }
