@@ -1,6 +1,16 @@
 import { Type, type Static } from 'typebox';
 import { KDF_LIMITS } from '../format';
-import { AuthKey, Base64UrlExact, ByteCount, Id, PublicKey, SealedKey, Token } from './common';
+import {
+  AuthKey,
+  Base64UrlExact,
+  ByteCount,
+  Id,
+  PublicKey,
+  SealedKey,
+  Timestamp,
+  Token,
+} from './common';
+import { PlanRef } from './plans';
 
 export const KDF_DEFAULTS = { opslimit: 3, memlimit: 64 * 1024 * 1024 } as const;
 
@@ -36,13 +46,15 @@ export const KeyBundle = Type.Object(
 export type KeyBundle = Static<typeof KeyBundle>;
 
 export const Usage = Type.Object({
+  /** Committed ciphertext (files in the bin included) plus the reservations of open uploads. */
   storageUsed: ByteCount,
-  /** null: no limit. */
-  storageQuota: Type.Union([ByteCount, Type.Null()]),
+  storageQuota: ByteCount,
   /** Chunk bytes served this calendar month (UTC), own downloads and link downloads alike. */
   transferUsed: ByteCount,
-  /** No transfer limit yet (plans come later). */
-  transferQuota: Type.Null(),
+  transferQuota: ByteCount,
+  /** The first instant of the next calendar month (UTC), when `transferUsed` starts from 0. */
+  transferResetsAt: Timestamp,
+  plan: PlanRef,
 });
 export type Usage = Static<typeof Usage>;
 

@@ -1,5 +1,6 @@
 export * from './common';
 export * from './errors';
+export * from './plans';
 export * from './auth';
 export * from './nodes';
 export * from './uploads';

@@ -1,4 +1,4 @@
-import { ERROR_STATUS, type ErrorCode } from '../../core/protocol';
+import { ERROR_STATUS, type ErrorCode, type ErrorDetails } from '../../core/protocol';
 
 /** An error that answers with the protocol's envelope; its message is safe to show a client. */
 export class ApiError extends Error {
@@ -7,6 +7,8 @@ export class ApiError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
+    /** The figures of a quota refusal. */
+    readonly details?: ErrorDetails,
   ) {
     super(message);
     this.name = 'ApiError';

@@ -12,11 +12,13 @@ import { ChunkDownloads } from './http/chunk-download';
 import { registerClientApp } from './http/client-app';
 import { installErrorHandling } from './http/errors';
 import { helmetOptions } from './http/security';
+import { Plans } from './plans';
 import { authRoutes } from './routes/auth';
 import { fileRoutes } from './routes/files';
 import { healthRoutes } from './routes/health';
 import { linkRoutes } from './routes/links';
 import { nodeRoutes } from './routes/nodes';
+import { planRoutes } from './routes/plans';
 import { uploadRoutes } from './routes/uploads';
 import { Accounts } from './services/accounts';
 import { DownloadGrants } from './services/download-grants';
@@ -24,10 +26,13 @@ import { Files } from './services/files';
 import { Links } from './services/links';
 import type { Services } from './services';
 import { Nodes } from './services/nodes';
+import { Quotas } from './services/quotas';
 import { loadServerSecret } from './services/server-secret';
 import { Sessions } from './services/sessions';
+import { Space } from './services/space';
 import { Sweeper } from './services/sweeper';
 import { Transfers } from './services/transfers';
+import { Trash } from './services/trash';
 import { Uploads } from './services/uploads';
 import { DiskBlobStore } from './stores/blob-store';
 
@@ -39,6 +44,8 @@ const JSON_BODY_LIMIT = 64 * 1024;
  * left behind, and registers every route. The caller listens; `close()` stops it all.
  */
 export async function buildApp(config: Config): Promise<FastifyInstance> {
+  // A bad plan catalogue stops the server before it touches anything.
+  const plans = new Plans(config.plans);
   await mkdir(config.dataDir, { recursive: true });
   const secret = await loadServerSecret(config.dataDir);
   const db = await openDatabase(path.join(config.dataDir, 'coffre.sqlite'));
@@ -70,20 +77,24 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
 
   const sessions = new Sessions(db, config.sessionTtlMs, config.now);
   const nodes = new Nodes(db, config.now);
-  const uploads = new Uploads(db, blobs, nodes, config.uploadTtlMs, config.now);
   const transfers = new Transfers(db, config.now);
+  const quotas = new Quotas(db, plans, transfers, config.now);
+  const uploads = new Uploads(db, blobs, nodes, quotas, config.uploadTtlMs, config.now);
   const services: Services = {
-    accounts: new Accounts(db, sessions, transfers, secret, config.defaultStorageQuota, config.now),
+    accounts: new Accounts(db, sessions, transfers, quotas, secret, config.now),
     sessions,
     nodes,
+    trash: new Trash(db, blobs, nodes),
     uploads,
     files: new Files(db),
     links: new Links(db, nodes, config.now),
     grants: new DownloadGrants(secret, config.downloadGrantTtlMs, config.now),
     transfers,
+    quotas,
+    space: new Space(db),
     blobs,
   };
-  const downloads = new ChunkDownloads(blobs, transfers);
+  const downloads = new ChunkDownloads(blobs, quotas, transfers);
 
   const sweeper = new Sweeper(uploads, app.log);
   await sweeper.sweep();
@@ -109,6 +120,7 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
 
   await app.register(healthRoutes);
   await app.register(authRoutes, { services, rateLimit: config.authRateLimit });
+  await app.register(planRoutes, { services });
   await app.register(nodeRoutes, { services });
   await app.register(uploadRoutes, { services, commitBodyLimit: config.commitBodyLimit });
   await app.register(fileRoutes, { services, downloads });

@@ -1,4 +1,7 @@
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { PlanCatalog } from '../../core/protocol';
+import { readPlansFile } from './plans';
 
 export interface RateLimit {
   /** Requests per window per IP and route. */
@@ -31,8 +34,8 @@ export interface Config {
   linkRateLimits: LinkRateLimits;
   /** How long a counted link download may fetch the file's other chunks past the limit. */
   downloadGrantTtlMs: number;
-  /** Storage quota of new accounts in bytes; null: unlimited (plans come later). */
-  defaultStorageQuota: number | null;
+  /** The plans on offer and the default one (`config/plans.json`, checked at start). */
+  plans: PlanCatalog;
   /** An upload session left uncommitted this long is removed with its chunks. */
   uploadTtlMs: number;
   /** How often expired uploads are swept. */
@@ -51,6 +54,9 @@ export interface Config {
 
 const HOUR = 60 * 60 * 1000;
 
+/** The plans shipped with the code: what DEFAULT_CONFIG (tests, embedded use) runs with. */
+const REPOSITORY_PLANS_FILE = fileURLToPath(new URL('../../config/plans.json', import.meta.url));
+
 export const DEFAULT_CONFIG: Config = {
   port: 8080,
   host: '127.0.0.1',
@@ -65,7 +71,7 @@ export const DEFAULT_CONFIG: Config = {
     perLink: { max: 1200, windowMs: 60_000 },
   },
   downloadGrantTtlMs: 24 * HOUR,
-  defaultStorageQuota: null,
+  plans: readPlansFile(REPOSITORY_PLANS_FILE),
   uploadTtlMs: 24 * HOUR,
   sweepIntervalMs: 10 * 60_000,
   sessionTtlMs: 30 * 24 * HOUR,
@@ -111,9 +117,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     linkRateLimits: loadLinkRateLimits(env, d.linkRateLimits),
     downloadGrantTtlMs: integer(env, 'COFFRE_DOWNLOAD_GRANT_TTL_MS', d.downloadGrantTtlMs),
-    defaultStorageQuota: env.COFFRE_DEFAULT_QUOTA
-      ? integer(env, 'COFFRE_DEFAULT_QUOTA', 0)
-      : d.defaultStorageQuota,
+    plans: readPlansFile(path.resolve(env.COFFRE_PLANS_FILE || 'config/plans.json')),
     uploadTtlMs: integer(env, 'COFFRE_UPLOAD_TTL_MS', d.uploadTtlMs),
     sweepIntervalMs: integer(env, 'COFFRE_SWEEP_INTERVAL_MS', d.sweepIntervalMs),
     sessionTtlMs: integer(env, 'COFFRE_SESSION_TTL_MS', d.sessionTtlMs),

@@ -37,9 +37,11 @@ describe('sign-up', () => {
     expect(account.bundle).toEqual(request.bundle);
     expect(account.usage).toEqual({
       storageUsed: 0,
-      storageQuota: null,
+      storageQuota: 50e9,
       transferUsed: 0,
-      transferQuota: null,
+      transferQuota: 100e9,
+      transferResetsAt: Date.UTC(2026, 11, 1),
+      plan: { id: 'free', name: 'Free' },
     });
 
     const root = await call<{ node: unknown }>(

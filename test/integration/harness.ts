@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { CHUNK_OVERHEAD } from '../../core/format';
-import type { SessionResponse, SignupRequest } from '../../core/protocol';
+import type { PlanCatalog, SessionResponse, SignupRequest } from '../../core/protocol';
 import { buildApp } from '../../storage-server/src/app';
 import { DEFAULT_CONFIG, type Config } from '../../storage-server/src/config';
 
@@ -24,6 +24,22 @@ export class TestClock {
   advance(ms: number) {
     this.time += ms;
   }
+}
+
+/** A catalogue of small plans for tests: `tiny` (the default) with these quotas, and `big`. */
+export function testPlans(quotas: { storage?: number; transfer?: number }): PlanCatalog {
+  return {
+    default: 'tiny',
+    plans: [
+      {
+        id: 'tiny',
+        name: 'Tiny',
+        storageQuota: quotas.storage ?? 1e9,
+        transferQuota: quotas.transfer ?? 1e9,
+      },
+      { id: 'big', name: 'Big', storageQuota: 1e12, transferQuota: 1e12 },
+    ],
+  };
 }
 
 export interface TestServer {

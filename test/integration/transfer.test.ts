@@ -63,7 +63,7 @@ describe('the monthly transfer counter', () => {
     const reader = await signUp(server);
     const chunks = fakeChunks(4 * 1024 * 1024 + 1000);
     const file = await uploadFile(server, owner, owner.rootId, chunks);
-    expect(await usage(owner)).toMatchObject({ transferUsed: 0, transferQuota: null });
+    expect(await usage(owner)).toMatchObject({ transferUsed: 0, transferQuota: 100e9 });
     const auth = { authorization: `Bearer ${owner.token}` };
 
     // A full download, chunk by chunk.

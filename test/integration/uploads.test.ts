@@ -24,6 +24,7 @@ import {
   sha256,
   signUp,
   startServer,
+  testPlans,
   type TestAccount,
   type TestServer,
 } from './harness';
@@ -479,7 +480,7 @@ describe('cancel and expiry', () => {
 
 describe('quota', () => {
   it('never lets parallel uploads reserve past the quota together', async () => {
-    const limited = await startServer({ defaultStorageQuota: 10 * 141 + 100 });
+    const limited = await startServer({ plans: testPlans({ storage: 10 * 141 + 100 }) });
     try {
       const account = await signUp(limited);
       const attempts = Array.from({ length: 20 }, () =>
@@ -501,15 +502,17 @@ describe('quota', () => {
       expect(replies.filter((r) => r.status === 201)).toHaveLength(10);
       const refused = replies.filter((r) => r.status !== 201);
       expect(refused).toHaveLength(10);
-      for (const r of refused) expect(r.body.error.code).toBe('quota_exceeded');
+      for (const r of refused) {
+        expect(r.body.error.code).toBe('quota_exceeded');
+        expect(r.body.error.details).toEqual({ needed: 141, used: 1410, quota: 1510 });
+      }
       const account2 = await call<Account>(limited, 'GET', '/api/v1/account', {
         token: account.token,
       });
-      expect(account2.body.usage).toEqual({
+      expect(account2.body.usage).toMatchObject({
         storageUsed: 1410,
         storageQuota: 1510,
-        transferUsed: 0,
-        transferQuota: null,
+        plan: { id: 'tiny', name: 'Tiny' },
       });
     } finally {
       await limited.close();

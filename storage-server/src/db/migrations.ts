@@ -139,7 +139,18 @@ const links: Migration = {
   },
 };
 
+const plans: Migration = {
+  async up(db: Kysely<unknown>) {
+    // Plans live in configuration; the account keeps only the id. null (accounts from before
+    // plans) and an id no longer configured both mean the configured default.
+    await db.schema.alterTable('accounts').addColumn('plan_id', 'text').execute();
+    // The quota now follows from the plan.
+    await db.schema.alterTable('accounts').dropColumn('storage_quota').execute();
+  },
+};
+
 export const migrations: Record<string, Migration> = {
   '0001_initial': initial,
   '0002_links': links,
+  '0003_plans': plans,
 };

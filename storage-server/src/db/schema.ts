@@ -22,8 +22,8 @@ export interface AccountsTable {
   wrapped_root_key: string;
   /** Committed bytes plus the reservations of open uploads. */
   storage_used: number;
-  /** null: unlimited. */
-  storage_quota: number | null;
+  /** A plan id of the configuration; null or an id no longer configured: the default plan. */
+  plan_id: string | null;
   created_at: number;
 }
 

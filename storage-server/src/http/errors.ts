@@ -1,15 +1,26 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ERROR_STATUS, type ErrorBody, type ErrorCode } from '../../../core/protocol';
+import {
+  ERROR_STATUS,
+  type ErrorBody,
+  type ErrorCode,
+  type ErrorDetails,
+} from '../../../core/protocol';
 import { ApiError } from '../api-error';
 
 const CODE_BY_STATUS = new Map<number, ErrorCode>(
   (Object.entries(ERROR_STATUS) as [ErrorCode, number][])
-    .filter(([code]) => code !== 'incomplete_upload')
+    // Codes that share a status with a more general one are only ever raised by name.
+    .filter(([code]) => code !== 'incomplete_upload' && code !== 'transfer_quota_exceeded')
     .map(([code, status]): [number, ErrorCode] => [status, code]),
 );
 
-export function sendError(reply: FastifyReply, code: ErrorCode, message: string): FastifyReply {
-  const body: ErrorBody = { error: { code, message } };
+export function sendError(
+  reply: FastifyReply,
+  code: ErrorCode,
+  message: string,
+  details?: ErrorDetails,
+): FastifyReply {
+  const body: ErrorBody = { error: details ? { code, message, details } : { code, message } };
   return reply
     .status(ERROR_STATUS[code])
     .header('cache-control', 'no-store')
@@ -24,8 +35,14 @@ function describeValidation(error: FastifyError): string {
 }
 
 /** Maps anything thrown to the protocol's envelope; a 5xx never reveals its cause. */
-function toEnvelope(error: FastifyError | ApiError): { code: ErrorCode; message: string } {
-  if (error instanceof ApiError) return { code: error.code, message: error.message };
+function toEnvelope(error: FastifyError | ApiError): {
+  code: ErrorCode;
+  message: string;
+  details?: ErrorDetails;
+} {
+  if (error instanceof ApiError) {
+    return { code: error.code, message: error.message, details: error.details };
+  }
   if (error.validation) return { code: 'bad_request', message: describeValidation(error) };
   const status = error.statusCode ?? 500;
   const code = status < 500 ? (CODE_BY_STATUS.get(status) ?? 'bad_request') : 'internal';
@@ -38,7 +55,7 @@ export function installErrorHandling(
   notFound: (request: FastifyRequest, reply: FastifyReply) => FastifyReply | Promise<FastifyReply>,
 ): void {
   app.setErrorHandler((error: FastifyError | ApiError, request, reply) => {
-    const { code, message } = toEnvelope(error);
+    const { code, message, details } = toEnvelope(error);
     // A client that hung up mid-upload is routine, not a server fault worth an error log.
     // (The socket is already detached, null, once the client has gone.)
     const clientGone = request.raw.socket?.destroyed !== false;
@@ -55,7 +72,7 @@ export function installErrorHandling(
     if (code === 'range_not_satisfiable' && typeof contentRange === 'string') {
       reply.header('content-range', contentRange);
     }
-    return sendError(reply, code, message);
+    return sendError(reply, code, message, details);
   });
   app.setNotFoundHandler(notFound);
 }

@@ -135,12 +135,18 @@ export const linkRoutes: FastifyPluginAsyncTypebox<LinkRouteOptions> = async (
       if (!granted && index !== 0) throw linkNotFound();
       const ownerId = await links.fileOwner(linkId, nodeId, granted);
       const chunk = await files.chunk(ownerId, nodeId, index);
-      if (!granted) {
-        await links.countDownload(linkId);
-        reply.header(DOWNLOAD_GRANT_HEADER, grants.issue(linkId, nodeId));
-      }
-      // A revoked link must not come back from any cache.
-      return downloads.send(request, reply, { ownerId, chunk, cacheControl: 'no-store' });
+      // A revoked link must not come back from any cache. A chunk refused by the owner's transfer
+      // quota counts no download: the download is only counted once its first chunk can be sent.
+      return downloads.send(request, reply, {
+        ownerId,
+        chunk,
+        cacheControl: 'no-store',
+        beforeServing: async () => {
+          if (granted) return;
+          await links.countDownload(linkId);
+          reply.header(DOWNLOAD_GRANT_HEADER, grants.issue(linkId, nodeId));
+        },
+      });
     },
   );
 };

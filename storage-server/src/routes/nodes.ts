@@ -7,7 +7,7 @@ export const nodeRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asy
   app,
   { services },
 ) => {
-  const { nodes, sessions } = services;
+  const { nodes, sessions, trash } = services;
   const owner = async (authorization: string | undefined) =>
     (await sessions.authenticate(authorization)).userId;
 
@@ -48,4 +48,14 @@ export const nodeRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asy
   app.get(ROUTES.trash, async (request) => ({
     nodes: await nodes.listTrash(await owner(request.headers.authorization)),
   }));
+
+  app.delete(ROUTES.trashNode, { schema: { params: IdParams } }, async (request, reply) => {
+    await trash.purge(await owner(request.headers.authorization), request.params.id);
+    return reply.status(204).send();
+  });
+
+  app.delete(ROUTES.trash, async (request, reply) => {
+    await trash.empty(await owner(request.headers.authorization));
+    return reply.status(204).send();
+  });
 };

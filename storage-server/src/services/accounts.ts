@@ -7,11 +7,13 @@ import {
   type PreloginResponse,
   type SessionResponse,
   type SignupRequest,
+  type Usage,
 } from '../../../core/protocol';
 import { ApiError, badRequest, conflict } from '../api-error';
 import type { Db } from '../db/database';
 import type { AccountsTable } from '../db/schema';
 import { hmac, sameHash, sha256 } from './hashing';
+import type { Quotas } from './quotas';
 import type { Session, Sessions } from './sessions';
 import type { Transfers } from './transfers';
 
@@ -39,8 +41,8 @@ export class Accounts {
     private readonly db: Db,
     private readonly sessions: Sessions,
     private readonly transfers: Transfers,
+    private readonly quotas: Quotas,
     private readonly secret: Buffer,
-    private readonly storageQuota: number | null,
     private readonly now: () => number,
   ) {}
 
@@ -109,7 +111,7 @@ export class Accounts {
           root_id: bundle.rootId,
           wrapped_root_key: bundle.wrappedRootKey,
           storage_used: 0,
-          storage_quota: this.storageQuota,
+          plan_id: this.quotas.plans.default.id,
           created_at: now,
         })
         .execute();
@@ -131,7 +133,7 @@ export class Accounts {
         .selectAll()
         .where('user_id', '=', request.userId)
         .executeTakeFirstOrThrow();
-      return { token, account: accountOf(row, 0) };
+      return { token, account: accountOf(row, this.usageOf(row, 0)) };
     });
   }
 
@@ -149,7 +151,7 @@ export class Accounts {
       .selectAll()
       .where('user_id', '=', userId)
       .executeTakeFirstOrThrow();
-    return accountOf(row, await this.transfers.used(userId));
+    return accountOf(row, this.usageOf(row, await this.transfers.used(userId)));
   }
 
   /** New password: proven by the current auth key or the recovery key; other sessions end. */
@@ -192,7 +194,20 @@ export class Accounts {
     const matches = sameHash(sha256(key), storedHash(row) ?? NO_ACCOUNT_HASH);
     if (!row || !matches) throw invalidCredentials();
     const token = await this.sessions.open(row.user_id);
-    return { token, account: accountOf(row, await this.transfers.used(row.user_id)) };
+    const usage = this.usageOf(row, await this.transfers.used(row.user_id));
+    return { token, account: accountOf(row, usage) };
+  }
+
+  private usageOf(row: AccountRow, transferUsed: number): Usage {
+    const plan = this.quotas.plans.resolve(row.plan_id);
+    return {
+      storageUsed: row.storage_used,
+      storageQuota: plan.storageQuota,
+      transferUsed,
+      transferQuota: plan.transferQuota,
+      transferResetsAt: this.quotas.transferResetsAt(),
+      plan: { id: plan.id, name: plan.name },
+    };
   }
 
   private findByEmail(email: string): Promise<AccountRow | undefined> {
@@ -209,7 +224,7 @@ function kdfOf(row: AccountRow): Account['kdf'] {
   };
 }
 
-function accountOf(row: AccountRow, transferUsed: number): Account {
+function accountOf(row: AccountRow, usage: Usage): Account {
   return {
     userId: row.user_id,
     email: row.email,
@@ -224,11 +239,6 @@ function accountOf(row: AccountRow, transferUsed: number): Account {
       rootId: row.root_id,
       wrappedRootKey: row.wrapped_root_key,
     },
-    usage: {
-      storageUsed: row.storage_used,
-      storageQuota: row.storage_quota,
-      transferUsed,
-      transferQuota: null,
-    },
+    usage,
   };
 }

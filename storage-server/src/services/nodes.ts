@@ -172,7 +172,7 @@ export class Nodes {
   }
 
   /** Nodes put in the bin themselves, not those that are there because an ancestor is. */
-  async listTrash(ownerId: string): Promise<Node[]> {
+  async listTrash(ownerId: string, db: Db = this.db): Promise<Node[]> {
     const { rows } = await sql<NodeRow>`
       WITH RECURSIVE up(start_id, id) AS (
         SELECT id, parent_id FROM nodes
@@ -186,7 +186,7 @@ export class Nodes {
         AND id NOT IN (
           SELECT up.start_id FROM up JOIN nodes a ON a.id = up.id WHERE a.trashed_at IS NOT NULL
         )
-      ORDER BY trashed_at, id`.execute(this.db);
+      ORDER BY trashed_at, id`.execute(db);
     return rows.map(nodeOf);
   }
 }

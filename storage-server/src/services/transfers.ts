@@ -5,24 +5,58 @@ export function monthOf(time: number): string {
   return new Date(time).toISOString().slice(0, 7);
 }
 
-/** The monthly transfer counter: chunk bytes served from each account's files. */
+/** The first instant (ms) of the calendar month after the one `time` falls in, in UTC. */
+export function nextMonthStart(time: number): number {
+  const date = new Date(time);
+  return Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 1);
+}
+
+/** Bytes taken from a month's allowance before a chunk is served; settled when it ends. */
+export interface TransferReservation {
+  userId: string;
+  month: string;
+  bytes: number;
+}
+
+/**
+ * The monthly transfer counter: chunk bytes served from each account's files. A chunk reserves
+ * its bytes before it is sent, in one conditional statement, so parallel downloads can never
+ * together pass the quota; what the connection did not take is given back afterwards.
+ */
 export class Transfers {
   constructor(
     private readonly db: Db,
     private readonly now: () => number,
   ) {}
 
-  /** Adds to this month's row, creating it on the first byte of the month. */
-  async add(userId: string, bytes: number): Promise<void> {
-    if (bytes <= 0) return;
-    await this.db
+  /** Adds `bytes` to this month's row if the total stays within `quota`; null if it would not. */
+  async reserve(userId: string, bytes: number, quota: number): Promise<TransferReservation | null> {
+    const month = monthOf(this.now());
+    if (bytes > quota) return null;
+    const result = await this.db
       .insertInto('transfer_usage')
-      .values({ user_id: userId, month: monthOf(this.now()), bytes })
+      .values({ user_id: userId, month, bytes })
       .onConflict((oc) =>
-        oc.columns(['user_id', 'month']).doUpdateSet((eb) => ({
-          bytes: eb('transfer_usage.bytes', '+', eb.ref('excluded.bytes')),
-        })),
+        oc
+          .columns(['user_id', 'month'])
+          .doUpdateSet((eb) => ({
+            bytes: eb('transfer_usage.bytes', '+', eb.ref('excluded.bytes')),
+          }))
+          .where((eb) => eb(eb('transfer_usage.bytes', '+', bytes), '<=', quota)),
       )
+      .executeTakeFirst();
+    return result.numInsertedOrUpdatedRows === 0n ? null : { userId, month, bytes };
+  }
+
+  /** Gives back what a reservation did not use, to the month it was taken from. */
+  async settle(reservation: TransferReservation, sent: number): Promise<void> {
+    const unused = reservation.bytes - Math.min(sent, reservation.bytes);
+    if (unused <= 0) return;
+    await this.db
+      .updateTable('transfer_usage')
+      .set((eb) => ({ bytes: eb('bytes', '-', unused) }))
+      .where('user_id', '=', reservation.userId)
+      .where('month', '=', reservation.month)
       .execute();
   }
 

@@ -15,6 +15,7 @@ import type { UploadsTable } from '../db/schema';
 import { BlobTooLargeError, type BlobStore } from '../stores/blob-store';
 import { randomId } from './hashing';
 import { nodeOf, type Nodes } from './nodes';
+import type { Quotas } from './quotas';
 
 type UploadRow = Selectable<UploadsTable>;
 
@@ -48,6 +49,7 @@ export class Uploads {
     private readonly db: Db,
     private readonly blobs: BlobStore,
     private readonly nodes: Nodes,
+    private readonly quotas: Quotas,
     private readonly ttlMs: number,
     private readonly now: () => number,
   ) {}
@@ -77,21 +79,7 @@ export class Uploads {
     await this.db.transaction().execute(async (trx) => {
       await this.nodes.requireLiveFolder(ownerId, request.parentId, trx);
       if (!(await this.nodes.isFree(request.nodeId, trx))) throw conflict('id already in use');
-      // One conditional update, so parallel uploads can never reserve past the quota together.
-      const reserved = await trx
-        .updateTable('accounts')
-        .set((eb) => ({ storage_used: eb('storage_used', '+', request.size) }))
-        .where('user_id', '=', ownerId)
-        .where((eb) =>
-          eb.or([
-            eb('storage_quota', 'is', null),
-            eb(eb('storage_used', '+', request.size), '<=', eb.ref('storage_quota')),
-          ]),
-        )
-        .executeTakeFirst();
-      if (reserved.numUpdatedRows === 0n) {
-        throw new ApiError('quota_exceeded', 'not enough storage left for this file');
-      }
+      await this.quotas.reserveStorage(trx, ownerId, request.size);
       await trx.insertInto('uploads').values(upload).execute();
     });
     return { uploadId: upload.id, expiresAt: upload.expires_at };
