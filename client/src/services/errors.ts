@@ -14,6 +14,11 @@ export class ApiError extends Error {
   }
 }
 
+/** The data owner's monthly transfer quota refused a chunk: wait for the reset or an upgrade. */
+export function isTransferQuotaError(error: unknown): error is ApiError {
+  return error instanceof ApiError && error.code === 'transfer_quota_exceeded';
+}
+
 /** The request never got an answer: offline, server down, connection cut. */
 export class NetworkError extends Error {
   override readonly name = 'NetworkError';

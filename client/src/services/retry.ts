@@ -1,6 +1,10 @@
 // Retries for transfer requests: network failures, 5xx and 429 are worth another try after a
-// jittered, growing pause (so many clients do not retry in lockstep); anything else is final.
+// jittered, growing pause (so many clients do not retry in lockstep); anything else is final, and
+// so are the quota refusals among them (507 quota_exceeded, 429 transfer_quota_exceeded): trying
+// again cannot succeed before the person frees space, upgrades or the month ends.
 import { ApiError, NetworkError } from './errors';
+
+const FINAL_CODES = new Set(['quota_exceeded', 'transfer_quota_exceeded']);
 
 const ATTEMPTS = 6;
 const BASE_DELAY_MS = 500;
@@ -19,9 +23,14 @@ export async function withRetry<T>(task: () => Promise<T>, signal: AbortSignal):
   }
 }
 
-function isRetryable(error: unknown): boolean {
+/** Whether withRetry tries again after this error. */
+export function isRetryable(error: unknown): boolean {
   if (error instanceof NetworkError) return true;
-  return error instanceof ApiError && (error.status >= 500 || error.status === 429);
+  return (
+    error instanceof ApiError &&
+    (error.status >= 500 || error.status === 429) &&
+    !FINAL_CODES.has(error.code)
+  );
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
