@@ -18,7 +18,10 @@ declare const self: ServiceWorkerGlobalScope & {
 const downloads = new Map<string, DownloadRegistration>();
 /** A registration whose request never came (the page went away) is dropped after this. */
 const UNCLAIMED_MS = 60_000;
-/** Longest wait for one chunk from the page (it retries slow requests for a while itself). */
+/**
+ * Longest wait for one chunk from the page (it retries slow requests for a while itself). A page
+ * whose download is paused says `waiting` now and then, which starts the wait again.
+ */
 const PULL_TIMEOUT_MS = 5 * 60_000;
 
 // Registered before Workbox's routes so the download URLs never reach them.
@@ -73,6 +76,11 @@ function downloadResponse({ filename, size, port }: DownloadRegistration): Respo
     answered = null;
     resolve?.();
   };
+  // A page that went away (tab closed) never answers: fail rather than hang forever.
+  const waitForPage = (): void => {
+    clearTimeout(timer);
+    timer = setTimeout(() => fail('The page stopped sending data.'), PULL_TIMEOUT_MS);
+  };
   const fail = (message: string): void => {
     stream.error(new Error(message));
     port.close();
@@ -83,6 +91,10 @@ function downloadResponse({ filename, size, port }: DownloadRegistration): Respo
   port.onmessage = (event: MessageEvent<PageToWorker>) => {
     const message = event.data;
     if (message.type === 'error') return fail(message.message);
+    if (message.type === 'waiting') {
+      if (answered) waitForPage();
+      return;
+    }
     if (message.type === 'chunk') stream.enqueue(new Uint8Array(message.bytes));
     else {
       stream.close();
@@ -100,8 +112,7 @@ function downloadResponse({ filename, size, port }: DownloadRegistration): Respo
       pull() {
         return new Promise<void>((resolve) => {
           answered = resolve;
-          // A page that went away (tab closed) never answers: fail rather than hang forever.
-          timer = setTimeout(() => fail('The page stopped sending data.'), PULL_TIMEOUT_MS);
+          waitForPage();
           tell(port, { type: 'pull' });
         });
       },

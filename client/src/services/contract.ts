@@ -26,7 +26,8 @@ export interface Usage {
   storageQuota: number | null;
 }
 
-export type TransferState = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
+/** 'paused': the transfer quota is used up; `error` holds the server's sentence. */
+export type TransferState = 'queued' | 'running' | 'paused' | 'done' | 'failed' | 'cancelled';
 
 export interface TransferSnapshot {
   id: string;
@@ -39,7 +40,7 @@ export interface TransferSnapshot {
   /** Bytes per second over the last few seconds. */
   speed: number;
   state: TransferState;
-  /** Set when state is 'failed': a sentence a person can read. */
+  /** Set when state is 'failed' or 'paused': a sentence a person can read. */
   error: string | null;
   /** Folder the upload goes into, for the drive view to refresh. */
   parentId: string | null;
@@ -81,6 +82,8 @@ export interface Services {
   /** Streams a file to disk; resolves when the browser has the whole file. */
   download(nodeId: string): void;
   cancel(transferId: string): void;
+  /** Resumes a transfer paused by the transfer quota, from the chunk where it stopped. */
+  resumeTransfer(transferId: string): void;
   /** Called on every transfer change (throttled to a few times a second). */
   onTransfers(listener: (transfers: TransferSnapshot[]) => void): () => void;
 

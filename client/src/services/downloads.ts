@@ -8,6 +8,9 @@
 // Preferred path: the service worker answers a hidden iframe's request for DOWNLOAD_PATH/<id>
 // with a stream that pulls chunks from this page (sw.ts). Fallback when no service worker controls
 // the page: the File System Access save picker. Never a big Blob in memory.
+//
+// A chunk refused by the transfer quota pauses the transfer (verified-file.ts): the save stream
+// stays open and simply waits, so nothing written is lost and `resume` carries on from that chunk.
 import type { CryptoPool } from './crypto-pool';
 import { describeError, InvalidRequestError } from './errors';
 import type { FileSource } from './file-source';
@@ -21,7 +24,7 @@ import {
   type WorkerToPage,
 } from './sw-messages';
 import type { Transfers } from './transfers';
-import { ChunkReader, verifyFile } from './verified-file';
+import { ChunkReader, verifyFile, type WaitOutQuota } from './verified-file';
 
 const CONTROLLER_WAIT_MS = 10_000;
 const REGISTER_TIMEOUT_MS = 5000;
@@ -39,6 +42,8 @@ export interface SaveStream {
   read(): Promise<ArrayBuffer | null>;
 }
 
+type OpenSaveStream = (signal: AbortSignal, waitOutQuota: WaitOutQuota) => Promise<SaveStream>;
+
 interface SaveFilePicker {
   showSaveFilePicker(options: { suggestedName: string }): Promise<FileSystemFileHandle>;
 }
@@ -51,31 +56,33 @@ export class DownloadService {
 
   download(source: FileSource, nodeId: string): void {
     const cached = source.cached(nodeId);
-    this.save(cached?.meta?.name ?? 'file', cached?.meta?.size ?? 0, async (signal) => {
-      const file = await verifyFile(source, this.pool, nodeId, signal);
-      const reader = new ChunkReader(file, signal);
-      return {
-        filename: file.name,
-        length: file.size,
-        total: file.size,
-        read: () => reader.read(),
-      };
-    });
+    this.save(
+      cached?.meta?.name ?? 'file',
+      cached?.meta?.size ?? 0,
+      async (signal, waitOutQuota) => {
+        const file = await verifyFile(source, this.pool, nodeId, signal);
+        const reader = new ChunkReader(file, signal, waitOutQuota);
+        return {
+          filename: file.name,
+          length: file.size,
+          total: file.size,
+          read: () => reader.read(),
+        };
+      },
+    );
   }
 
   /** Every file under the folder as one zip built while it streams. */
   downloadZip(source: FileSource, folderId: string): void {
     const cached = source.cached(folderId);
     const name = (cached?.meta?.name ?? 'files') + '.zip';
-    this.save(name, 0, (signal) => openFolderZip(source, this.pool, folderId, signal));
+    this.save(name, 0, (signal, waitOutQuota) =>
+      openFolderZip(source, this.pool, folderId, signal, waitOutQuota),
+    );
   }
 
   /** Registers a transfer, then saves what `open` yields once it has verified what it needs. */
-  private save(
-    name: string,
-    size: number,
-    open: (signal: AbortSignal) => Promise<SaveStream>,
-  ): void {
+  private save(name: string, size: number, open: OpenSaveStream): void {
     const { id, signal } = this.transfers.add('download', name, size, null);
     // Asked now, while the click's user activation still holds.
     const picked = savePickerIfNoWorker(name);
@@ -86,7 +93,7 @@ export class DownloadService {
     transferId: string,
     signal: AbortSignal,
     picked: Promise<FileSystemWritableFileStream | null>,
-    open: (signal: AbortSignal) => Promise<SaveStream>,
+    open: OpenSaveStream,
   ): Promise<void> {
     this.transfers.start(transferId);
     let writable: FileSystemWritableFileStream | null = null;
@@ -97,7 +104,9 @@ export class DownloadService {
           this.transfers.cancel(transferId);
         throw error;
       });
-      const stream = await open(signal);
+      const stream = await open(signal, (refusal) =>
+        this.transfers.pause(transferId, refusal.message),
+      );
       this.transfers.identify(transferId, stream.filename, stream.total);
       const first = await stream.read();
       const controller = writable ? null : await serviceWorkerController();
@@ -138,7 +147,11 @@ export class DownloadService {
         () => fail(new Error('The browser did not accept the download. Reload and try again.')),
         REGISTER_TIMEOUT_MS,
       );
-      const keepalive = setInterval(() => controller.postMessage(KEEPALIVE), KEEPALIVE_MS);
+      const keepalive = setInterval(() => {
+        controller.postMessage(KEEPALIVE);
+        // A pause may last until the month ends: tell the worker this page is still here.
+        if (this.transfers.isPaused(transferId)) send({ type: 'waiting' });
+      }, KEEPALIVE_MS);
 
       const send = (message: PageToWorker, transfer: Transferable[] = []): void =>
         port.postMessage(message, transfer);

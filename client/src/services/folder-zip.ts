@@ -8,7 +8,7 @@ import type { CryptoPool } from './crypto-pool';
 import type { SaveStream } from './downloads';
 import { integrityError } from './errors';
 import type { FileSource } from './file-source';
-import { ChunkReader, verifyFile } from './verified-file';
+import { ChunkReader, verifyFile, type WaitOutQuota } from './verified-file';
 
 /** Far deeper than any real tree; stops a server that answers with a folder cycle. */
 const MAX_DEPTH = 512;
@@ -24,6 +24,7 @@ export async function openFolderZip(
   pool: CryptoPool,
   folderId: string,
   signal: AbortSignal,
+  waitOutQuota: WaitOutQuota,
 ): Promise<SaveStream> {
   const folder = await source.node(folderId);
   const entries = await walk(source, folderId, signal);
@@ -40,7 +41,7 @@ export async function openFolderZip(
       )
     : null;
 
-  const reader = makeZip(zipInputs(entries, source, pool, signal)).getReader();
+  const reader = makeZip(zipInputs(entries, source, pool, signal, waitOutQuota)).getReader();
   signal.addEventListener('abort', () => void reader.cancel(signal.reason).catch(() => undefined), {
     once: true,
   });
@@ -87,6 +88,7 @@ async function* zipInputs(
   source: FileSource,
   pool: CryptoPool,
   signal: AbortSignal,
+  waitOutQuota: WaitOutQuota,
 ) {
   for (const { path, node } of entries) {
     const lastModified = new Date(node.mtime);
@@ -95,15 +97,21 @@ async function* zipInputs(
       continue;
     }
     const file = await verifyFile(source, pool, node.id, signal);
-    yield { name: path, lastModified, size: file.size, input: plaintextStream(file, signal) };
+    yield {
+      name: path,
+      lastModified,
+      size: file.size,
+      input: plaintextStream(file, signal, waitOutQuota),
+    };
   }
 }
 
 function plaintextStream(
   file: Awaited<ReturnType<typeof verifyFile>>,
   signal: AbortSignal,
+  waitOutQuota: WaitOutQuota,
 ): ReadableStream<Uint8Array> {
-  const reader = new ChunkReader(file, signal);
+  const reader = new ChunkReader(file, signal, waitOutQuota);
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       const bytes = await reader.read();

@@ -57,6 +57,7 @@ function createServices(): Services {
     upload: (parentId, files) => uploads.upload(parentId, files),
     download: (nodeId) => downloads.download(ownFiles, nodeId),
     cancel: (transferId) => transfers.cancel(transferId),
+    resumeTransfer: (transferId) => transfers.resume(transferId),
     onTransfers: (listener) => transfers.subscribe(listener),
 
     createLink: (nodeId, options) => links.create(nodeId, options),

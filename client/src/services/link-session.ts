@@ -18,8 +18,9 @@ import type { CryptoPool } from './crypto-pool';
 import { coreCrypto } from './crypto-main';
 import type { DownloadService } from './downloads';
 import { byTypeThenName, openChildren, toDriveNode, type KnownNode } from './drive';
-import { ApiError, InvalidRequestError, isIntegrityError } from './errors';
+import { ApiError, InvalidRequestError, isIntegrityError, isTransferQuotaError } from './errors';
 import type { FileSource } from './file-source';
+import { isRetryable } from './retry';
 import { readWholeFile } from './verified-file';
 
 /** Previews hold the whole file in memory: anything larger is downloaded instead. */
@@ -58,8 +59,8 @@ class SharedTree implements LinkSession, FileSource {
   private readonly known = new Map<string, KnownNode>();
   private root: KnownNode | null = null;
   private signPublicKey: Uint8Array | null = null;
-  /** Per file: the download grant its chunk 0 was answered with (null if none came). */
-  private readonly grants = new Map<string, Promise<string | null>>();
+  /** Per file: the download grant its chunk 0 was answered with. */
+  private readonly grants = new Map<string, DownloadGrant>();
 
   constructor(
     private readonly api: Api,
@@ -169,27 +170,34 @@ class SharedTree implements LinkSession, FileSource {
 
   /**
    * Chunk 0 of a file counts one download and is answered with a grant that the file's other
-   * chunks must carry (protocol.md, link downloads); later chunks wait for it.
+   * chunks must carry (protocol.md, link downloads); later chunks wait for it, also while chunk 0
+   * is being retried or is paused by the owner's transfer quota.
    */
   async chunk(nodeId: string, index: number, maxBytes: number, signal: AbortSignal) {
     const path = apiPath.linkFileChunk(this.linkId, nodeId, index);
-    const pending = this.grants.get(nodeId);
-    if (pending === undefined) {
+    let grant = this.grants.get(nodeId);
+    if (grant === undefined) {
       if (index !== 0) throw new InvalidRequestError('A link download starts at its first chunk.');
-      let settle: (grant: string | null) => void = () => {};
-      this.grants.set(nodeId, new Promise((resolve) => (settle = resolve)));
+      grant = new DownloadGrant();
+      this.grants.set(nodeId, grant);
+    }
+    if (index === 0 && !grant.settled) {
+      const pending = grant;
       try {
         return await this.api.bytes(path, maxBytes, signal, {
-          onHeaders: (headers) => settle(headers.get(DOWNLOAD_GRANT_HEADER)),
+          onHeaders: (headers) => pending.settle(headers.get(DOWNLOAD_GRANT_HEADER)),
         });
       } catch (error) {
-        this.grants.delete(nodeId);
-        settle(null);
+        // Chunk 0 will not be asked again: the chunks waiting for its grant give up too.
+        if (!isRetryable(error) && !isTransferQuotaError(error) && !signal.aborted) {
+          this.grants.delete(nodeId);
+          pending.fail(error);
+        }
         throw error;
       }
     }
-    const grant = await pending;
-    const headers: Record<string, string> = grant ? { [DOWNLOAD_GRANT_HEADER]: grant } : {};
+    const value = await grant.wait(signal);
+    const headers: Record<string, string> = value ? { [DOWNLOAD_GRANT_HEADER]: value } : {};
     return this.api.bytes(path, maxBytes, signal, { headers });
   }
 
@@ -201,6 +209,44 @@ class SharedTree implements LinkSession, FileSource {
   private remember(node: KnownNode): KnownNode {
     this.known.set(node.id, node);
     return node;
+  }
+}
+
+/** A file's download grant, once chunk 0 was answered (null when the answer carried none). */
+class DownloadGrant {
+  settled = false;
+  private readonly value: Promise<string | null>;
+  private resolve: (grant: string | null) => void = () => {};
+  private reject: (error: unknown) => void = () => {};
+
+  constructor() {
+    this.value = new Promise((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+    // A failure is reported to whoever waits; don't let it go unhandled when nobody does.
+    this.value.catch(() => undefined);
+  }
+
+  settle(grant: string | null): void {
+    this.settled = true;
+    this.resolve(grant);
+  }
+
+  fail(error: unknown): void {
+    this.reject(error);
+  }
+
+  /** The grant; rejects when the download is cancelled (or fails) first. */
+  wait(signal: AbortSignal): Promise<string | null> {
+    signal.throwIfAborted();
+    return new Promise((resolve, reject) => {
+      const stop = (): void => reject(signal.reason);
+      signal.addEventListener('abort', stop, { once: true });
+      void this.value
+        .finally(() => signal.removeEventListener('abort', stop))
+        .then(resolve, reject);
+    });
   }
 }
 

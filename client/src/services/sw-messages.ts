@@ -29,6 +29,8 @@ export type WorkerToPage =
 export type PageToWorker =
   | { type: 'chunk'; bytes: ArrayBuffer }
   | { type: 'end' }
+  /** No chunk yet, but the page is still there (the transfer is paused): keep waiting. */
+  | { type: 'waiting' }
   /** Errors the stream so the browser marks the download failed and keeps no file. */
   | { type: 'error'; message: string };
 

@@ -1,6 +1,7 @@
 // The registry behind `onTransfers`: one record per upload or download, change notifications
 // throttled to a few per second (progress arrives per chunk and would otherwise re-render the
-// panel constantly), and speed measured over a sliding window.
+// panel constantly), and speed measured over a sliding window. A download the transfer quota
+// refused is paused, not ended: its work waits on `pause` until `resume` or cancel.
 import type { TransferSnapshot, TransferState } from './contract';
 
 const NOTIFY_INTERVAL_MS = 250;
@@ -15,6 +16,8 @@ interface Transfer {
   snapshot: TransferSnapshot;
   samples: Sample[];
   controller: AbortController;
+  /** Set while paused: resolving it lets the waiting work continue. */
+  resumed: { promise: Promise<void>; resolve: () => void } | null;
 }
 
 type Listener = (transfers: TransferSnapshot[]) => void;
@@ -22,6 +25,7 @@ type Listener = (transfers: TransferSnapshot[]) => void;
 export class Transfers {
   private readonly transfers = new Map<string, Transfer>();
   private readonly listeners = new Set<Listener>();
+  private readonly stopListeners = new Set<() => void>();
   private timer: ReturnType<typeof setTimeout> | null = null;
   private lastNotified = 0;
 
@@ -41,6 +45,7 @@ export class Transfers {
       snapshot: { id, kind, name, size, done: 0, speed: 0, state: 'queued', error: null, parentId },
       samples: [],
       controller,
+      resumed: null,
     });
     this.changed();
     return { id, signal: controller.signal };
@@ -52,7 +57,12 @@ export class Transfers {
 
   progress(id: string, bytes: number): void {
     const transfer = this.transfers.get(id);
-    if (!transfer || transfer.snapshot.state !== 'running') return;
+    // A chunk read ahead may still land after another one paused the transfer.
+    if (
+      !transfer ||
+      (transfer.snapshot.state !== 'running' && transfer.snapshot.state !== 'paused')
+    )
+      return;
     transfer.snapshot.done = Math.min(transfer.snapshot.size, transfer.snapshot.done + bytes);
     const now = performance.now();
     transfer.samples.push({ at: now, done: transfer.snapshot.done });
@@ -75,26 +85,75 @@ export class Transfers {
 
   finish(
     id: string,
-    state: Exclude<TransferState, 'queued' | 'running'>,
+    state: Exclude<TransferState, 'queued' | 'running' | 'paused'>,
     error: string | null = null,
   ): void {
-    this.update(id, (s) => {
-      if (s.state === 'cancelled' || s.state === 'done' || s.state === 'failed') return;
-      s.state = state;
-      s.error = state === 'failed' ? error : null;
-      s.speed = 0;
-      if (state === 'done') s.done = s.size;
-    });
+    const transfer = this.transfers.get(id);
+    if (!transfer || isEnded(transfer.snapshot.state)) return;
+    const s = transfer.snapshot;
+    s.state = state;
+    s.error = state === 'failed' ? error : null;
+    s.speed = 0;
+    if (state === 'done') s.done = s.size;
+    // Stops what a failed transfer still had in flight (chunks read ahead, parallel lanes).
+    if (state === 'failed') transfer.controller.abort();
+    this.stopped();
   }
 
   cancel(id: string): void {
     const transfer = this.transfers.get(id);
-    if (!transfer) return;
-    const { state } = transfer.snapshot;
-    if (state === 'queued' || state === 'running') {
-      this.finish(id, 'cancelled');
-      transfer.controller.abort();
+    if (!transfer || isEnded(transfer.snapshot.state)) return;
+    this.finish(id, 'cancelled');
+    transfer.controller.abort();
+  }
+
+  /**
+   * Pauses a transfer whose chunk the transfer quota refused, showing `reason` (the server's
+   * sentence). Resolves when `resume` is called; rejects once the transfer is cancelled. Every
+   * chunk refused while paused waits on the same pause.
+   */
+  pause(id: string, reason: string): Promise<void> {
+    const transfer = this.transfers.get(id);
+    if (!transfer || isEnded(transfer.snapshot.state))
+      return Promise.reject(new DOMException('Cancelled.', 'AbortError'));
+    if (!transfer.resumed) {
+      const { signal } = transfer.controller;
+      let resolve = (): void => {};
+      const promise = new Promise<void>((done, fail) => {
+        resolve = done;
+        signal.addEventListener('abort', () => fail(signal.reason), { once: true });
+      });
+      transfer.resumed = { promise, resolve };
+      const s = transfer.snapshot;
+      s.state = 'paused';
+      s.error = reason;
+      s.speed = 0;
+      transfer.samples = [];
+      this.stopped();
     }
+    return transfer.resumed.promise;
+  }
+
+  /** Continues a paused transfer from the chunk where it stopped; refused again, it pauses again. */
+  resume(id: string): void {
+    const transfer = this.transfers.get(id);
+    if (!transfer?.resumed || transfer.snapshot.state !== 'paused') return;
+    const { resolve } = transfer.resumed;
+    transfer.resumed = null;
+    transfer.snapshot.state = 'running';
+    transfer.snapshot.error = null;
+    this.changed();
+    resolve();
+  }
+
+  isPaused(id: string): boolean {
+    return this.transfers.get(id)?.snapshot.state === 'paused';
+  }
+
+  /** Called whenever a transfer stops (done, failed, cancelled or paused): usage may have changed. */
+  onStop(listener: () => void): () => void {
+    this.stopListeners.add(listener);
+    return () => this.stopListeners.delete(listener);
   }
 
   /** Cancels everything (log out). */
@@ -108,6 +167,11 @@ export class Transfers {
     this.listeners.add(listener);
     listener(this.snapshots());
     return () => this.listeners.delete(listener);
+  }
+
+  private stopped(): void {
+    this.changed();
+    for (const listener of this.stopListeners) listener();
   }
 
   private update(id: string, change: (snapshot: TransferSnapshot) => void): void {
@@ -131,4 +195,8 @@ export class Transfers {
       for (const listener of this.listeners) listener(snapshots);
     }, wait);
   }
+}
+
+function isEnded(state: TransferState): boolean {
+  return state === 'done' || state === 'failed' || state === 'cancelled';
 }

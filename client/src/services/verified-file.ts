@@ -2,12 +2,19 @@
 // chain), the content key, the signed manifest (signer = the one the source names), the chunk
 // listing against the manifest; then each chunk (length, SHA-256 id, AEAD) as it is read. Shared by
 // single downloads, zips and previews, from the drive or through a share link.
+//
+// A chunk the transfer quota refuses (429 transfer_quota_exceeded) is not retried blindly: a
+// transfer waits on `waitOutQuota` (paused until the person resumes it) and then asks for that same
+// chunk again, so a download stops at a chunk boundary and never restarts from zero.
 import { cipherChunkSize } from '../../../core/format';
 import type { CryptoPool } from './crypto-pool';
 import { coreCrypto } from './crypto-main';
-import { integrityError, InvalidRequestError } from './errors';
+import { integrityError, InvalidRequestError, isTransferQuotaError, type ApiError } from './errors';
 import type { FileSource } from './file-source';
 import { withRetry } from './retry';
+
+/** Waits out a transfer quota refusal: resolves when the transfer resumes, rejects on cancel. */
+export type WaitOutQuota = (refusal: ApiError) => Promise<void>;
 
 /** A file whose keys, manifest and chunk listing were verified; chunks are checked as read. */
 export class VerifiedFile {
@@ -27,12 +34,14 @@ export class VerifiedFile {
     return this.chunkIds.length;
   }
 
-  async chunk(index: number, signal: AbortSignal): Promise<ArrayBuffer> {
+  /** Without `waitOutQuota` (previews), a transfer quota refusal is thrown like any failure. */
+  async chunk(
+    index: number,
+    signal: AbortSignal,
+    waitOutQuota?: WaitOutQuota,
+  ): Promise<ArrayBuffer> {
     const expected = cipherChunkSize(this.size, index);
-    const bytes = await withRetry(
-      () => this.source.chunk(this.nodeId, index, expected, signal),
-      signal,
-    );
+    const bytes = await this.fetch(index, expected, signal, waitOutQuota);
     if (bytes.byteLength !== expected) throw integrityError();
     const { plaintext } = await this.pool.run(
       'openChunk',
@@ -48,6 +57,25 @@ export class VerifiedFile {
       [bytes],
     );
     return plaintext;
+  }
+
+  private async fetch(
+    index: number,
+    expected: number,
+    signal: AbortSignal,
+    waitOutQuota: WaitOutQuota | undefined,
+  ): Promise<ArrayBuffer> {
+    for (;;) {
+      try {
+        return await withRetry(
+          () => this.source.chunk(this.nodeId, index, expected, signal),
+          signal,
+        );
+      } catch (error) {
+        if (!waitOutQuota || !isTransferQuotaError(error)) throw error;
+        await waitOutQuota(error);
+      }
+    }
   }
 }
 
@@ -105,12 +133,13 @@ export class ChunkReader {
   constructor(
     private readonly file: VerifiedFile,
     private readonly signal: AbortSignal,
+    private readonly waitOutQuota?: WaitOutQuota,
   ) {}
 
   /** The next chunk's plaintext, or null at the end. */
   read(): Promise<ArrayBuffer | null> {
     while (this.next < this.file.count && this.ahead.length <= READ_AHEAD) {
-      const chunk = this.file.chunk(this.next++, this.signal);
+      const chunk = this.file.chunk(this.next++, this.signal, this.waitOutQuota);
       // A failure is reported when that chunk is read; don't let it go unhandled before.
       chunk.catch(() => undefined);
       this.ahead.push(chunk);
