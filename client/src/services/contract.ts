@@ -21,9 +21,37 @@ export interface DriveNode {
   createdAt: number;
 }
 
+/** A plan as configured on the server; quotas in bytes (decimal units, as storage is sold). */
+export interface Plan {
+  id: string;
+  name: string;
+  storageQuota: number;
+  transferQuota: number;
+}
+
 export interface Usage {
+  /** Includes open uploads' reservations and files in the bin. */
   storageUsed: number;
   storageQuota: number | null;
+  /** Bytes served this calendar month (UTC). */
+  transferUsed: number;
+  transferQuota: number | null;
+  /** When the transfer counter starts again (ms since epoch: the next UTC month's first instant). */
+  transferResetsAt: number | null;
+  plan: { id: string; name: string } | null;
+}
+
+/** What uses the space: one top folder of My files, or the files directly in it. */
+export interface SpaceUse {
+  /** null: files directly in My files. */
+  node: DriveNode | null;
+  bytes: number;
+}
+
+export interface UsageBreakdown {
+  items: SpaceUse[];
+  trash: number;
+  uploading: number;
 }
 
 /** 'paused': the transfer quota is used up; `error` holds the server's sentence. */
@@ -76,6 +104,15 @@ export interface Services {
   restore(nodeId: string): Promise<void>;
   listTrash(): Promise<DriveNode[]>;
   usage(): Promise<Usage>;
+  /** The plans on offer, as configured on the server. */
+  plans(): Promise<Plan[]>;
+  /** Space per top folder (verified; unverifiable folders are left out), the bin and open uploads. */
+  usageBreakdown(): Promise<UsageBreakdown>;
+  /** Deletes an item of the bin for good (with everything under it); its space is freed at once. */
+  purge(nodeId: string): Promise<void>;
+  emptyTrash(): Promise<void>;
+  /** Fresh usage whenever it may have changed: after transfers, on window focus, and every 15 s while visible. */
+  onUsage(listener: (usage: Usage) => void): () => void;
 
   /** Queues uploads. Files from a folder pick carry `webkitRelativePath`; folders are created. */
   upload(parentId: string, files: File[]): void;

@@ -8,13 +8,15 @@ import {
   apiPath,
   NodeList,
   NodeResponse,
+  PlanCatalog,
   ROUTES,
   Account as AccountSchema,
+  UsageBreakdown as UsageBreakdownResponse,
   type Node,
 } from '../../../core/protocol';
 import type { OpenSession } from './account';
 import type { Api } from './api';
-import type { DriveNode, Usage } from './contract';
+import type { DriveNode, Plan, SpaceUse, Usage, UsageBreakdown } from './contract';
 import { coreCrypto } from './crypto-main';
 import { integrityError, InvalidRequestError } from './errors';
 
@@ -171,9 +173,70 @@ export class DriveService {
     return result.sort(byTypeThenName);
   }
 
+  /** Deletes a top-level item of the bin and everything under it, for good. */
+  async purge(nodeId: string): Promise<void> {
+    await this.api.empty('DELETE', apiPath.trashNode(nodeId));
+  }
+
+  async emptyTrash(): Promise<void> {
+    await this.api.empty('DELETE', ROUTES.trash);
+  }
+
   async usage(): Promise<Usage> {
-    const account = await this.api.json('GET', ROUTES.account, AccountSchema);
-    return account.usage;
+    const { usage } = await this.api.json('GET', ROUTES.account, AccountSchema);
+    return {
+      storageUsed: usage.storageUsed,
+      storageQuota: usage.storageQuota,
+      transferUsed: usage.transferUsed,
+      transferQuota: usage.transferQuota,
+      transferResetsAt: usage.transferResetsAt,
+      plan: { id: usage.plan.id, name: usage.plan.name },
+    };
+  }
+
+  async plans(): Promise<Plan[]> {
+    const { plans } = await this.api.json('GET', ROUTES.plans, PlanCatalog);
+    return plans.map(({ id, name, storageQuota, transferQuota }) => ({
+      id,
+      name,
+      storageQuota,
+      transferQuota,
+    }));
+  }
+
+  /**
+   * Where the space goes. The server names top folders by id only; each is shown under the name
+   * its verified key chain gives it, and an id that does not verify as a folder directly in the
+   * root is left out (its bytes still count in the total usage).
+   */
+  async usageBreakdown(): Promise<UsageBreakdown> {
+    const rootId = this.rootId();
+    const [answer, children] = await Promise.all([
+      this.api.json('GET', ROUTES.accountUsage, UsageBreakdownResponse),
+      this.list(rootId),
+    ]);
+    const listed = new Map(children.map((node) => [node.id, node]));
+    const items: SpaceUse[] = [];
+    const seen = new Set<string>();
+    for (const { nodeId, bytes } of answer.folders) {
+      if (seen.has(nodeId)) continue;
+      seen.add(nodeId);
+      const node = listed.get(nodeId) ?? (await this.rootChild(nodeId, rootId));
+      if (node?.type === 'folder') items.push({ node, bytes });
+    }
+    if (answer.files > 0) items.push({ node: null, bytes: answer.files });
+    items.sort((a, b) => b.bytes - a.bytes);
+    return { items, trash: answer.trash, uploading: answer.uploading };
+  }
+
+  /** A folder created after the listing: verified down its key chain, or undefined. */
+  private async rootChild(nodeId: string, rootId: string): Promise<DriveNode | undefined> {
+    try {
+      const node = await this.resolve(nodeId);
+      return node.parentId === rootId ? toDriveNode(node) : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   /** The node if it was verified already (no request). */

@@ -12,6 +12,7 @@ import { openLinkSession } from './link-session';
 import { LinkService } from './links';
 import { Transfers } from './transfers';
 import { UploadService } from './uploads';
+import { UsageFeed } from './usage-feed';
 
 export type * from './contract';
 export { LinkError } from './contract';
@@ -28,10 +29,18 @@ function createServices(): Services {
   const downloads = new DownloadService(pool, transfers);
   const ownFiles = driveSource(api, drive, session);
   const links = new LinkService(api, pool, drive, session);
+  const usage = new UsageFeed(() => drive.usage());
   account.onChange((open) => {
     drive.reset();
     if (!open) transfers.cancelAll();
+    usage.setOpen(open !== null);
   });
+  transfers.onStop(() => usage.refresh());
+  /** Runs a change that frees space, then pushes the new usage. */
+  const freeing = async (change: () => Promise<void>): Promise<void> => {
+    await change();
+    usage.refresh();
+  };
 
   return {
     resume: () => account.resume(),
@@ -53,6 +62,11 @@ function createServices(): Services {
     restore: (nodeId) => drive.restore(nodeId),
     listTrash: () => drive.listTrash(),
     usage: () => drive.usage(),
+    plans: () => drive.plans(),
+    usageBreakdown: () => drive.usageBreakdown(),
+    purge: (nodeId) => freeing(() => drive.purge(nodeId)),
+    emptyTrash: () => freeing(() => drive.emptyTrash()),
+    onUsage: (listener) => usage.subscribe(listener),
 
     upload: (parentId, files) => uploads.upload(parentId, files),
     download: (nodeId) => downloads.download(ownFiles, nodeId),
