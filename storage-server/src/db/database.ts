@@ -7,9 +7,15 @@ import type { Database } from './schema';
 
 export type Db = Kysely<Database>;
 
-/** Opens (creating if needed) the SQLite database and brings its schema up to date. */
-export async function openDatabase(file: string): Promise<Db> {
-  const sqlite = new BetterSqlite3(file);
+/**
+ * Opens (creating it unless `mustExist`) the SQLite database and brings its schema up to date. A
+ * database that has run migrations this code does not know is refused before anything changes.
+ */
+export async function openDatabase(
+  file: string,
+  options: { mustExist?: boolean } = {},
+): Promise<Db> {
+  const sqlite = new BetterSqlite3(file, { fileMustExist: options.mustExist ?? false });
   sqlite.pragma('journal_mode = WAL');
   // WAL + NORMAL: a power cut may lose the last transactions but never corrupts the file.
   sqlite.pragma('synchronous = NORMAL');
@@ -28,9 +34,9 @@ export async function openDatabase(file: string): Promise<Db> {
   const failed = results?.find((r) => r.status === 'Error');
   if (error || failed) {
     await db.destroy();
-    throw new Error(`database migration failed${failed ? ` at ${failed.migrationName}` : ''}`, {
-      cause: error,
-    });
+    const where = failed ? ` at ${failed.migrationName}` : '';
+    const why = error instanceof Error ? `: ${error.message}` : '';
+    throw new Error(`database migration failed${where}${why}`, { cause: error });
   }
   return db;
 }

@@ -37,6 +37,11 @@ function figuresIn(quota: number) {
   };
 }
 
+/** One figure in its own unit: "50 GB", "1.20 GB", "512 bytes". */
+export function formatBytes(bytes: number): string {
+  return figuresIn(bytes)(bytes, true);
+}
+
 /** "1 December 2026", in UTC. */
 export function formatDay(time: number): string {
   const date = new Date(time);
