@@ -1,3 +1,5 @@
+import { cp, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chunkCount, cipherSize } from '../../core/format';
 import {
@@ -241,6 +243,34 @@ describe('purging the bin', () => {
     expect(await usage(alice)).toEqual(before);
     const node = await call(server, 'GET', `/api/v1/nodes/${binned}`, { token: alice.token });
     expect(node.status).toBe(200);
+  });
+
+  it('leaves only unreferenced blobs if it stops between rows and files; start-up removes them', async () => {
+    const own = await startServer();
+    try {
+      const account = await signUp(own);
+      const file = await uploadFile(own, account, account.rootId, fakeChunks(100));
+      await call(own, 'DELETE', `/api/v1/nodes/${file}`, { token: account.token });
+      const blobs = path.join(own.dataDir, 'blobs');
+      const saved = path.join(own.dataDir, 'saved-blobs');
+      // The rows go, the blobs stay: what a stop right after the purge transaction leaves.
+      await cp(blobs, saved, { recursive: true });
+      await call(own, 'DELETE', `/api/v1/trash/${file}`, { token: account.token });
+      await own.app.close();
+      await rm(blobs, { recursive: true });
+      await rename(saved, blobs);
+      expect(await filesUnder(blobs)).toHaveLength(1);
+
+      const restarted = await buildApp({
+        ...DEFAULT_CONFIG,
+        dataDir: own.dataDir,
+        logLevel: 'silent',
+      });
+      await restarted.close();
+      expect(await filesUnder(blobs)).toEqual([]);
+    } finally {
+      await rm(own.dataDir, { recursive: true, force: true });
+    }
   });
 
   it('empties the whole bin in one request', async () => {
