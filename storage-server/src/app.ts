@@ -2,7 +2,6 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import fastifyHelmet from '@fastify/helmet';
 import fastifyRateLimit from '@fastify/rate-limit';
-import fastifyStatic from '@fastify/static';
 import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { ApiError } from './api-error';
@@ -34,7 +33,7 @@ import { Sweeper } from './services/sweeper';
 import { Transfers } from './services/transfers';
 import { Trash } from './services/trash';
 import { Uploads } from './services/uploads';
-import { DiskBlobStore } from './stores/blob-store';
+import { DiskBlobStore } from './stores/disk-blob-store';
 
 /** JSON bodies are small: keys, sealed names and ids. Only a commit's chunk list is bigger. */
 const JSON_BODY_LIMIT = 64 * 1024;
@@ -112,8 +111,6 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
     errorResponseBuilder: (_request, context) =>
       new ApiError('rate_limited', `too many requests; try again in ${context.after}`),
   });
-  // Chunk downloads go through `reply.sendFile`, rooted in the blob directory.
-  await app.register(fastifyStatic, { root: blobs.blobsDir, serve: false });
 
   const notFound = await registerClientApp(app, config.clientDir);
   installErrorHandling(app, notFound);

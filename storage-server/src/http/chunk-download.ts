@@ -1,18 +1,21 @@
 import { Transform, pipeline, type Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest, onSendAsyncHookHandler } from 'fastify';
+import parseRange from 'range-parser';
 import type { StoredChunk } from '../services/files';
 import { ApiError } from '../api-error';
+import { sendError } from './errors';
 import type { Quotas } from '../services/quotas';
 import type { TransferReservation, Transfers } from '../services/transfers';
-import type { DiskBlobStore } from '../stores/blob-store';
+import type { BlobStore, ByteRange } from '../stores/blob-store';
 
 function isReadable(payload: unknown): payload is Readable {
   return typeof (payload as Readable | null)?.pipe === 'function';
 }
 
 /**
- * The one way chunk bytes leave the server, for owners and links alike: Range via
- * @fastify/static, and every byte written billed to the file owner's monthly transfer. The whole
+ * The one way chunk bytes leave the server, for owners and links alike: a single Range honoured
+ * (several are answered with the whole chunk, as RFC 9110 allows), and every byte written billed
+ * to the file owner's monthly transfer. The whole
  * chunk must fit in the owner's transfer quota before anything is sent, so a download that runs
  * out stops at a chunk boundary and resumes there later.
  */
@@ -21,7 +24,7 @@ export class ChunkDownloads {
   private readonly reserved = new WeakMap<FastifyRequest, TransferReservation>();
 
   constructor(
-    private readonly blobs: DiskBlobStore,
+    private readonly blobs: BlobStore,
     private readonly quotas: Quotas,
     private readonly transfers: Transfers,
   ) {}
@@ -49,17 +52,24 @@ export class ChunkDownloads {
     }
     // Should it throw, the error answer's onSend gives the reservation back.
     await download.beforeServing?.();
+    const { size, key } = download.chunk;
+    const range = requestedRange(request.headers.range, size);
     reply
       .header('cache-control', download.cacheControl)
-      .header('content-type', 'application/octet-stream');
-    return reply.sendFile(this.blobs.relativePath(download.chunk.key), this.blobs.blobsDir, {
-      acceptRanges: true,
-      cacheControl: false,
-      contentType: false,
-      lastModified: false,
-      etag: false,
-      dotfiles: 'deny',
-    });
+      .header('content-type', 'application/octet-stream')
+      .header('accept-ranges', 'bytes');
+    if (range === 'unsatisfiable') {
+      // The real length, so the client can ask again (RFC 9110 §15.5.17).
+      reply.header('content-range', `bytes */${size}`);
+      return sendError(reply, 'range_not_satisfiable', 'the range lies outside the chunk');
+    }
+    const body = await this.blobs.read(key, range);
+    if (range === null) return reply.header('content-length', size).send(body);
+    return reply
+      .code(206)
+      .header('content-range', `bytes ${range.start}-${range.end}/${size}`)
+      .header('content-length', range.end - range.start + 1)
+      .send(body);
   }
 
   /**
@@ -92,4 +102,16 @@ export class ChunkDownloads {
     // The file stream ends with the counter, whichever side stops first.
     return pipeline(payload, counter, () => {});
   };
+}
+
+/** The one range asked for, null for the whole chunk (no header, a malformed or multiple one). */
+function requestedRange(
+  header: string | undefined,
+  size: number,
+): ByteRange | null | 'unsatisfiable' {
+  if (header === undefined) return null;
+  const ranges = parseRange(size, header, { combine: true });
+  if (ranges === -1) return 'unsatisfiable';
+  if (ranges === -2 || ranges.type !== 'bytes' || ranges.length !== 1) return null;
+  return { start: ranges[0]!.start, end: ranges[0]!.end };
 }

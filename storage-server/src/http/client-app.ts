@@ -32,7 +32,6 @@ export async function registerClientApp(app: FastifyInstance, clientDir: string)
     await app.register(fastifyStatic, {
       root: clientDir,
       prefix: '/',
-      decorateReply: false,
       index: false,
       cacheControl: false,
       // Directories (including `/`) and API paths go to the fallback below instead.

@@ -65,13 +65,6 @@ export function installErrorHandling(
     }
     // A body left unread (refused upload, lying Content-Length) is not drained: drop the connection.
     if (!request.raw.complete) reply.header('connection', 'close');
-    // A refused Range names the real length, so the client can ask again (RFC 9110 §15.5.17).
-    const contentRange = (error as { headers?: Record<string, unknown> }).headers?.[
-      'Content-Range'
-    ];
-    if (code === 'range_not_satisfiable' && typeof contentRange === 'string') {
-      reply.header('content-range', contentRange);
-    }
     return sendError(reply, code, message, details);
   });
   app.setNotFoundHandler(notFound);

@@ -1,4 +1,4 @@
-import type { DiskBlobStore } from '../stores/blob-store';
+import type { BlobStore } from '../stores/blob-store';
 import type { Accounts } from './accounts';
 import type { DownloadGrants } from './download-grants';
 import type { Files } from './files';
@@ -24,5 +24,5 @@ export interface Services {
   transfers: Transfers;
   quotas: Quotas;
   space: Space;
-  blobs: DiskBlobStore;
+  blobs: BlobStore;
 }

@@ -1,6 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, rename, rm, unlink } from 'node:fs/promises';
-import path from 'node:path';
+import type { Readable } from 'node:stream';
 import { isId } from '../../../core/format';
 
 /** Where one stored chunk lives: the upload that received it, its index and its SHA-256. */
@@ -18,6 +16,12 @@ export interface ReceivedChunk {
   sha256: string;
 }
 
+/** Inclusive byte offsets, as in an HTTP Range. */
+export interface ByteRange {
+  start: number;
+  end: number;
+}
+
 export class BlobTooLargeError extends Error {
   constructor(readonly limit: number) {
     super(`body exceeds ${limit} bytes`);
@@ -27,118 +31,37 @@ export class BlobTooLargeError extends Error {
 
 /**
  * Chunk storage. Every chunk of one upload sits under its content id, so dropping an upload or,
- * later, purging a file revision is one `removeContent`.
+ * later, purging a file revision is one `removeContent`. A body is first received into a local
+ * temp file (hashed and measured as it streams), and only placed once the server accepts it.
  */
 export interface BlobStore {
   /** Streams `source` to a temp file; throws BlobTooLargeError past `maxBytes`, leaving nothing. */
   receive(source: AsyncIterable<Uint8Array>, maxBytes: number): Promise<ReceivedChunk>;
-  /** Durably moves a received chunk into place. */
+  /** Durably moves a received chunk into place (the temp file is gone afterwards). */
   place(received: ReceivedChunk, key: ChunkKey): Promise<void>;
   discard(received: ReceivedChunk): Promise<void>;
+  /** The chunk's bytes, or the part of them in `range`. */
+  read(key: ChunkKey, range: ByteRange | null): Promise<Readable>;
   remove(key: ChunkKey): Promise<void>;
   removeContent(contentId: string): Promise<void>;
-  /** Every content id that has chunks on disk, for start-up reconciliation. */
+  /** Every content id that has chunks stored, for start-up reconciliation. */
   listContentIds(): Promise<string[]>;
   /** Deletes temp files left by a crash; call only before serving. */
   clearTemp(): Promise<void>;
 }
 
-const FLAGS_NEW_FILE = 'wx';
-
 /**
- * Chunks on the local disk: `blobs/<2 hex>/<contentId>/<index>-<chunkId>`. Paths are built only
- * from server-made ids, validated integers and hashes the server computed itself.
+ * `<contentId>/<index>-<chunkId>`, the name of a chunk in every store. Built only from
+ * server-made ids, validated integers and hashes the server computed itself, so it is safe as
+ * a path or an object key.
  */
-export class DiskBlobStore implements BlobStore {
-  readonly blobsDir: string;
-  private readonly tempDir: string;
+export function chunkName(key: ChunkKey): string {
+  return `${checkedContentId(key.contentId)}/${chunkFileName(key)}`;
+}
 
-  constructor(dataDir: string) {
-    this.blobsDir = path.join(dataDir, 'blobs');
-    this.tempDir = path.join(dataDir, 'tmp');
-  }
-
-  async init(): Promise<void> {
-    await mkdir(this.blobsDir, { recursive: true });
-    await mkdir(this.tempDir, { recursive: true });
-  }
-
-  /** Path of a chunk relative to `blobsDir`. */
-  relativePath(key: ChunkKey): string {
-    return path.join(this.contentDir(key.contentId), chunkFileName(key));
-  }
-
-  async receive(source: AsyncIterable<Uint8Array>, maxBytes: number): Promise<ReceivedChunk> {
-    const temp = path.join(this.tempDir, `${randomBytes(12).toString('hex')}.part`);
-    const file = await open(temp, FLAGS_NEW_FILE, 0o600);
-    const hash = createHash('sha256');
-    let size = 0;
-    try {
-      for await (const piece of source) {
-        size += piece.byteLength;
-        if (size > maxBytes) throw new BlobTooLargeError(maxBytes);
-        hash.update(piece);
-        await file.write(piece);
-      }
-      await file.sync();
-    } catch (error) {
-      await file.close();
-      await unlink(temp).catch(() => {});
-      throw error;
-    }
-    await file.close();
-    return { temp, size, sha256: hash.digest('base64url') };
-  }
-
-  async place(received: ReceivedChunk, key: ChunkKey): Promise<void> {
-    const dir = path.join(this.blobsDir, this.contentDir(key.contentId));
-    await mkdir(dir, { recursive: true });
-    await rename(received.temp, path.join(dir, chunkFileName(key)));
-    // The rename is only durable once the directory entry is.
-    const handle = await open(dir, 'r');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  }
-
-  async discard(received: ReceivedChunk): Promise<void> {
-    await rm(received.temp, { force: true });
-  }
-
-  async remove(key: ChunkKey): Promise<void> {
-    await rm(path.join(this.blobsDir, this.relativePath(key)), { force: true });
-  }
-
-  async removeContent(contentId: string): Promise<void> {
-    await rm(path.join(this.blobsDir, this.contentDir(contentId)), {
-      recursive: true,
-      force: true,
-    });
-  }
-
-  async listContentIds(): Promise<string[]> {
-    const ids: string[] = [];
-    for (const fan of await readdir(this.blobsDir, { withFileTypes: true })) {
-      if (!fan.isDirectory()) continue;
-      for (const id of await readdir(path.join(this.blobsDir, fan.name))) {
-        // Only directories this store could have made, so removeContent finds them again.
-        if (isId(id) && this.contentDir(id) === path.join(fan.name, id)) ids.push(id);
-      }
-    }
-    return ids;
-  }
-
-  async clearTemp(): Promise<void> {
-    await rm(this.tempDir, { recursive: true, force: true });
-    await mkdir(this.tempDir, { recursive: true });
-  }
-
-  private contentDir(contentId: string): string {
-    if (!isId(contentId)) throw new Error('invalid content id');
-    return path.join(Buffer.from(contentId, 'base64url').toString('hex', 0, 1), contentId);
-  }
+export function checkedContentId(contentId: string): string {
+  if (!isId(contentId)) throw new Error('invalid content id');
+  return contentId;
 }
 
 function chunkFileName(key: ChunkKey): string {
