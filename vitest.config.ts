@@ -22,6 +22,18 @@ export default defineConfig({
         },
       },
       {
+        // The same integration suite with chunks in an S3-compatible bucket (a local emulator).
+        test: {
+          name: 'integration-s3',
+          include: ['test/integration/**/*.test.ts'],
+          environment: 'node',
+          env: { COFFRE_TEST_BLOB_STORE: 's3' },
+          setupFiles: ['test/integration/s3-setup.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
         test: {
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],

@@ -33,7 +33,7 @@ import { Sweeper } from './services/sweeper';
 import { Transfers } from './services/transfers';
 import { Trash } from './services/trash';
 import { Uploads } from './services/uploads';
-import { DiskBlobStore } from './stores/disk-blob-store';
+import { openBlobStore } from './stores/open-blob-store';
 
 /** JSON bodies are small: keys, sealed names and ids. Only a commit's chunk list is bigger. */
 const JSON_BODY_LIMIT = 64 * 1024;
@@ -48,9 +48,7 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
   await mkdir(config.dataDir, { recursive: true });
   const secret = await loadServerSecret(config.dataDir);
   const db = await openDatabase(path.join(config.dataDir, 'coffre.sqlite'));
-  const blobs = new DiskBlobStore(config.dataDir);
-  await blobs.init();
-  await blobs.clearTemp();
+  const blobs = await openBlobStore(config);
 
   const app = Fastify({
     logger: {

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PlanCatalog } from '../../core/protocol';
 import { readPlansFile } from './plans';
+import type { S3Settings } from './stores/s3-blob-store';
 
 export interface RateLimit {
   /** Requests per window per IP and route. */
@@ -19,11 +20,15 @@ export interface LinkRateLimits {
   perLink: RateLimit;
 }
 
+/** Where chunk bodies live: files under the data dir (the default), or an S3-compatible bucket. */
+export type BlobStoreConfig = { kind: 'disk' } | { kind: 's3'; s3: S3Settings };
+
 export interface Config {
   port: number;
   host: string;
   /** SQLite file, server secret, blobs and temp files live here. */
   dataDir: string;
+  blobStore: BlobStoreConfig;
   /** The built client (`vite build` output). */
   clientDir: string;
   /** Origin of the signal server, allowed in the CSP's connect-src; null when not deployed. */
@@ -61,6 +66,7 @@ export const DEFAULT_CONFIG: Config = {
   port: 8080,
   host: '127.0.0.1',
   dataDir: path.resolve('data'),
+  blobStore: { kind: 'disk' },
   clientDir: path.resolve('dist/client'),
   signalUrl: null,
   logLevel: 'info',
@@ -100,6 +106,34 @@ function loadLinkRateLimits(env: NodeJS.ProcessEnv, d: LinkRateLimits): LinkRate
   };
 }
 
+function flag(env: NodeJS.ProcessEnv, name: string): boolean {
+  return env[name] === '1' || env[name] === 'true';
+}
+
+function loadBlobStore(env: NodeJS.ProcessEnv): BlobStoreConfig {
+  const kind = env.COFFRE_BLOB_STORE || 'disk';
+  if (kind === 'disk') return { kind };
+  if (kind !== 's3') throw new Error(`COFFRE_BLOB_STORE must be "disk" or "s3", got "${kind}"`);
+  const bucket = env.COFFRE_S3_BUCKET;
+  if (!bucket) throw new Error('COFFRE_BLOB_STORE=s3 needs COFFRE_S3_BUCKET');
+  const accessKeyId = env.COFFRE_S3_ACCESS_KEY_ID;
+  const secretAccessKey = env.COFFRE_S3_SECRET_ACCESS_KEY;
+  if (Boolean(accessKeyId) !== Boolean(secretAccessKey)) {
+    throw new Error('set both COFFRE_S3_ACCESS_KEY_ID and COFFRE_S3_SECRET_ACCESS_KEY, or neither');
+  }
+  return {
+    kind,
+    s3: {
+      endpoint: env.COFFRE_S3_ENDPOINT || null,
+      region: env.COFFRE_S3_REGION || 'us-east-1',
+      bucket,
+      prefix: env.COFFRE_S3_PREFIX ?? '',
+      forcePathStyle: flag(env, 'COFFRE_S3_FORCE_PATH_STYLE'),
+      credentials: accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey } : null,
+    },
+  };
+}
+
 /** Reads the COFFRE_* environment variables over the defaults. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const d = DEFAULT_CONFIG;
@@ -108,6 +142,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: integer(env, 'COFFRE_PORT', d.port),
     host: env.COFFRE_HOST || d.host,
     dataDir: path.resolve(env.COFFRE_DATA_DIR || d.dataDir),
+    blobStore: loadBlobStore(env),
     clientDir: path.resolve(env.COFFRE_CLIENT_DIR || d.clientDir),
     signalUrl: env.COFFRE_SIGNAL_URL || null,
     logLevel: env.COFFRE_LOG_LEVEL || d.logLevel,
@@ -123,6 +158,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionTtlMs: integer(env, 'COFFRE_SESSION_TTL_MS', d.sessionTtlMs),
     commitBodyLimit: integer(env, 'COFFRE_COMMIT_BODY_LIMIT', d.commitBodyLimit),
     requestTimeoutMs: integer(env, 'COFFRE_REQUEST_TIMEOUT_MS', d.requestTimeoutMs),
-    trustProxy: env.COFFRE_TRUST_PROXY === '1' || env.COFFRE_TRUST_PROXY === 'true',
+    trustProxy: flag(env, 'COFFRE_TRUST_PROXY'),
   };
 }

@@ -7,6 +7,7 @@ import { CHUNK_OVERHEAD } from '../../core/format';
 import type { PlanCatalog, SessionResponse, SignupRequest } from '../../core/protocol';
 import { buildApp } from '../../storage-server/src/app';
 import { DEFAULT_CONFIG, type Config } from '../../storage-server/src/config';
+import { currentS3Emulator } from './s3-emulator';
 
 // The server never decrypts, so random bytes of the right sizes stand in for every sealed blob.
 
@@ -42,11 +43,20 @@ export function testPlans(quotas: { storage?: number; transfer?: number }): Plan
   };
 }
 
+/**
+ * The blob store the suite runs against: the embedded disk store, or (COFFRE_TEST_BLOB_STORE=s3,
+ * the `integration-s3` project) the test file's local S3-compatible server (s3-setup.ts).
+ */
+export const TEST_BLOB_STORE = process.env.COFFRE_TEST_BLOB_STORE === 's3' ? 's3' : 'disk';
+
 export interface TestServer {
   app: FastifyInstance;
   url: string;
   dataDir: string;
   clock: TestClock;
+  config: Config;
+  /** Every chunk the blob store holds, as `<contentId>/<index>-<chunkId>`. */
+  storedChunks(): Promise<string[]>;
   close(): Promise<void>;
 }
 
@@ -57,6 +67,10 @@ export async function startServer(overrides: Partial<Config> = {}): Promise<Test
   const config: Config = {
     ...DEFAULT_CONFIG,
     dataDir,
+    blobStore:
+      TEST_BLOB_STORE === 's3'
+        ? { kind: 's3', s3: currentS3Emulator().settings() }
+        : { kind: 'disk' },
     clientDir: path.join(dataDir, 'no-client'),
     logLevel: 'silent',
     authRateLimit: { max: 1000, windowMs: 60_000 },
@@ -77,11 +91,21 @@ export async function startServer(overrides: Partial<Config> = {}): Promise<Test
     url: `http://127.0.0.1:${address.port}`,
     dataDir,
     clock,
+    config,
+    storedChunks: () =>
+      config.blobStore.kind === 's3'
+        ? currentS3Emulator().storedChunks(config.blobStore.s3.prefix)
+        : diskChunks(path.join(dataDir, 'blobs')),
     async close() {
       await app.close();
       await rm(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** The disk store's chunks: `blobs/<fan-out>/<contentId>/<index>-<chunkId>`. */
+async function diskChunks(blobsDir: string): Promise<string[]> {
+  return (await filesUnder(blobsDir)).map((file) => file.split(path.sep).slice(1).join('/'));
 }
 
 export interface Reply<T = unknown> {

@@ -23,6 +23,7 @@ import {
   sealedMeta,
   signUp,
   startServer,
+  TEST_BLOB_STORE,
   testPlans,
   uploadFile,
   type TestAccount,
@@ -67,7 +68,7 @@ function openUpload(account: TestAccount, parentId: string, plainSize: number) {
 }
 
 const bytesOf = (chunks: Buffer[]) => chunks.reduce((sum, c) => sum + c.length, 0);
-const blobCount = async () => (await filesUnder(`${server.dataDir}/blobs`)).length;
+const blobCount = async () => (await server.storedChunks()).length;
 
 describe('plans', () => {
   it('lists the configured plans without a session', async () => {
@@ -245,33 +246,37 @@ describe('purging the bin', () => {
     expect(node.status).toBe(200);
   });
 
-  it('leaves only unreferenced blobs if it stops between rows and files; start-up removes them', async () => {
-    const own = await startServer();
-    try {
-      const account = await signUp(own);
-      const file = await uploadFile(own, account, account.rootId, fakeChunks(100));
-      await call(own, 'DELETE', `/api/v1/nodes/${file}`, { token: account.token });
-      const blobs = path.join(own.dataDir, 'blobs');
-      const saved = path.join(own.dataDir, 'saved-blobs');
-      // The rows go, the blobs stay: what a stop right after the purge transaction leaves.
-      await cp(blobs, saved, { recursive: true });
-      await call(own, 'DELETE', `/api/v1/trash/${file}`, { token: account.token });
-      await own.app.close();
-      await rm(blobs, { recursive: true });
-      await rename(saved, blobs);
-      expect(await filesUnder(blobs)).toHaveLength(1);
+  // The disk store's layout is moved by hand here; the bucket's reconciliation is in s3-blob-store.test.ts.
+  it.runIf(TEST_BLOB_STORE === 'disk')(
+    'leaves only unreferenced blobs if it stops between rows and files; start-up removes them',
+    async () => {
+      const own = await startServer();
+      try {
+        const account = await signUp(own);
+        const file = await uploadFile(own, account, account.rootId, fakeChunks(100));
+        await call(own, 'DELETE', `/api/v1/nodes/${file}`, { token: account.token });
+        const blobs = path.join(own.dataDir, 'blobs');
+        const saved = path.join(own.dataDir, 'saved-blobs');
+        // The rows go, the blobs stay: what a stop right after the purge transaction leaves.
+        await cp(blobs, saved, { recursive: true });
+        await call(own, 'DELETE', `/api/v1/trash/${file}`, { token: account.token });
+        await own.app.close();
+        await rm(blobs, { recursive: true });
+        await rename(saved, blobs);
+        expect(await filesUnder(blobs)).toHaveLength(1);
 
-      const restarted = await buildApp({
-        ...DEFAULT_CONFIG,
-        dataDir: own.dataDir,
-        logLevel: 'silent',
-      });
-      await restarted.close();
-      expect(await filesUnder(blobs)).toEqual([]);
-    } finally {
-      await rm(own.dataDir, { recursive: true, force: true });
-    }
-  });
+        const restarted = await buildApp({
+          ...DEFAULT_CONFIG,
+          dataDir: own.dataDir,
+          logLevel: 'silent',
+        });
+        await restarted.close();
+        expect(await filesUnder(blobs)).toEqual([]);
+      } finally {
+        await rm(own.dataDir, { recursive: true, force: true });
+      }
+    },
+  );
 
   it('empties the whole bin in one request', async () => {
     const account = await signUp(server);
