@@ -16,6 +16,7 @@ export const ERROR_STATUS = {
   rate_limited: 429,
   transfer_quota_exceeded: 429,
   internal: 500,
+  unavailable: 503,
   quota_exceeded: 507,
 } as const;
 

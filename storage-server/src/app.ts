@@ -4,12 +4,15 @@ import fastifyHelmet from '@fastify/helmet';
 import fastifyRateLimit from '@fastify/rate-limit';
 import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { sql } from 'kysely';
 import { ApiError } from './api-error';
 import type { Config } from './config';
 import { openDatabase } from './db/database';
 import { ChunkDownloads } from './http/chunk-download';
 import { registerClientApp } from './http/client-app';
 import { installErrorHandling } from './http/errors';
+import { Lifecycle } from './http/lifecycle';
+import { ServerMetrics } from './http/metrics';
 import { helmetOptions } from './http/security';
 import { Plans } from './plans';
 import { authRoutes } from './routes/auth';
@@ -37,6 +40,18 @@ import { openBlobStore } from './stores/open-blob-store';
 
 /** JSON bodies are small: keys, sealed names and ids. Only a commit's chunk list is bigger. */
 const JSON_BODY_LIMIT = 64 * 1024;
+
+/** What the process around the app drives: metrics to expose, and draining before shutdown. */
+export interface Operations {
+  metrics: ServerMetrics;
+  lifecycle: Lifecycle;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    operations: Operations;
+  }
+}
 
 /**
  * Builds the storage server: opens the database and blob store, cleans up what a crash or expiry
@@ -91,7 +106,14 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
     space: new Space(db),
     blobs,
   };
-  const downloads = new ChunkDownloads(blobs, quotas, transfers);
+  const metrics = new ServerMetrics();
+  const lifecycle = new Lifecycle(async () => {
+    await sql`select 1`.execute(db);
+    await blobs.check();
+  });
+  app.decorate('operations', { metrics, lifecycle });
+  metrics.install(app);
+  const downloads = new ChunkDownloads(blobs, quotas, transfers, metrics);
 
   const sweeper = new Sweeper(uploads, app.log);
   await sweeper.sweep();
@@ -113,11 +135,15 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
   const notFound = await registerClientApp(app, config.clientDir);
   installErrorHandling(app, notFound);
 
-  await app.register(healthRoutes);
+  await app.register(healthRoutes, { lifecycle });
   await app.register(authRoutes, { services, rateLimit: config.authRateLimit });
   await app.register(planRoutes, { services });
   await app.register(nodeRoutes, { services });
-  await app.register(uploadRoutes, { services, commitBodyLimit: config.commitBodyLimit });
+  await app.register(uploadRoutes, {
+    services,
+    commitBodyLimit: config.commitBodyLimit,
+    metrics,
+  });
   await app.register(fileRoutes, { services, downloads });
   await app.register(linkRoutes, { services, downloads, rateLimits: config.linkRateLimits });
   return app;

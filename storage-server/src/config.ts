@@ -53,6 +53,12 @@ export interface Config {
   requestTimeoutMs: number;
   /** Behind a reverse proxy: take the client IP (for rate limits) from X-Forwarded-For. */
   trustProxy: boolean;
+  /** Prometheus metrics on their own listener; null: not served. */
+  metrics: { port: number; host: string } | null;
+  /** On SIGTERM: how long to stay up answering "not ready" before closing, for the balancer. */
+  drainDelayMs: number;
+  /** On SIGTERM: the longest wait for requests in flight before the process exits anyway. */
+  shutdownTimeoutMs: number;
   /** Clock, injectable so expiry can be tested without waiting. */
   now: () => number;
 }
@@ -84,6 +90,9 @@ export const DEFAULT_CONFIG: Config = {
   commitBodyLimit: 16 * 1024 * 1024,
   requestTimeoutMs: 10 * 60_000,
   trustProxy: false,
+  metrics: null,
+  drainDelayMs: 0,
+  shutdownTimeoutMs: 30_000,
   now: Date.now,
 };
 
@@ -159,5 +168,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     commitBodyLimit: integer(env, 'COFFRE_COMMIT_BODY_LIMIT', d.commitBodyLimit),
     requestTimeoutMs: integer(env, 'COFFRE_REQUEST_TIMEOUT_MS', d.requestTimeoutMs),
     trustProxy: flag(env, 'COFFRE_TRUST_PROXY'),
+    metrics: env.COFFRE_METRICS_PORT
+      ? {
+          port: integer(env, 'COFFRE_METRICS_PORT', 0),
+          host: env.COFFRE_METRICS_HOST || '127.0.0.1',
+        }
+      : null,
+    drainDelayMs: integer(env, 'COFFRE_DRAIN_DELAY_MS', d.drainDelayMs),
+    shutdownTimeoutMs: integer(env, 'COFFRE_SHUTDOWN_TIMEOUT_MS', d.shutdownTimeoutMs),
   };
 }

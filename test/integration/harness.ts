@@ -108,6 +108,9 @@ async function diskChunks(blobsDir: string): Promise<string[]> {
   return (await filesUnder(blobsDir)).map((file) => file.split(path.sep).slice(1).join('/'));
 }
 
+/** Where requests go: a test server, or a server process a test started itself. */
+export type Endpoint = Pick<TestServer, 'url'>;
+
 export interface Reply<T = unknown> {
   status: number;
   headers: Headers;
@@ -116,7 +119,7 @@ export interface Reply<T = unknown> {
 
 /** JSON request helper: returns status, headers and parsed body (or text when not JSON). */
 export async function call<T = unknown>(
-  server: TestServer,
+  server: Endpoint,
   method: string,
   pathName: string,
   options: {
@@ -177,7 +180,7 @@ export function signupRequest(email = `${randomB64(6)}@example.org`): SignupRequ
   };
 }
 
-export async function signUp(server: TestServer, email?: string): Promise<TestAccount> {
+export async function signUp(server: Endpoint, email?: string): Promise<TestAccount> {
   const request = signupRequest(email);
   const reply = await call<SessionResponse>(server, 'POST', '/api/v1/auth/signup', {
     json: request,
@@ -194,7 +197,7 @@ export async function signUp(server: TestServer, email?: string): Promise<TestAc
   };
 }
 
-export async function createFolder(server: TestServer, account: TestAccount, parentId: string) {
+export async function createFolder(server: Endpoint, account: TestAccount, parentId: string) {
   const id = newId();
   const reply = await call(server, 'POST', '/api/v1/folders', {
     token: account.token,
@@ -214,7 +217,7 @@ export function fakeChunks(plainSize: number, chunkSize = 4 * 1024 * 1024): Buff
 
 /** Uploads and commits a file of these chunks; returns its node id. */
 export async function uploadFile(
-  server: TestServer,
+  server: Endpoint,
   account: TestAccount,
   parentId: string,
   chunks: Buffer[],

@@ -7,6 +7,7 @@ import { sendError } from './errors';
 import type { Quotas } from '../services/quotas';
 import type { TransferReservation, Transfers } from '../services/transfers';
 import type { BlobStore, ByteRange } from '../stores/blob-store';
+import type { ServerMetrics } from './metrics';
 
 function isReadable(payload: unknown): payload is Readable {
   return typeof (payload as Readable | null)?.pipe === 'function';
@@ -27,6 +28,7 @@ export class ChunkDownloads {
     private readonly blobs: BlobStore,
     private readonly quotas: Quotas,
     private readonly transfers: Transfers,
+    private readonly metrics: ServerMetrics,
   ) {}
 
   async send(
@@ -95,6 +97,7 @@ export class ChunkDownloads {
     reply.raw.once('close', () => {
       // What is still buffered in the counter never reached the connection.
       const written = sent - counter.readableLength;
+      this.metrics.sent(written);
       this.transfers.settle(reservation, written).catch((error: unknown) => {
         request.log.error({ err: error }, 'unused transfer not given back');
       });

@@ -14,11 +14,13 @@ import {
   ROUTES,
 } from '../../../core/protocol';
 import { badRequest } from '../api-error';
+import type { ServerMetrics } from '../http/metrics';
 import type { Services } from '../services';
 
 export interface UploadRouteOptions {
   services: Services;
   commitBodyLimit: number;
+  metrics: ServerMetrics;
 }
 
 const ChunkHeaders = Type.Object({ [CHUNK_SHA256_HEADER]: ChunkId });
@@ -31,7 +33,7 @@ function contentLength(header: string | undefined): number | undefined {
 
 export const uploadRoutes: FastifyPluginAsyncTypebox<UploadRouteOptions> = async (
   app,
-  { services, commitBodyLimit },
+  { services, commitBodyLimit, metrics },
 ) => {
   const { uploads, sessions } = services;
   const owner = async (authorization: string | undefined) =>
@@ -86,6 +88,7 @@ export const uploadRoutes: FastifyPluginAsyncTypebox<UploadRouteOptions> = async
           contentLength: contentLength(request.headers['content-length']),
           body,
         });
+        if (result.created) metrics.stored(result.receipt.size);
         return reply.status(result.created ? 201 : 200).send(result.receipt);
       },
     );

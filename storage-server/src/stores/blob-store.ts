@@ -48,6 +48,8 @@ export interface BlobStore {
   listContentIds(): Promise<string[]>;
   /** Deletes temp files left by a crash; call only before serving. */
   clearTemp(): Promise<void>;
+  /** Throws when the store cannot be reached (readiness). */
+  check(): Promise<void>;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { createReadStream } from 'node:fs';
-import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, mkdir, open, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { isId } from '../../../core/format';
@@ -86,6 +87,10 @@ export class DiskBlobStore implements BlobStore {
 
   clearTemp(): Promise<void> {
     return this.temp.clear();
+  }
+
+  check(): Promise<void> {
+    return access(this.blobsDir, constants.W_OK);
   }
 
   private pathOf(key: ChunkKey): string {

@@ -5,6 +5,7 @@ import {
   DeleteObjectCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
+  HeadBucketCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
@@ -154,6 +155,10 @@ export class S3BlobStore implements BlobStore {
 
   clearTemp(): Promise<void> {
     return this.temp.clear();
+  }
+
+  async check(): Promise<void> {
+    await this.client.send(new HeadBucketCommand({ Bucket: this.settings.bucket }));
   }
 
   private keyOf(key: ChunkKey): string {
