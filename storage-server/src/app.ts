@@ -1,6 +1,5 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import fastifyHelmet from '@fastify/helmet';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
@@ -11,7 +10,7 @@ import { openDatabase } from './db/database';
 import { ChunkDownloads } from './http/chunk-download';
 import { registerClientApp } from './http/client-app';
 import { installErrorHandling } from './http/errors';
-import { helmetOptions } from './http/security';
+import { installSecurityHeaders } from './http/security';
 import { Plans } from './plans';
 import { authRoutes } from './routes/auth';
 import { fileRoutes } from './routes/files';
@@ -106,7 +105,7 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
     await db.destroy();
   });
 
-  await app.register(fastifyHelmet, helmetOptions(config.signalUrl));
+  installSecurityHeaders(app, config.signalUrl);
   await app.register(fastifyRateLimit, {
     global: false,
     errorResponseBuilder: (_request, context) =>
