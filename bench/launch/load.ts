@@ -8,6 +8,8 @@ export interface LoadStep {
   body: Buffer;
   /** The status that counts as success. */
   expect: number;
+  /** The client address a trusted reverse proxy would report (`X-Forwarded-For`). */
+  from: string;
 }
 
 export interface LoadResult {
@@ -25,7 +27,7 @@ export interface LoadResult {
 const REQUEST_TIMEOUT_MS = 30_000;
 const MAX_ERROR_SAMPLES = 5;
 
-function send(
+export function send(
   agent: Agent,
   origin: URL,
   step: LoadStep,
@@ -38,7 +40,11 @@ function send(
         port: origin.port,
         method: 'POST',
         path: step.path,
-        headers: { 'content-type': 'application/json', 'content-length': step.body.length },
+        headers: {
+          'content-type': 'application/json',
+          'content-length': step.body.length,
+          'x-forwarded-for': step.from,
+        },
         timeout: REQUEST_TIMEOUT_MS,
       },
       (res) => {

@@ -1,6 +1,5 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import fastifyHelmet from '@fastify/helmet';
 import fastifyRateLimit from '@fastify/rate-limit';
 import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -13,7 +12,7 @@ import { registerClientApp } from './http/client-app';
 import { installErrorHandling } from './http/errors';
 import { Lifecycle } from './http/lifecycle';
 import { ServerMetrics } from './http/metrics';
-import { helmetOptions } from './http/security';
+import { installSecurityHeaders } from './http/security';
 import { Plans } from './plans';
 import { authRoutes } from './routes/auth';
 import { fileRoutes } from './routes/files';
@@ -125,7 +124,7 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
     await db.destroy();
   });
 
-  await app.register(fastifyHelmet, helmetOptions(config.signalUrl));
+  installSecurityHeaders(app, config.signalUrl);
   await app.register(fastifyRateLimit, {
     global: false,
     errorResponseBuilder: (_request, context) =>

@@ -7,9 +7,12 @@ import {
 } from '../../core/protocol';
 import {
   call,
+  createFolder,
   kdf,
+  newId,
   randomB64,
   sealedKey,
+  sealedMeta,
   signUp,
   signupRequest,
   startServer,
@@ -81,6 +84,56 @@ describe('sign-up', () => {
     expect((await call(server, 'POST', '/api/v1/auth/signup', { json: sameRoot })).status).toBe(
       409,
     );
+  });
+
+  it('refuses a root id that is a node or an open upload, and keeps nothing of the attempt', async () => {
+    const owner = await signUp(server);
+    const nodeId = newId();
+    const upload = await call(server, 'POST', '/api/v1/uploads', {
+      token: owner.token,
+      json: {
+        nodeId,
+        parentId: owner.rootId,
+        wrappedKey: sealedKey(),
+        encMeta: sealedMeta(),
+        revision: 1,
+        wrappedContentKey: sealedKey(),
+        size: 100,
+        chunkCount: 1,
+      },
+    });
+    expect(upload.status).toBe(201);
+    const folder = await createFolder(server, owner, owner.rootId);
+    for (const rootId of [nodeId, folder]) {
+      const request = signupRequest();
+      const refused = await call<ErrorBody>(server, 'POST', '/api/v1/auth/signup', {
+        json: { ...request, bundle: { ...request.bundle, rootId } },
+      });
+      expect(refused.status).toBe(409);
+      expect(refused.body.error.code).toBe('conflict');
+      // The refused attempt left no account: the same email and user id sign up afterwards.
+      const again = await call(server, 'POST', '/api/v1/auth/signup', { json: request });
+      expect(again.status).toBe(201);
+    }
+  });
+
+  it('answers each of many sign-ups sent at once on its own, a conflict among them too', async () => {
+    const requests = Array.from({ length: 12 }, () => signupRequest());
+    const duplicate = signupRequest(requests[3]!.email);
+    const replies = await Promise.all(
+      [...requests, duplicate].map((json) =>
+        call<SessionResponse>(server, 'POST', '/api/v1/auth/signup', { json }),
+      ),
+    );
+    const statuses = replies.map((r) => r.status);
+    expect(statuses.filter((s) => s === 201)).toHaveLength(12);
+    expect(statuses.filter((s) => s === 409)).toHaveLength(1);
+    for (const request of requests) {
+      const login = await call(server, 'POST', '/api/v1/auth/login', {
+        json: { email: request.email, authKey: request.authKey },
+      });
+      expect(login.status).toBe(200);
+    }
   });
 
   it('enforces the KDF floor and the shapes of every field', async () => {

@@ -10,6 +10,9 @@ import {
 import type { RateLimit } from '../config';
 import type { Services } from '../services';
 
+/** Addresses the auth limiter remembers per route: a minute of a launch-day crowd. */
+const AUTH_LIMIT_ADDRESSES = 200_000;
+
 export interface AuthRouteOptions {
   services: Services;
   rateLimit: RateLimit;
@@ -20,8 +23,12 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRouteOptions> = async (
   { services, rateLimit },
 ) => {
   const { accounts, sessions } = services;
-  // Per IP and route: slows password guessing and account probing.
-  const limited = { rateLimit: { max: rateLimit.max, timeWindow: rateLimit.windowMs } };
+  // Per IP and route: slows password guessing and account probing. The limiter forgets the least
+  // recently seen addresses past `cache`; a launch-day crowd (2,000 sign-ups a second is 120,000
+  // addresses a minute) must not push an abuser's count out before its window ends.
+  const limited = {
+    rateLimit: { max: rateLimit.max, timeWindow: rateLimit.windowMs, cache: AUTH_LIMIT_ADDRESSES },
+  };
 
   app.post(
     ROUTES.prelogin,

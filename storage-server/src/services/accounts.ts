@@ -10,7 +10,9 @@ import {
   type Usage,
 } from '../../../core/protocol';
 import { ApiError, badRequest, conflict } from '../api-error';
+import { compileOnce } from '../db/compiled-query';
 import type { Db } from '../db/database';
+import { GroupCommit } from '../db/group-commit';
 import type { AccountsTable } from '../db/schema';
 import { hmac, sameHash, sha256 } from './hashing';
 import type { Quotas } from './quotas';
@@ -30,13 +32,71 @@ export function normaliseEmail(raw: string): string {
 }
 
 const invalidCredentials = () => new ApiError('unauthorized', 'invalid credentials');
+const taken = () => conflict('an account with these details already exists');
 
 /** Compared against when the email is unknown, so both paths do the same work. */
 const NO_ACCOUNT_HASH = sha256('no such account');
 
 type AccountRow = Selectable<AccountsTable>;
 
+/** The queries of sign-up and log-in, compiled once: they run under every flood. */
+function accountQueries(db: Db) {
+  return {
+    findByEmail: compileOnce(db, (db, p: { email: string }) =>
+      db.selectFrom('accounts').selectAll().where('email', '=', p.email),
+    ),
+    /** Inserts nothing when the email, user id or root id is taken. */
+    insertAccount: compileOnce(db, (db, p: AccountRow) =>
+      db
+        .insertInto('accounts')
+        .values({
+          user_id: p.user_id,
+          email: p.email,
+          kdf_salt: p.kdf_salt,
+          kdf_opslimit: p.kdf_opslimit,
+          kdf_memlimit: p.kdf_memlimit,
+          auth_hash: p.auth_hash,
+          recovery_auth_hash: p.recovery_auth_hash,
+          wrapped_master_key: p.wrapped_master_key,
+          wrapped_master_key_recovery: p.wrapped_master_key_recovery,
+          sign_public_key: p.sign_public_key,
+          box_public_key: p.box_public_key,
+          wrapped_sign_secret_key: p.wrapped_sign_secret_key,
+          wrapped_box_secret_key: p.wrapped_box_secret_key,
+          root_id: p.root_id,
+          wrapped_root_key: p.wrapped_root_key,
+          storage_used: p.storage_used,
+          plan_id: p.plan_id,
+          created_at: p.created_at,
+        })
+        .onConflict((oc) => oc.doNothing()),
+    ),
+    /** Inserts nothing when the id is a node's or an open upload's. */
+    insertRoot: compileOnce(db, (db, p: { id: string; ownerId: string; createdAt: number }) =>
+      db
+        .insertInto('nodes')
+        .columns(['id', 'owner_id', 'type', 'created_at'])
+        .expression(
+          db
+            .selectNoFrom((eb) => [
+              eb.val(p.id).as('id'),
+              eb.val(p.ownerId).as('owner_id'),
+              eb.val('folder').as('type'),
+              eb.val(p.createdAt).as('created_at'),
+            ])
+            .where(({ not, exists, selectFrom }) =>
+              not(exists(selectFrom('uploads').select('id').where('node_id', '=', p.id))),
+            ),
+        )
+        .onConflict((oc) => oc.doNothing()),
+    ),
+  };
+}
+
 export class Accounts {
+  private readonly queries: ReturnType<typeof accountQueries>;
+  private readonly writes: GroupCommit;
+
   constructor(
     private readonly db: Db,
     private readonly sessions: Sessions,
@@ -44,7 +104,10 @@ export class Accounts {
     private readonly quotas: Quotas,
     private readonly secret: Buffer,
     private readonly now: () => number,
-  ) {}
+  ) {
+    this.queries = accountQueries(db);
+    this.writes = new GroupCommit(db);
+  }
 
   /**
    * KDF parameters for an email. An unknown email gets a user id and salt derived from the server
@@ -67,72 +130,40 @@ export class Accounts {
   async signup(request: SignupRequest): Promise<SessionResponse> {
     const email = normaliseEmail(request.email);
     const { bundle } = request;
-    const now = this.now();
-    return this.db.transaction().execute(async (trx) => {
-      const taken = await Promise.all([
-        trx
-          .selectFrom('accounts')
-          .select('user_id')
-          .where((eb) =>
-            eb.or([
-              eb('email', '=', email),
-              eb('user_id', '=', request.userId),
-              eb('root_id', '=', bundle.rootId),
-            ]),
-          )
-          .executeTakeFirst(),
-        trx.selectFrom('nodes').select('id').where('id', '=', bundle.rootId).executeTakeFirst(),
-        trx
-          .selectFrom('uploads')
-          .select('id')
-          .where('node_id', '=', bundle.rootId)
-          .executeTakeFirst(),
-      ]);
-      // One message whatever collided, so sign-up cannot be used to probe which emails exist
-      // beyond the bare fact of a conflict.
-      if (taken.some(Boolean)) throw conflict('an account with these details already exists');
-
-      await trx
-        .insertInto('accounts')
-        .values({
-          user_id: request.userId,
-          email,
-          kdf_salt: request.kdf.salt,
-          kdf_opslimit: request.kdf.opslimit,
-          kdf_memlimit: request.kdf.memlimit,
-          auth_hash: sha256(request.authKey),
-          recovery_auth_hash: sha256(request.recoveryAuthKey),
-          wrapped_master_key: bundle.wrappedMasterKey,
-          wrapped_master_key_recovery: bundle.wrappedMasterKeyRecovery,
-          sign_public_key: bundle.signPublicKey,
-          box_public_key: bundle.boxPublicKey,
-          wrapped_sign_secret_key: bundle.wrappedSignSecretKey,
-          wrapped_box_secret_key: bundle.wrappedBoxSecretKey,
-          root_id: bundle.rootId,
-          wrapped_root_key: bundle.wrappedRootKey,
-          storage_used: 0,
-          plan_id: this.quotas.plans.default.id,
-          created_at: now,
-        })
-        .execute();
-      await trx
-        .insertInto('nodes')
-        .values({
-          id: bundle.rootId,
-          owner_id: request.userId,
-          parent_id: null,
-          type: 'folder',
-          wrapped_key: null,
-          enc_meta: null,
-          created_at: now,
-        })
-        .execute();
-      const token = await this.sessions.open(request.userId, trx);
-      const row = await trx
-        .selectFrom('accounts')
-        .selectAll()
-        .where('user_id', '=', request.userId)
-        .executeTakeFirstOrThrow();
+    const row: AccountRow = {
+      user_id: request.userId,
+      email,
+      kdf_salt: request.kdf.salt,
+      kdf_opslimit: request.kdf.opslimit,
+      kdf_memlimit: request.kdf.memlimit,
+      auth_hash: sha256(request.authKey),
+      recovery_auth_hash: sha256(request.recoveryAuthKey),
+      wrapped_master_key: bundle.wrappedMasterKey,
+      wrapped_master_key_recovery: bundle.wrappedMasterKeyRecovery,
+      sign_public_key: bundle.signPublicKey,
+      box_public_key: bundle.boxPublicKey,
+      wrapped_sign_secret_key: bundle.wrappedSignSecretKey,
+      wrapped_box_secret_key: bundle.wrappedBoxSecretKey,
+      root_id: bundle.rootId,
+      wrapped_root_key: bundle.wrappedRootKey,
+      storage_used: 0,
+      plan_id: this.quotas.plans.default.id,
+      created_at: this.now(),
+    };
+    return this.writes.run(async (trx) => {
+      // The unique email, user id and root id, and the free node id, decide in the inserts
+      // themselves: no separate look-ups. One message whatever collided, so sign-up cannot be
+      // used to probe which emails exist beyond the bare fact of a conflict.
+      const account = await this.queries.insertAccount(trx, row);
+      if (account.numAffectedRows !== 1n) throw taken();
+      const root = await this.queries.insertRoot(trx, {
+        id: row.root_id,
+        ownerId: row.user_id,
+        createdAt: row.created_at,
+      });
+      if (root.numAffectedRows !== 1n) throw taken();
+      const token = await this.sessions.open(row.user_id, trx);
+      // The row is what was just written: answered without reading it back.
       return { token, account: accountOf(row, this.usageOf(row, 0)) };
     });
   }
@@ -193,7 +224,7 @@ export class Accounts {
     // Hash and compare even for an unknown email: same work, same answer.
     const matches = sameHash(sha256(key), storedHash(row) ?? NO_ACCOUNT_HASH);
     if (!row || !matches) throw invalidCredentials();
-    const token = await this.sessions.open(row.user_id);
+    const token = await this.writes.run((trx) => this.sessions.open(row.user_id, trx));
     const usage = this.usageOf(row, await this.transfers.used(row.user_id));
     return { token, account: accountOf(row, usage) };
   }
@@ -210,8 +241,9 @@ export class Accounts {
     };
   }
 
-  private findByEmail(email: string): Promise<AccountRow | undefined> {
-    return this.db.selectFrom('accounts').selectAll().where('email', '=', email).executeTakeFirst();
+  private async findByEmail(email: string): Promise<AccountRow | undefined> {
+    const { rows } = await this.queries.findByEmail(this.db, { email });
+    return rows[0];
   }
 }
 

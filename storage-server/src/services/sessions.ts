@@ -1,5 +1,8 @@
 import { ApiError } from '../api-error';
+import type { Insertable } from 'kysely';
+import { compileOnce, type CompiledRunner } from '../db/compiled-query';
 import type { Db } from '../db/database';
+import type { SessionsTable } from '../db/schema';
 import { randomToken, sha256 } from './hashing';
 
 export interface Session {
@@ -13,20 +16,34 @@ const TOUCH_INTERVAL_MS = 60_000;
 const unauthorized = () => new ApiError('unauthorized', 'not signed in');
 
 export class Sessions {
+  /** Compiled once: every sign-up and log-in runs it. */
+  private readonly insert: CompiledRunner<Insertable<SessionsTable>, unknown>;
+
   constructor(
     private readonly db: Db,
     private readonly ttlMs: number,
     private readonly now: () => number,
-  ) {}
+  ) {
+    this.insert = compileOnce(db, (db, p: Insertable<SessionsTable>) =>
+      db.insertInto('sessions').values({
+        token_hash: p.token_hash,
+        user_id: p.user_id,
+        created_at: p.created_at,
+        last_used_at: p.last_used_at,
+      }),
+    );
+  }
 
   /** Opens a session; only the token's hash is stored. */
   async open(userId: string, db: Db = this.db): Promise<string> {
     const token = randomToken();
     const now = this.now();
-    await db
-      .insertInto('sessions')
-      .values({ token_hash: sha256(token), user_id: userId, created_at: now, last_used_at: now })
-      .execute();
+    await this.insert(db, {
+      token_hash: sha256(token),
+      user_id: userId,
+      created_at: now,
+      last_used_at: now,
+    });
     return token;
   }
 

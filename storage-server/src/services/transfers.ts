@@ -1,3 +1,4 @@
+import { compileOnce, type CompiledRunner } from '../db/compiled-query';
 import type { Db } from '../db/database';
 
 /** 'YYYY-MM' of a time, in UTC. */
@@ -24,10 +25,21 @@ export interface TransferReservation {
  * together pass the quota; what the connection did not take is given back afterwards.
  */
 export class Transfers {
+  /** Compiled once: every log-in reads it. */
+  private readonly usedIn: CompiledRunner<{ userId: string; month: string }, { bytes: number }>;
+
   constructor(
     private readonly db: Db,
     private readonly now: () => number,
-  ) {}
+  ) {
+    this.usedIn = compileOnce(db, (db, p: { userId: string; month: string }) =>
+      db
+        .selectFrom('transfer_usage')
+        .select('bytes')
+        .where('user_id', '=', p.userId)
+        .where('month', '=', p.month),
+    );
+  }
 
   /** Adds `bytes` to this month's row if the total stays within `quota`; null if it would not. */
   async reserve(userId: string, bytes: number, quota: number): Promise<TransferReservation | null> {
@@ -61,12 +73,7 @@ export class Transfers {
   }
 
   async used(userId: string, db: Db = this.db): Promise<number> {
-    const row = await db
-      .selectFrom('transfer_usage')
-      .select('bytes')
-      .where('user_id', '=', userId)
-      .where('month', '=', monthOf(this.now()))
-      .executeTakeFirst();
-    return row?.bytes ?? 0;
+    const { rows } = await this.usedIn(db, { userId, month: monthOf(this.now()) });
+    return rows[0]?.bytes ?? 0;
   }
 }
