@@ -22,13 +22,14 @@ export default defineConfig({
         },
       },
       {
-        // The same integration suite with chunks in an S3-compatible bucket (a local emulator).
+        // The same integration suite on the scale-out engines: metadata in PostgreSQL, chunks in
+        // an S3-compatible bucket (a local emulator).
         test: {
-          name: 'integration-s3',
+          name: 'integration-scale',
           include: ['test/integration/**/*.test.ts'],
           environment: 'node',
-          env: { COFFRE_TEST_BLOB_STORE: 's3' },
-          setupFiles: ['test/integration/s3-setup.ts'],
+          env: { COFFRE_TEST_BLOB_STORE: 's3', COFFRE_TEST_DATABASE: 'postgres' },
+          setupFiles: ['test/integration/stores-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },

@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
-import path from 'node:path';
 import { AdminError, runPlanCommand, USAGE } from './admin/plan-commands';
-import { loadConfig } from './config';
+import { databaseLocation, loadConfig } from './config';
 import { openDatabase, type Db } from './db/database';
 import { Plans } from './plans';
 
@@ -18,13 +17,15 @@ let db: Db | undefined;
 try {
   const config = loadConfig();
   const openDb = async () => {
-    const file = path.join(config.dataDir, 'coffre.sqlite');
-    // Never creates a database: a wrong COFFRE_DATA_DIR must not look like an empty server.
-    if (!existsSync(file)) {
-      throw new AdminError(`no database at ${file}; is COFFRE_DATA_DIR the server's data dir?`);
+    const location = databaseLocation(config);
+    const where = location.kind === 'sqlite' ? location.file : 'at DATABASE_URL';
+    // Never creates a database: a wrong COFFRE_DATA_DIR or DATABASE_URL must not look like an
+    // empty server.
+    if (location.kind === 'sqlite' && !existsSync(location.file)) {
+      throw new AdminError(`no database at ${where}; is COFFRE_DATA_DIR the server's data dir?`);
     }
-    db = await openDatabase(file, { mustExist: true }).catch((error: unknown) => {
-      throw new AdminError(`cannot open the database ${file}: ${(error as Error).message}`);
+    db = await openDatabase(location, { mustExist: true }).catch((error: unknown) => {
+      throw new AdminError(`cannot open the database ${where}: ${(error as Error).message}`);
     });
     return db;
   };

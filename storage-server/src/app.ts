@@ -1,12 +1,10 @@
 import { mkdir } from 'node:fs/promises';
-import path from 'node:path';
 import fastifyRateLimit from '@fastify/rate-limit';
 import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { sql } from 'kysely';
 import { ApiError } from './api-error';
-import type { Config } from './config';
-import { openDatabase } from './db/database';
+import { databaseLocation, type Config } from './config';
+import { checkDatabase, openDatabase } from './db/database';
 import { ChunkDownloads } from './http/chunk-download';
 import { registerClientApp } from './http/client-app';
 import { installErrorHandling } from './http/errors';
@@ -61,7 +59,7 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
   const plans = new Plans(config.plans);
   await mkdir(config.dataDir, { recursive: true });
   const secret = await loadServerSecret(config.dataDir);
-  const db = await openDatabase(path.join(config.dataDir, 'coffre.sqlite'));
+  const db = await openDatabase(databaseLocation(config));
   const blobs = await openBlobStore(config);
 
   const app = Fastify({
@@ -107,7 +105,7 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
   };
   const metrics = new ServerMetrics();
   const lifecycle = new Lifecycle(async () => {
-    await sql`select 1`.execute(db);
+    await checkDatabase(db);
     await blobs.check();
   });
   app.decorate('operations', { metrics, lifecycle });

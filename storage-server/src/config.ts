@@ -2,6 +2,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PlanCatalog } from '../../core/protocol';
 import { readPlansFile } from './plans';
+import type { DatabaseLocation } from './db/database';
 import type { S3Settings } from './stores/s3-blob-store';
 
 export interface RateLimit {
@@ -29,6 +30,10 @@ export interface Config {
   /** SQLite file, server secret, blobs and temp files live here. */
   dataDir: string;
   blobStore: BlobStoreConfig;
+  /** PostgreSQL instead of the SQLite file in the data dir (`DATABASE_URL`); null: SQLite. */
+  databaseUrl: string | null;
+  /** Connections per node to PostgreSQL. */
+  databasePoolSize: number;
   /** The built client (`vite build` output). */
   clientDir: string;
   /** Origin of the signal server, allowed in the CSP's connect-src; null when not deployed. */
@@ -73,6 +78,8 @@ export const DEFAULT_CONFIG: Config = {
   host: '127.0.0.1',
   dataDir: path.resolve('data'),
   blobStore: { kind: 'disk' },
+  databaseUrl: null,
+  databasePoolSize: 10,
   clientDir: path.resolve('dist/client'),
   signalUrl: null,
   logLevel: 'info',
@@ -143,6 +150,13 @@ function loadBlobStore(env: NodeJS.ProcessEnv): BlobStoreConfig {
   };
 }
 
+/** The database a config names: PostgreSQL when `databaseUrl` is set, else the data dir's SQLite file. */
+export function databaseLocation(config: Config): DatabaseLocation {
+  return config.databaseUrl
+    ? { kind: 'postgres', url: config.databaseUrl, poolSize: config.databasePoolSize }
+    : { kind: 'sqlite', file: path.join(config.dataDir, 'coffre.sqlite') };
+}
+
 /** Reads the COFFRE_* environment variables over the defaults. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const d = DEFAULT_CONFIG;
@@ -152,6 +166,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: env.COFFRE_HOST || d.host,
     dataDir: path.resolve(env.COFFRE_DATA_DIR || d.dataDir),
     blobStore: loadBlobStore(env),
+    databaseUrl: env.DATABASE_URL || null,
+    databasePoolSize: integer(env, 'COFFRE_DB_POOL_SIZE', d.databasePoolSize),
     clientDir: path.resolve(env.COFFRE_CLIENT_DIR || d.clientDir),
     signalUrl: env.COFFRE_SIGNAL_URL || null,
     logLevel: env.COFFRE_LOG_LEVEL || d.logLevel,

@@ -13,10 +13,13 @@ import {
   sealedMeta,
   signUp,
   startServer,
+  storesOf,
+  TEST_DATABASE,
   uploadFile,
   type TestAccount,
   type TestServer,
 } from './harness';
+import { createTestDatabase } from './postgres-databases';
 
 const PLANS: PlanCatalog = {
   default: 'tiny',
@@ -54,6 +57,7 @@ function admin(args: string[], env: Record<string, string> = {}): Promise<AdminR
         env: {
           ...process.env,
           COFFRE_DATA_DIR: server.dataDir,
+          ...(server.config.databaseUrl ? { DATABASE_URL: server.config.databaseUrl } : {}),
           COFFRE_PLANS_FILE: plansFile,
           ...env,
         },
@@ -171,7 +175,7 @@ describe('npm run admin -- plan', { timeout: 120_000 }, () => {
     // A server on the same data with that catalogue answers the default plan.
     const other = await buildApp({
       ...DEFAULT_CONFIG,
-      dataDir: server.dataDir,
+      ...storesOf(server),
       logLevel: 'silent',
       plans: withoutBig,
       now: server.clock.now,
@@ -188,11 +192,15 @@ describe('npm run admin -- plan', { timeout: 120_000 }, () => {
     }
   });
 
-  it('refuses a data dir without a database instead of creating one', async () => {
+  it('refuses a data dir or database URL without a database instead of creating one', async () => {
     const run = await admin(['plan', 'show', 'a@example.org'], {
       COFFRE_DATA_DIR: path.join(server.dataDir, 'elsewhere'),
+      // An empty PostgreSQL database is as wrong as an empty data dir.
+      ...(TEST_DATABASE === 'postgres' ? { DATABASE_URL: await createTestDatabase() } : {}),
     });
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain('no database at');
+    expect(run.stderr).toContain(
+      TEST_DATABASE === 'postgres' ? 'holds no Coffre schema' : 'no database at',
+    );
   });
 });

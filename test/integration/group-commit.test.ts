@@ -4,13 +4,19 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from '../../storage-server/src/db/database';
 import { GroupCommit } from '../../storage-server/src/db/group-commit';
-import { newId, randomB64 } from './harness';
+import { newId, randomB64, TEST_DATABASE } from './harness';
+import { createTestDatabase } from './postgres-databases';
 
 let dir: string;
 let db: Db;
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'coffre-it-'));
-  db = await openDatabase(path.join(dir, 'coffre.sqlite'));
+  // The suite's database: the SQLite file, or PostgreSQL in the integration-scale project.
+  db = await openDatabase(
+    TEST_DATABASE === 'postgres'
+      ? { kind: 'postgres', url: await createTestDatabase(), poolSize: 4 }
+      : { kind: 'sqlite', file: path.join(dir, 'coffre.sqlite') },
+  );
 });
 afterAll(async () => {
   await db.destroy();

@@ -12,6 +12,7 @@ import {
   signUp,
   startServer,
   TEST_BLOB_STORE,
+  TEST_DATABASE,
   type TestAccount,
   type TestServer,
 } from './harness';
@@ -125,9 +126,9 @@ describe('hostile ids', () => {
       [
         // Chunks live in the bucket when the store is S3; temp files stay local either way.
         ...(TEST_BLOB_STORE === 'disk' ? ['blobs'] : []),
-        'coffre.sqlite',
-        'coffre.sqlite-shm',
-        'coffre.sqlite-wal',
+        ...(TEST_DATABASE === 'sqlite'
+          ? ['coffre.sqlite', 'coffre.sqlite-shm', 'coffre.sqlite-wal']
+          : []),
         'server-secret',
         'tmp',
       ].sort(),

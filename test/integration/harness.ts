@@ -7,6 +7,7 @@ import { CHUNK_OVERHEAD } from '../../core/format';
 import type { PlanCatalog, SessionResponse, SignupRequest } from '../../core/protocol';
 import { buildApp } from '../../storage-server/src/app';
 import { DEFAULT_CONFIG, type Config } from '../../storage-server/src/config';
+import { createTestDatabase } from './postgres-databases';
 import { currentS3Emulator } from './s3-emulator';
 
 // The server never decrypts, so random bytes of the right sizes stand in for every sealed blob.
@@ -44,10 +45,19 @@ export function testPlans(quotas: { storage?: number; transfer?: number }): Plan
 }
 
 /**
- * The blob store the suite runs against: the embedded disk store, or (COFFRE_TEST_BLOB_STORE=s3,
- * the `integration-s3` project) the test file's local S3-compatible server (s3-setup.ts).
+ * The stores the suite runs against: the embedded SQLite file and disk, or (the
+ * `integration-scale` project) a fresh PostgreSQL database per server and the test file's local
+ * S3-compatible server (stores-setup.ts).
  */
 export const TEST_BLOB_STORE = process.env.COFFRE_TEST_BLOB_STORE === 's3' ? 's3' : 'disk';
+export const TEST_DATABASE =
+  process.env.COFFRE_TEST_DATABASE === 'postgres' ? 'postgres' : 'sqlite';
+
+/** The parts of a config that say where a server's data lives, to start another on the same. */
+export function storesOf(server: TestServer): Partial<Config> {
+  const { dataDir, blobStore, databaseUrl } = server.config;
+  return { dataDir, blobStore, databaseUrl };
+}
 
 export interface TestServer {
   app: FastifyInstance;
@@ -71,6 +81,7 @@ export async function startServer(overrides: Partial<Config> = {}): Promise<Test
       TEST_BLOB_STORE === 's3'
         ? { kind: 's3', s3: currentS3Emulator().settings() }
         : { kind: 'disk' },
+    databaseUrl: TEST_DATABASE === 'postgres' ? await createTestDatabase() : null,
     clientDir: path.join(dataDir, 'no-client'),
     logLevel: 'silent',
     authRateLimit: { max: 1000, windowMs: 60_000 },

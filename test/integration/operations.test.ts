@@ -17,12 +17,14 @@ import {
   signUp,
   startServer,
   TEST_BLOB_STORE,
+  TEST_DATABASE,
   testPlans,
   uploadFile,
   type Endpoint,
   type TestServer,
 } from './harness';
-import { S3Emulator } from './s3-emulator';
+import { createTestDatabase } from './postgres-databases';
+import { currentS3Emulator, S3Emulator } from './s3-emulator';
 
 // What an operator relies on: metrics that add up, readiness that tells a balancer the truth,
 // and a SIGTERM that lets requests in flight finish.
@@ -133,6 +135,26 @@ describe('readiness', () => {
   });
 });
 
+/** The suite's stores as the environment variables a server process reads. */
+async function storeEnvironment(): Promise<Record<string, string>> {
+  const env: Record<string, string> = {};
+  if (TEST_DATABASE === 'postgres') env.DATABASE_URL = await createTestDatabase();
+  if (TEST_BLOB_STORE === 's3') {
+    const s3 = currentS3Emulator().settings();
+    Object.assign(env, {
+      COFFRE_BLOB_STORE: 's3',
+      COFFRE_S3_ENDPOINT: s3.endpoint!,
+      COFFRE_S3_REGION: s3.region,
+      COFFRE_S3_BUCKET: s3.bucket,
+      COFFRE_S3_PREFIX: s3.prefix,
+      COFFRE_S3_FORCE_PATH_STYLE: '1',
+      COFFRE_S3_ACCESS_KEY_ID: s3.credentials!.accessKeyId,
+      COFFRE_S3_SECRET_ACCESS_KEY: s3.credentials!.secretAccessKey,
+    });
+  }
+  return env;
+}
+
 describe('shutdown', () => {
   let child: ChildProcess;
   let dataDir: string;
@@ -153,6 +175,7 @@ describe('shutdown', () => {
         COFFRE_LOG_LEVEL: 'info',
         COFFRE_DRAIN_DELAY_MS: '3000',
         COFFRE_SHUTDOWN_TIMEOUT_MS: '30000',
+        ...(await storeEnvironment()),
       },
       stdio: ['ignore', 'pipe', 'inherit'],
     });

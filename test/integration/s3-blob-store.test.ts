@@ -8,7 +8,7 @@ import { BlobTooLargeError, type ChunkKey } from '../../storage-server/src/store
 import { S3BlobStore } from '../../storage-server/src/stores/s3-blob-store';
 import { S3Emulator } from './s3-emulator';
 
-// The S3 store on its own, against a local S3-compatible server: what the integration-s3 suite
+// The S3 store on its own, against a local S3-compatible server: what the integration-scale suite
 // exercises through the API, plus the reconciliation the server runs at start-up.
 
 let emulator: S3Emulator;

@@ -60,9 +60,9 @@ export class S3Emulator {
 
 let current: S3Emulator | null = null;
 
-/** The emulator of this test file (started by s3-setup.ts), shared by its servers. */
+/** The emulator of this test file (started by stores-setup.ts), shared by its servers. */
 export function currentS3Emulator(): S3Emulator {
-  if (!current) throw new Error('no S3 emulator: run this suite as the integration-s3 project');
+  if (!current) throw new Error('no S3 emulator: run this suite as the integration-scale project');
   return current;
 }
 

@@ -24,6 +24,7 @@ import {
   sha256,
   signUp,
   startServer,
+  storesOf,
   TEST_BLOB_STORE,
   testPlans,
   type TestAccount,
@@ -563,11 +564,7 @@ describe('start-up', () => {
       await writeFile(path.join(orphan, '0-x'), 'left over');
     }
 
-    const second = await startServer({
-      dataDir: first.dataDir,
-      blobStore: first.config.blobStore,
-      now: first.clock.now,
-    });
+    const second = await startServer({ ...storesOf(first), now: first.clock.now });
     try {
       const chunksLeft = await second.storedChunks();
       expect(chunksLeft.some((f) => f.startsWith(`${uploadId}/`))).toBe(true);

@@ -6,6 +6,7 @@ import {
   type ErrorDetails,
 } from '../../../core/protocol';
 import { ApiError } from '../api-error';
+import { isUniqueViolation } from '../db/unique-violation';
 
 const CODE_BY_STATUS = new Map<number, ErrorCode>(
   (Object.entries(ERROR_STATUS) as [ErrorCode, number][])
@@ -44,6 +45,7 @@ function toEnvelope(error: FastifyError | ApiError): {
     return { code: error.code, message: error.message, details: error.details };
   }
   if (error.validation) return { code: 'bad_request', message: describeValidation(error) };
+  if (isUniqueViolation(error)) return { code: 'conflict', message: 'id already in use' };
   const status = error.statusCode ?? 500;
   const code = status < 500 ? (CODE_BY_STATUS.get(status) ?? 'bad_request') : 'internal';
   const message = code === 'internal' ? 'internal error' : error.message;

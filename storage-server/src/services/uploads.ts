@@ -134,12 +134,15 @@ export class Uploads {
     await this.blobs.place(received, key);
 
     const replaced = await this.db.transaction().execute(async (trx) => {
+      // Touching the upload's row locks it until this transaction ends (PostgreSQL; SQLite runs
+      // one writer at a time anyway): a commit or cancel on another node waits for this chunk,
+      // or this chunk finds the upload gone — it can never change a file already committed.
       const live = await trx
-        .selectFrom('uploads')
-        .select('id')
+        .updateTable('uploads')
+        .set((eb) => ({ expires_at: eb.ref('expires_at') }))
         .where('id', '=', id)
         .executeTakeFirst();
-      if (!live) return undefined;
+      if (live.numUpdatedRows === 0n) return undefined;
       const before = await trx
         .selectFrom('chunks')
         .select('chunk_id')
@@ -187,7 +190,16 @@ export class Uploads {
       throw badRequest('manifest too large for this chunk count');
     }
     return this.db.transaction().execute(async (trx) => {
-      const live = await this.get(ownerId, id, trx);
+      // Claimed first: a second commit or a cancel running at the same time on another node
+      // waits on the row and then finds it gone. Any refusal below rolls the claim back.
+      const live = await trx
+        .deleteFrom('uploads')
+        .where('id', '=', id)
+        .where('owner_id', '=', ownerId)
+        .where('expires_at', '>', this.now())
+        .returningAll()
+        .executeTakeFirst();
+      if (!live) throw notFound('no such upload');
       const rows = await trx
         .selectFrom('chunks')
         .select(['idx', 'chunk_id', 'size'])
@@ -228,7 +240,6 @@ export class Uploads {
           content_id: live.id,
         })
         .execute();
-      await trx.deleteFrom('uploads').where('id', '=', id).execute();
       await this.adjustStorage(trx, ownerId, stored - live.size);
       return nodeOf(await this.nodes.get(ownerId, live.node_id, trx));
     });
@@ -273,14 +284,15 @@ export class Uploads {
   /** Rows first, in one transaction with the released reservation; then the files. */
   private async drop(id: string): Promise<void> {
     const dropped = await this.db.transaction().execute(async (trx) => {
+      // Deleting is the claim: of two drops (a cancel and a sweep on different nodes), only the
+      // one that deleted the row releases the reservation.
       const upload = await trx
-        .selectFrom('uploads')
-        .select(['owner_id', 'size'])
+        .deleteFrom('uploads')
         .where('id', '=', id)
+        .returning(['owner_id', 'size'])
         .executeTakeFirst();
       if (!upload) return false;
       await trx.deleteFrom('chunks').where('content_id', '=', id).execute();
-      await trx.deleteFrom('uploads').where('id', '=', id).execute();
       await this.adjustStorage(trx, upload.owner_id, -upload.size);
       return true;
     });

@@ -1,7 +1,9 @@
 import { afterAll, beforeAll } from 'vitest';
+import { dropTestDatabases } from './postgres-databases';
 import { S3Emulator, setCurrentS3Emulator } from './s3-emulator';
 
-// The integration-s3 project: one S3-compatible emulator per test file, for every server in it.
+// The integration-scale project: one S3-compatible emulator per test file for every server in
+// it, and a PostgreSQL database per server, all dropped when the file ends.
 let emulator: S3Emulator;
 
 beforeAll(async () => {
@@ -12,4 +14,5 @@ beforeAll(async () => {
 afterAll(async () => {
   setCurrentS3Emulator(null);
   await emulator.close();
+  await dropTestDatabases();
 });
