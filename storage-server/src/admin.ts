@@ -4,8 +4,8 @@ import { databaseLocation, loadConfig } from './config';
 import { openDatabase, type Db } from './db/database';
 import { Plans } from './plans';
 
-// `npm run admin -- <command>`: reads COFFRE_DATA_DIR and COFFRE_PLANS_FILE like the server and
-// works on the same SQLite file, also while the server runs (WAL, busy timeout). Exit status 0 on
+// `npm run admin -- <command>`: reads COFFRE_DATA_DIR (or DATABASE_URL) and COFFRE_PLANS_FILE like
+// the server and works on the same database, also while the server runs. Exit status 0 on
 // success, 2 on any refusal or error.
 const args = process.argv.slice(2);
 if (args.length === 1 && (args[0] === '--help' || args[0] === 'help')) {

@@ -17,6 +17,7 @@ import {
   type TestAccount,
   type TestServer,
 } from './harness';
+import { createTestDatabase } from './postgres-databases';
 
 // Requests that race for the same upload or the same quota. On PostgreSQL (integration-scale)
 // they go to two server nodes sharing the database and the bucket, as behind a load balancer;
@@ -125,6 +126,23 @@ describe('races across nodes', () => {
       expect(Buffer.from(await served.arrayBuffer()).equals(chunks[0]!)).toBe(true);
     }
   });
+
+  it.runIf(TEST_DATABASE === 'postgres')(
+    'three nodes starting together on an empty database migrate it once',
+    async () => {
+      const databaseUrl = await createTestDatabase();
+      const nodes = await Promise.all(
+        [1, 2, 3].map(() => startServer({ ...storesOf(nodeA), databaseUrl })),
+      );
+      try {
+        const account = await signUp(nodes[0]!);
+        const reply = await call(nodes[2]!, 'GET', '/api/v1/account', { token: account.token });
+        expect(reply.status).toBe(200);
+      } finally {
+        for (const started of nodes) await started.app.close();
+      }
+    },
+  );
 
   it('a cancel on each node at once releases the reservation once', async () => {
     const account = await signUp(nodeA);
