@@ -58,8 +58,8 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
   // A bad plan catalogue stops the server before it touches anything.
   const plans = new Plans(config.plans);
   await mkdir(config.dataDir, { recursive: true });
-  const secret = await loadServerSecret(config.dataDir);
   const db = await openDatabase(databaseLocation(config));
+  const secret = await loadServerSecret(db, config.dataDir);
   const blobs = await openBlobStore(config);
 
   const app = Fastify({

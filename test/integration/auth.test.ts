@@ -1,3 +1,7 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Account, ErrorBody, PreloginResponse, SessionResponse } from '../../core/protocol';
 import {
@@ -16,6 +20,8 @@ import {
   signUp,
   signupRequest,
   startServer,
+  storesOf,
+  type Endpoint,
   type TestServer,
 } from './harness';
 
@@ -178,6 +184,52 @@ describe('pre-login', () => {
     expect(other.body.userId).not.toBe(first.body.userId);
     expect(other.body.kdf.salt).not.toBe(first.body.kdf.salt);
     expect(first.body.kdf).toMatchObject({ alg: 'argon2id13', opslimit: 3, memlimit: 67108864 });
+  });
+
+  it('answers an unknown email the same on every node and after a restart', async () => {
+    const ask = (endpoint: Endpoint) =>
+      call<PreloginResponse>(endpoint, 'POST', '/api/v1/auth/prelogin', {
+        json: { email: 'nobody-at-all@example.org' },
+      });
+    const before = (await ask(server)).body;
+    // Another node on the same stores (a restart is the same case).
+    const other = await startServer({ ...storesOf(server), now: server.clock.now });
+    try {
+      expect((await ask(other)).body).toEqual(before);
+    } finally {
+      await other.app.close();
+    }
+    // A server with stores of its own has a secret of its own.
+    const elsewhere = await startServer();
+    try {
+      expect((await ask(elsewhere)).body).not.toEqual(before);
+    } finally {
+      await elsewhere.close();
+    }
+  });
+
+  it('adopts the secret an older server kept in its data dir', async () => {
+    const legacy = randomBytes(32);
+    const servers: TestServer[] = [];
+    try {
+      for (let i = 0; i < 2; i++) {
+        const dataDir = await mkdtemp(path.join(tmpdir(), 'coffre-it-'));
+        await writeFile(path.join(dataDir, 'server-secret'), legacy);
+        servers.push(await startServer({ dataDir }));
+      }
+      const answers = await Promise.all(
+        servers.map(async (node) => {
+          const reply = await call<PreloginResponse>(node, 'POST', '/api/v1/auth/prelogin', {
+            json: { email: 'nobody-at-all@example.org' },
+          });
+          return reply.body;
+        }),
+      );
+      // Two separate stores, one old secret: the same answers as the old server gave.
+      expect(answers[1]).toEqual(answers[0]);
+    } finally {
+      for (const node of servers) await node.close();
+    }
   });
 });
 

@@ -129,7 +129,6 @@ describe('hostile ids', () => {
         ...(TEST_DATABASE === 'sqlite'
           ? ['coffre.sqlite', 'coffre.sqlite-shm', 'coffre.sqlite-wal']
           : []),
-        'server-secret',
         'tmp',
       ].sort(),
     );

@@ -149,8 +149,21 @@ const plans: Migration = {
   },
 };
 
+const serverSecrets: Migration = {
+  async up(db: Kysely<unknown>) {
+    // In the database rather than a node's data dir, so every node of a deployment derives the
+    // same answers from it.
+    await db.schema
+      .createTable('server_secrets')
+      .addColumn('name', 'text', (c) => c.primaryKey())
+      .addColumn('value', 'text', (c) => c.notNull())
+      .execute();
+  },
+};
+
 export const migrations: Record<string, Migration> = {
   '0001_initial': initial,
   '0002_links': links,
   '0003_plans': plans,
+  '0004_server_secrets': serverSecrets,
 };

@@ -110,6 +110,13 @@ export interface TransferUsageTable {
   bytes: number;
 }
 
+/** Secrets of the deployment, shared by every node through the database. */
+export interface ServerSecretsTable {
+  name: string;
+  /** base64url */
+  value: string;
+}
+
 export interface Database {
   accounts: AccountsTable;
   sessions: SessionsTable;
@@ -118,4 +125,5 @@ export interface Database {
   chunks: ChunksTable;
   links: LinksTable;
   transfer_usage: TransferUsageTable;
+  server_secrets: ServerSecretsTable;
 }

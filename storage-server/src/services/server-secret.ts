@@ -1,21 +1,42 @@
 import { randomBytes } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { Db } from '../db/database';
 
 const SECRET_BYTES = 32;
+const NAME = 'main';
+/** Where servers before the secret moved into the database kept it. */
+const LEGACY_FILE = 'server-secret';
 
 /**
- * The server's own secret, made on first start and kept in the data dir. Pre-login answers for
- * unknown emails are derived from it, so they stay the same across restarts.
+ * The deployment's own secret: pre-login answers for unknown emails and link download grants
+ * are derived from it, so it must stay the same across restarts and be the same on every node.
+ * The first node to start makes it (or adopts the one an older server kept in its data dir);
+ * every other node reads that one.
  */
-export async function loadServerSecret(dataDir: string): Promise<Buffer> {
-  const file = path.join(dataDir, 'server-secret');
-  try {
-    await writeFile(file, randomBytes(SECRET_BYTES), { flag: 'wx', mode: 0o600 });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-  }
-  const secret = await readFile(file);
-  if (secret.length !== SECRET_BYTES) throw new Error(`${file} is damaged`);
+export async function loadServerSecret(db: Db, dataDir: string): Promise<Buffer> {
+  const candidate = (await readLegacySecret(dataDir)) ?? randomBytes(SECRET_BYTES);
+  await db
+    .insertInto('server_secrets')
+    .values({ name: NAME, value: candidate.toString('base64url') })
+    .onConflict((oc) => oc.column('name').doNothing())
+    .execute();
+  const row = await db
+    .selectFrom('server_secrets')
+    .select('value')
+    .where('name', '=', NAME)
+    .executeTakeFirstOrThrow();
+  const secret = Buffer.from(row.value, 'base64url');
+  if (secret.length !== SECRET_BYTES) throw new Error('the stored server secret is damaged');
   return secret;
+}
+
+async function readLegacySecret(dataDir: string): Promise<Buffer | null> {
+  try {
+    const secret = await readFile(path.join(dataDir, LEGACY_FILE));
+    return secret.length === SECRET_BYTES ? secret : null;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
 }
