@@ -34,6 +34,7 @@ import { Transfers } from './services/transfers';
 import { Trash } from './services/trash';
 import { Uploads } from './services/uploads';
 import { openBlobStore } from './stores/open-blob-store';
+import { connectRedis } from './stores/redis';
 
 /** JSON bodies are small: keys, sealed names and ids. Only a commit's chunk list is bigger. */
 const JSON_BODY_LIMIT = 64 * 1024;
@@ -123,8 +124,15 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
   });
 
   installSecurityHeaders(app, config.signalUrl);
+  const redis = config.redis ? await connectRedis(config.redis.url, app.log) : null;
+  if (redis) app.addHook('onClose', async () => redis.disconnect());
   await app.register(fastifyRateLimit, {
     global: false,
+    // With Redis every node counts into the same windows. Should Redis fail, requests pass
+    // (logged) rather than the whole service stopping with it.
+    ...(redis && config.redis
+      ? { redis, nameSpace: `${config.redis.prefix}rate:`, skipOnError: true }
+      : {}),
     errorResponseBuilder: (_request, context) =>
       new ApiError('rate_limited', `too many requests; try again in ${context.after}`),
   });

@@ -34,6 +34,8 @@ export interface Config {
   databaseUrl: string | null;
   /** Connections per node to PostgreSQL. */
   databasePoolSize: number;
+  /** Shared short-lived state (rate-limit counters) for several nodes; null: kept in memory. */
+  redis: { url: string; prefix: string } | null;
   /** The built client (`vite build` output). */
   clientDir: string;
   /** Origin of the signal server, allowed in the CSP's connect-src; null when not deployed. */
@@ -80,6 +82,7 @@ export const DEFAULT_CONFIG: Config = {
   blobStore: { kind: 'disk' },
   databaseUrl: null,
   databasePoolSize: 10,
+  redis: null,
   clientDir: path.resolve('dist/client'),
   signalUrl: null,
   logLevel: 'info',
@@ -168,6 +171,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     blobStore: loadBlobStore(env),
     databaseUrl: env.DATABASE_URL || null,
     databasePoolSize: integer(env, 'COFFRE_DB_POOL_SIZE', d.databasePoolSize),
+    redis: env.COFFRE_REDIS_URL
+      ? { url: env.COFFRE_REDIS_URL, prefix: env.COFFRE_REDIS_PREFIX ?? 'coffre:' }
+      : null,
     clientDir: path.resolve(env.COFFRE_CLIENT_DIR || d.clientDir),
     signalUrl: env.COFFRE_SIGNAL_URL || null,
     logLevel: env.COFFRE_LOG_LEVEL || d.logLevel,

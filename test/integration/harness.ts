@@ -50,13 +50,15 @@ export function testPlans(quotas: { storage?: number; transfer?: number }): Plan
  * S3-compatible server (stores-setup.ts).
  */
 export const TEST_BLOB_STORE = process.env.COFFRE_TEST_BLOB_STORE === 's3' ? 's3' : 'disk';
+/** The local Redis the `integration-scale` suite shares rate limits through. */
+export const TEST_REDIS_URL = process.env.COFFRE_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const TEST_DATABASE =
   process.env.COFFRE_TEST_DATABASE === 'postgres' ? 'postgres' : 'sqlite';
 
 /** The parts of a config that say where a server's data lives, to start another on the same. */
 export function storesOf(server: TestServer): Partial<Config> {
-  const { dataDir, blobStore, databaseUrl } = server.config;
-  return { dataDir, blobStore, databaseUrl };
+  const { dataDir, blobStore, databaseUrl, redis } = server.config;
+  return { dataDir, blobStore, databaseUrl, redis };
 }
 
 export interface TestServer {
@@ -82,6 +84,11 @@ export async function startServer(overrides: Partial<Config> = {}): Promise<Test
         ? { kind: 's3', s3: currentS3Emulator().settings() }
         : { kind: 'disk' },
     databaseUrl: TEST_DATABASE === 'postgres' ? await createTestDatabase() : null,
+    // A key prefix per server: servers share Redis only when a test gives them the same stores.
+    redis:
+      TEST_DATABASE === 'postgres'
+        ? { url: TEST_REDIS_URL, prefix: `coffre-it-${randomBytes(6).toString('hex')}:` }
+        : null,
     clientDir: path.join(dataDir, 'no-client'),
     logLevel: 'silent',
     authRateLimit: { max: 1000, windowMs: 60_000 },

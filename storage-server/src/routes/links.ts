@@ -13,6 +13,7 @@ import {
 import { ApiError } from '../api-error';
 import type { LinkRateLimits, RateLimit } from '../config';
 import type { ChunkDownloads } from '../http/chunk-download';
+import { clientAddressKey } from '../http/client-address';
 import type { Services } from '../services';
 import { linkNotFound } from '../services/links';
 
@@ -83,8 +84,15 @@ export const linkRoutes: FastifyPluginAsyncTypebox<LinkRouteOptions> = async (
     const { linkId } = request.params as { linkId?: unknown };
     return isId(linkId) ? `link:${linkId}` : 'link:malformed';
   });
-  const metadataLimits = { onRequest: guard(limiter(rateLimits.metadata), perLink) };
-  const contentLimits = { onRequest: guard(limiter(rateLimits.content), perLink) };
+  // Keys name their limiter, so the two per-IP limiters never share a counter in a shared store.
+  const perIp = (name: string) => (request: FastifyRequest) =>
+    `${name}:${clientAddressKey(request.ip)}`;
+  const metadataLimits = {
+    onRequest: guard(limiter(rateLimits.metadata, perIp('metadata')), perLink),
+  };
+  const contentLimits = {
+    onRequest: guard(limiter(rateLimits.content, perIp('content')), perLink),
+  };
 
   app.get(
     ROUTES.link,
