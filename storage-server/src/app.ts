@@ -79,7 +79,8 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
     },
     bodyLimit: JSON_BODY_LIMIT,
     requestTimeout: config.requestTimeoutMs,
-    trustProxy: config.trustProxy,
+    // The socket's peer and the entries the proxies in front added, nothing further left.
+    trustProxy: (_address: string, hop: number) => hop < config.trustProxy,
     // Long ids must reach validation (and fail there with 400) instead of missing the route.
     routerOptions: { maxParamLength: 8192 },
   });

@@ -58,8 +58,8 @@ export interface Config {
   commitBodyLimit: number;
   /** Longest a single request may take, so long chunk uploads finish but stalled ones end. */
   requestTimeoutMs: number;
-  /** Behind a reverse proxy: take the client IP (for rate limits) from X-Forwarded-For. */
-  trustProxy: boolean;
+  /** Reverse proxies in front: the client IP (for rate limits) is that many X-Forwarded-For entries from the right. */
+  trustProxy: number;
   /** Prometheus metrics on their own listener; null: not served. */
   metrics: { port: number; host: string } | null;
   /** On SIGTERM: how long to stay up answering "not ready" before closing, for the balancer. */
@@ -99,7 +99,7 @@ export const DEFAULT_CONFIG: Config = {
   sessionTtlMs: 30 * 24 * HOUR,
   commitBodyLimit: 16 * 1024 * 1024,
   requestTimeoutMs: 10 * 60_000,
-  trustProxy: false,
+  trustProxy: 0,
   metrics: null,
   drainDelayMs: 0,
   shutdownTimeoutMs: 30_000,
@@ -123,6 +123,23 @@ function loadLinkRateLimits(env: NodeJS.ProcessEnv, d: LinkRateLimits): LinkRate
     content: { max: integer(env, 'COFFRE_LINK_CONTENT_RATE_MAX', d.content.max), windowMs },
     perLink: { max: integer(env, 'COFFRE_LINK_PER_LINK_RATE_MAX', d.perLink.max), windowMs },
   };
+}
+
+/**
+ * How many reverse proxies stand in front (each appends the address it saw to X-Forwarded-For).
+ * Only that many entries from the right are believed: the ones to their left are whatever the
+ * client wrote, so trusting them would let anyone choose the address its rate limit counts.
+ */
+function proxyHops(raw: string | undefined): number {
+  if (raw === undefined || raw === '' || raw === '0' || raw === 'false') return 0;
+  if (raw === 'true') return 1;
+  const hops = Number(raw);
+  if (!Number.isSafeInteger(hops) || hops < 0 || hops > 10) {
+    throw new Error(
+      `COFFRE_TRUST_PROXY must be the number of proxies in front (0-10), got "${raw}"`,
+    );
+  }
+  return hops;
 }
 
 function flag(env: NodeJS.ProcessEnv, name: string): boolean {
@@ -189,7 +206,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionTtlMs: integer(env, 'COFFRE_SESSION_TTL_MS', d.sessionTtlMs),
     commitBodyLimit: integer(env, 'COFFRE_COMMIT_BODY_LIMIT', d.commitBodyLimit),
     requestTimeoutMs: integer(env, 'COFFRE_REQUEST_TIMEOUT_MS', d.requestTimeoutMs),
-    trustProxy: flag(env, 'COFFRE_TRUST_PROXY'),
+    trustProxy: proxyHops(env.COFFRE_TRUST_PROXY),
     metrics: env.COFFRE_METRICS_PORT
       ? {
           port: integer(env, 'COFFRE_METRICS_PORT', 0),

@@ -378,6 +378,29 @@ describe('password change', () => {
 });
 
 describe('rate limits', () => {
+  it('behind a proxy, counts the address the proxy saw, not what the client wrote before it', async () => {
+    const limited = await startServer({
+      trustProxy: 1,
+      authRateLimit: { max: 2, windowMs: 60_000 },
+    });
+    try {
+      const attempt = (forwardedFor: string) =>
+        call(limited, 'POST', '/api/v1/auth/prelogin', {
+          json: { email: 'someone@example.org' },
+          headers: { 'x-forwarded-for': forwardedFor },
+        });
+      // One client (203.0.113.7 as the proxy saw it) inventing a new address before it each time.
+      const statuses = [];
+      for (let i = 1; i <= 3; i++)
+        statuses.push((await attempt(`198.51.100.${i}, 203.0.113.7`)).status);
+      expect(statuses).toEqual([200, 200, 429]);
+      // Another client behind the same proxy is not affected.
+      expect((await attempt('203.0.113.8')).status).toBe(200);
+    } finally {
+      await limited.close();
+    }
+  });
+
   it('answers 429 in the envelope once an IP exceeds the login limit', async () => {
     const limited = await startServer({ authRateLimit: { max: 3, windowMs: 60_000 } });
     try {
