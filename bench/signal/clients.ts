@@ -2,7 +2,7 @@
 // rooms of two, and relays timed signals between the two members of each room. Started by
 // bench/signal/run.ts with fork(); takes its orders and reports over IPC.
 import { randomBytes } from 'node:crypto';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { io, type Socket } from 'socket.io-client';
 import type { JoinReply, RelayedSignal } from '../../core/protocol';
 import type { ConnectOrder, Order, RelayOrder, Report } from './protocol';
@@ -89,6 +89,8 @@ async function relay(order: RelayOrder) {
     });
   }
 
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
   // Fixed rate: every tick sends what the schedule says is due, so a slow tick catches up.
   const total = Math.round(order.rate * order.seconds);
   const started = performance.now();
@@ -115,8 +117,10 @@ async function relay(order: RelayOrder) {
   });
   // Wait for the last ones, within reason.
   for (let i = 0; i < 100 && sentAt.size > 0; i++) await new Promise((r) => setTimeout(r, 50));
+  loopDelay.disable();
   report({
     type: 'relayed',
+    loopDelayP99Ms: loopDelay.percentile(99) / 1e6,
     latencies,
     sent,
     lost: sentAt.size,

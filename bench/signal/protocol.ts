@@ -38,6 +38,8 @@ export interface Relayed {
   latencies: number[];
   sent: number;
   lost: number;
+  /** This process's own event-loop delay p99 during the run, in ms: its share of the latency. */
+  loopDelayP99Ms: number;
   /** Sockets still connected at the end. */
   stillConnected: number;
 }

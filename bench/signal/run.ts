@@ -171,6 +171,8 @@ async function main() {
 
   // Relay at a fixed total rate, spread over every pair of every generator.
   const relayCpuBefore = cpuSecondsOf(server.pid);
+  const generatorCpu = () => generators.reduce((n, g) => n + cpuSecondsOf(g.child.pid!), 0);
+  const generatorCpuBefore = generatorCpu();
   const loaded = await Promise.all(
     generators.map((generator) =>
       generator.ask<Relayed>({
@@ -183,6 +185,8 @@ async function main() {
     ),
   );
   const relayCpu = cpuSecondsOf(server.pid) - relayCpuBefore;
+  const relayGeneratorCpu = generatorCpu() - generatorCpuBefore;
+  const generatorLoopDelay = Math.max(...loaded.map((r) => r.loopDelayP99Ms));
   const peakRss = peak.stop();
   const stillConnected = loaded.reduce((n, r) => n + r.stillConnected, 0);
   const rssAfter = rssOf(server.pid);
@@ -215,7 +219,9 @@ async function main() {
   console.log(latencyLine(`relay, baseline (${BASELINE_SOCKETS} sockets)`, [quiet], 3, 100));
   console.log(latencyLine(`relay, ${held} sockets held`, loaded, SECONDS, RATE));
   console.log(
-    `  server CPU ${relayCpu.toFixed(1)} s over the run; sockets still connected ${stillConnected} of ${held}`,
+    `  CPU over the run: server ${relayCpu.toFixed(1)} s, generators ${relayGeneratorCpu.toFixed(1)} s; ` +
+      `generator event-loop delay p99 ${generatorLoopDelay.toFixed(1)} ms (included in the latency); ` +
+      `sockets still connected ${stillConnected} of ${held}`,
   );
   console.log(`load average (1/5/15 min): ${loadStart} at start, ${load()} at the end`);
 

@@ -1,4 +1,6 @@
 import { createHmac } from 'node:crypto';
+import { once } from 'node:events';
+import { connect as tcpConnect, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { IceServersResponse, MIN_SIGNAL_FRAME_BYTES, matches } from '../../core/protocol';
 import { DEFAULT_SIGNAL_CONFIG, loadSignalConfig } from '../../signal-server/src/config';
@@ -40,6 +42,27 @@ describe('signal server HTTP', () => {
     }
     // No long-polling: the websocket transport is the only one.
     expect((await fetch(`${url}/socket.io/?EIO=4&transport=polling`)).status).toBe(400);
+  });
+
+  it('answers /ready with 503 once shutdown has begun', async () => {
+    const { url, server } = await startSignal({ shutdownTimeoutMs: 60_000 });
+    // A request begun before the shutdown and finished after it, on its own connection.
+    const accepted = once(server.http, 'connection') as Promise<[Socket]>;
+    const conn = tcpConnect(Number(new URL(url).port), '127.0.0.1');
+    const [serverSide] = await accepted;
+    let answer = '';
+    conn.on('data', (chunk: Buffer) => (answer += chunk.toString()));
+    const ended = new Promise<void>((resolve) => conn.once('close', () => resolve()));
+    // Once the server has parsed the request line, the connection is busy, not idle.
+    const parsed = once(serverSide, 'data');
+    conn.write('GET /ready HTTP/1.1\r\n');
+    await parsed;
+    const closed = server.close();
+    conn.end('Host: 127.0.0.1\r\n\r\n');
+    await ended;
+    expect(answer).toMatch(/^HTTP\/1\.1 503 /);
+    expect(answer).toContain('{"ready":false}');
+    expect(await closed).toEqual({ forced: false });
   });
 
   it('hands out the STUN servers and a TURN credential that coturn would check', async () => {
