@@ -21,9 +21,11 @@ server.http.listen(config.port, config.host, () => {
   );
 });
 
+// `on`, not `once`: a second signal (Ctrl-C reaches the whole process group, and `npm start`
+// passes it on too) must not kill the process mid-shutdown; the deadline bounds the wait.
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
+  process.on(signal, () => {
     if (stopping) return;
     stopping = true;
     log.info({ signal, sockets: server.io.engine.clientsCount }, 'shutting down');

@@ -81,6 +81,8 @@ describe('signal server shutdown', () => {
 
     server.child.kill('SIGTERM');
     expect((await dropped).closing).toBe('shutdown');
+    // A second signal while stopping (as Ctrl-C under `npm start` sends) does not cut it short.
+    server.child.kill('SIGTERM');
     await stuckClosed;
     expect(await server.exited).toBe(0);
     expect(server.output()).toContain('closed connections left at deadline');
