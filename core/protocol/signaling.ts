@@ -19,9 +19,6 @@ export const SIGNAL_ROUTES = {
 export const CLIENT_EVENTS = ['join', 'leave', 'signal'] as const;
 export type ClientEvent = (typeof CLIENT_EVENTS)[number];
 
-/** Events the server emits. */
-export const SERVER_EVENTS = ['peer-joined', 'peer-left', 'signal', 'closing'] as const;
-
 /**
  * A room id: a 32-byte keyed hash the clients derive, in canonical base64url (43 characters, the
  * 2 spare bits zero). The server never learns what it was derived from.
@@ -158,3 +155,18 @@ export type IceServersResponse = Static<typeof IceServersResponse>;
 
 export const ReadyResponse = Type.Object({ ready: Type.Boolean() });
 export type ReadyResponse = Static<typeof ReadyResponse>;
+
+/** The events a client emits, with their acks: Socket.IO's typed-events map for the client. */
+export interface SignalClientEvents {
+  join: (request: JoinRequest, ack: (reply: JoinReply) => void) => void;
+  leave: (request: LeaveRequest, ack: (reply: LeaveReply) => void) => void;
+  signal: (request: SignalRequest, ack: (reply: SignalReply) => void) => void;
+}
+
+/** The events the server emits: Socket.IO's typed-events map on both sides. */
+export interface SignalServerEvents {
+  'peer-joined': (event: PeerEvent) => void;
+  'peer-left': (event: PeerEvent) => void;
+  signal: (message: RelayedSignal) => void;
+  closing: (closing: Closing) => void;
+}

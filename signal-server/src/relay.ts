@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Server, Socket } from 'socket.io';
+import type { Server, Socket as IoSocket } from 'socket.io';
 import {
   CLIENT_EVENTS,
   JoinRequest,
@@ -10,11 +10,10 @@ import {
   type Closing,
   type JoinReply,
   type LeaveReply,
-  type PeerEvent,
-  type RelayedSignal,
   type SignalError,
   type SignalErrorCode,
   type SignalReply,
+  type SignalServerEvents,
 } from '../../core/protocol';
 import type { SignalConfig } from './config';
 import { eventRateLimiter } from './rate-limit';
@@ -24,11 +23,16 @@ type RelayConfig = Pick<
   'maxRoomSize' | 'maxRoomsPerSocket' | 'maxEventsPerSecond' | 'idleTimeoutMs'
 >;
 
-interface PeerData {
+export interface PeerData {
   peerId: string;
   /** The rooms this socket joined (never its own Socket.IO room). */
   rooms: Set<string>;
 }
+
+/** What arrives from a client is unknown until its schema says otherwise. */
+export type IncomingEvents = Record<ClientEvent, (...args: unknown[]) => void>;
+export type SignalIo = Server<IncomingEvents, SignalServerEvents, Record<string, never>, PeerData>;
+type Socket = IoSocket<IncomingEvents, SignalServerEvents, Record<string, never>, PeerData>;
 
 type Ack<T> = (reply: T) => void;
 
@@ -49,7 +53,7 @@ function payloadAndAck<T>(args: unknown[]): [unknown, Ack<T>] {
 
 /** Tells the socket why, then closes its connection. */
 export function dismiss(socket: Socket, reason: Closing['reason']): void {
-  socket.emit('closing', { reason } satisfies Closing);
+  socket.emit('closing', { reason });
   socket.disconnect(true);
 }
 
@@ -58,11 +62,10 @@ export function dismiss(socket: Socket, reason: Closing['reason']): void {
  * shared room, the sender stamped here from the connection (never from the message), and the
  * per-socket caps. Every payload is checked against its core/protocol schema first.
  */
-export function attachRelay(io: Server, config: RelayConfig): void {
+export function attachRelay(io: SignalIo, config: RelayConfig): void {
   /** Peer id → socket. Peer ids are ours, not Socket.IO's, so they name nothing else. */
   const peers = new Map<string, Socket>();
 
-  const peerData = (socket: Socket) => socket.data as PeerData;
   const membersOf = (roomId: string): Socket[] =>
     [...(io.sockets.adapter.rooms.get(roomId) ?? [])].flatMap((sid) => {
       const member = io.sockets.sockets.get(sid);
@@ -94,7 +97,7 @@ export function attachRelay(io: Server, config: RelayConfig): void {
     const leaveRoom = (roomId: string) => {
       self.rooms.delete(roomId);
       void socket.leave(roomId);
-      socket.to(roomId).emit('peer-left', { roomId, peer: self.peerId } satisfies PeerEvent);
+      socket.to(roomId).emit('peer-left', { roomId, peer: self.peerId });
     };
 
     socket.on('join', (...args: unknown[]) => {
@@ -103,7 +106,7 @@ export function attachRelay(io: Server, config: RelayConfig): void {
       const { roomId } = payload;
       const others = () =>
         membersOf(roomId)
-          .map((member) => peerData(member).peerId)
+          .map((member) => member.data.peerId)
           .filter((id) => id !== self.peerId);
       if (self.rooms.has(roomId)) return reply({ ok: true, self: self.peerId, peers: others() });
       if (self.rooms.size >= config.maxRoomsPerSocket) return reply(refuse('too_many_rooms'));
@@ -112,7 +115,7 @@ export function attachRelay(io: Server, config: RelayConfig): void {
       self.rooms.add(roomId);
       void socket.join(roomId);
       watchIdle();
-      socket.to(roomId).emit('peer-joined', { roomId, peer: self.peerId } satisfies PeerEvent);
+      socket.to(roomId).emit('peer-joined', { roomId, peer: self.peerId });
       reply({ ok: true, self: self.peerId, peers: peersBefore });
     });
 
@@ -131,11 +134,10 @@ export function attachRelay(io: Server, config: RelayConfig): void {
       if (!matches(SignalRequest, payload)) return reply(refuse('bad_request'));
       const { roomId, to, data } = payload;
       const target = peers.get(to);
-      const member =
-        target !== undefined && target !== socket && peerData(target).rooms.has(roomId);
+      const member = target !== undefined && target !== socket && target.data.rooms.has(roomId);
       if (!self.rooms.has(roomId) || !member) return reply(refuse('not_found'));
       // Built afresh: only these three fields reach the recipient, `from` from the connection.
-      target.emit('signal', { roomId, from: self.peerId, data } satisfies RelayedSignal);
+      target.emit('signal', { roomId, from: self.peerId, data });
       reply({ ok: true });
     });
 

@@ -6,11 +6,11 @@ import type { SignalConfig } from './config';
 import { connectionLimits } from './connection-limits';
 import { httpRoutes } from './http-routes';
 import { iceServers } from './ice-servers';
-import { attachRelay, dismiss } from './relay';
+import { attachRelay, dismiss, type SignalIo } from './relay';
 
 export interface SignalServer {
   http: HttpServer;
-  io: Server;
+  io: SignalIo;
   /**
    * Graceful shutdown (protocol.md §5.6): stops accepting, tells every socket and disconnects it,
    * and resolves once every connection has closed, or at the deadline after closing the rest
@@ -38,7 +38,7 @@ export function createSignalServer(config: SignalConfig): SignalServer {
     }),
   );
 
-  const io = new Server(http, {
+  const io: SignalIo = new Server(http, {
     path: SIGNAL_SOCKET_PATH,
     transports: ['websocket'],
     serveClient: false,
