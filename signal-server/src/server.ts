@@ -38,6 +38,11 @@ export function createSignalServer(config: SignalConfig): SignalServer {
     }),
   );
 
+  // Every request here is a few hundred bytes: a connection that has not sent one in 10 s is
+  // holding a descriptor for nothing.
+  http.headersTimeout = 10_000;
+  http.requestTimeout = 10_000;
+
   const io: SignalIo = new Server(http, {
     path: SIGNAL_SOCKET_PATH,
     transports: ['websocket'],
