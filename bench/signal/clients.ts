@@ -121,6 +121,7 @@ async function relay(order: RelayOrder) {
   report({
     type: 'relayed',
     loopDelayP99Ms: loopDelay.percentile(99) / 1e6,
+    loopDelayMaxMs: loopDelay.max / 1e6,
     latencies,
     sent,
     lost: sentAt.size,

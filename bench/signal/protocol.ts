@@ -38,8 +38,9 @@ export interface Relayed {
   latencies: number[];
   sent: number;
   lost: number;
-  /** This process's own event-loop delay p99 during the run, in ms: its share of the latency. */
+  /** This process's own event-loop delay during the run, in ms: its share of the latency. */
   loopDelayP99Ms: number;
+  loopDelayMaxMs: number;
   /** Sockets still connected at the end. */
   stillConnected: number;
 }

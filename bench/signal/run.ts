@@ -187,6 +187,7 @@ async function main() {
   const relayCpu = cpuSecondsOf(server.pid) - relayCpuBefore;
   const relayGeneratorCpu = generatorCpu() - generatorCpuBefore;
   const generatorLoopDelay = Math.max(...loaded.map((r) => r.loopDelayP99Ms));
+  const generatorLoopDelayMax = Math.max(...loaded.map((r) => r.loopDelayMaxMs));
   const peakRss = peak.stop();
   const stillConnected = loaded.reduce((n, r) => n + r.stillConnected, 0);
   const rssAfter = rssOf(server.pid);
@@ -220,7 +221,8 @@ async function main() {
   console.log(latencyLine(`relay, ${held} sockets held`, loaded, SECONDS, RATE));
   console.log(
     `  CPU over the run: server ${relayCpu.toFixed(1)} s, generators ${relayGeneratorCpu.toFixed(1)} s; ` +
-      `generator event-loop delay p99 ${generatorLoopDelay.toFixed(1)} ms (included in the latency); ` +
+      `generator event-loop delay p99 ${generatorLoopDelay.toFixed(1)} ms, ` +
+      `max ${generatorLoopDelayMax.toFixed(1)} ms (included in the latency); ` +
       `sockets still connected ${stillConnected} of ${held}`,
   );
   console.log(`load average (1/5/15 min): ${loadStart} at start, ${load()} at the end`);
