@@ -21,7 +21,7 @@ export interface SignalConfig {
   maxConnectionsPerIp: number;
   /** For the whole process: bounds its memory whatever the number of addresses. */
   maxConnections: number;
-  /** Events a socket may emit per second before it is disconnected. */
+  /** Messages (events, acks, attachments) a socket may send per second before it is dropped. */
   maxEventsPerSecond: number;
   /** Origins allowed to open a socket (the app's origin); empty allows any. */
   allowedOrigins: string[];

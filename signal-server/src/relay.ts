@@ -87,9 +87,13 @@ export function attachRelay(io: SignalIo, config: RelayConfig): void {
     };
     watchIdle();
 
+    // Counted on the connection, before decoding: acks, namespace requests and binary
+    // attachments cost the server as much as events do, and none of them reach a middleware.
     const overRate = eventRateLimiter(config.maxEventsPerSecond);
+    socket.conn.on('packet', (packet: { type: string }) => {
+      if (packet.type === 'message' && overRate()) dismiss(socket, 'rate_limited');
+    });
     socket.use(([event, ...args], next) => {
-      if (overRate()) return dismiss(socket, 'rate_limited');
       if (isClientEvent(event)) return next();
       payloadAndAck<SignalError>(args)[1](refuse('unknown_event'));
     });

@@ -79,6 +79,15 @@ describe('signal caps', () => {
     expect(await signal(b, { roomId: room, to: cId, data: sealed() })).toEqual({ ok: true });
   });
 
+  it('counts every message towards the rate, not only events', async () => {
+    const { url } = await startSignal({ maxEventsPerSecond: 20 });
+    const flooder = await client(url);
+    const dropped = whenDropped(flooder);
+    // Bare acknowledgements for requests the server never made: Socket.IO drops them unread.
+    for (let i = 0; i < 500; i++) flooder.io.engine.send(`3${i}[]`);
+    expect(await dropped).toEqual({ closing: 'rate_limited', reason: 'io server disconnect' });
+  });
+
   it('caps connections per address, and frees a slot when one closes', async () => {
     const { url } = await startSignal({ maxConnectionsPerIp: 2 });
     const first = await client(url);
