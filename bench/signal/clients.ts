@@ -4,21 +4,23 @@
 import { randomBytes } from 'node:crypto';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { io, type Socket } from 'socket.io-client';
-import type { JoinReply, RelayedSignal } from '../../core/protocol';
+import type { SignalClientEvents, SignalServerEvents } from '../../core/protocol';
 import type { ConnectOrder, Order, RelayOrder, Report } from './protocol';
+
+type SignalSocket = Socket<SignalServerEvents, SignalClientEvents>;
 
 interface Pair {
   roomId: string;
-  a: Socket;
-  b: Socket;
+  a: SignalSocket;
+  b: SignalSocket;
   bPeerId: string;
 }
 
 const pairs: Pair[] = [];
 const report = (message: Report) => process.send!(message);
 
-function open(url: string, localAddress: string): Promise<Socket> {
-  const socket = io(url, {
+function open(url: string, localAddress: string): Promise<SignalSocket> {
+  const socket: SignalSocket = io(url, {
     transports: ['websocket'],
     reconnection: false,
     forceNew: true,
@@ -33,8 +35,8 @@ function open(url: string, localAddress: string): Promise<Socket> {
   });
 }
 
-async function joinRoom(socket: Socket, roomId: string): Promise<string> {
-  const reply = (await socket.timeout(30_000).emitWithAck('join', { roomId })) as JoinReply;
+async function joinRoom(socket: SignalSocket, roomId: string): Promise<string> {
+  const reply = await socket.timeout(30_000).emitWithAck('join', { roomId });
   if (!reply.ok) throw new Error(reply.error);
   return reply.self;
 }
@@ -80,7 +82,7 @@ async function relay(order: RelayOrder) {
   const filler = randomBytes(order.dataBytes);
   for (const pair of active) {
     pair.b.removeAllListeners('signal');
-    pair.b.on('signal', (message: RelayedSignal) => {
+    pair.b.on('signal', (message) => {
       const seq = Buffer.from(message.data.slice(0, 8), 'base64url').readUIntBE(0, 6);
       const t0 = sentAt.get(seq);
       if (t0 === undefined) return;
@@ -103,11 +105,13 @@ async function relay(order: RelayOrder) {
         const bytes = Buffer.from(filler);
         bytes.writeUIntBE(sent, 0, 6);
         sentAt.set(sent, performance.now());
-        pair.a.emit('signal', {
+        // With its ack, as the app sends it; the latency is taken where the signal arrives.
+        const request = {
           roomId: pair.roomId,
           to: pair.bPeerId,
           data: bytes.toString('base64url'),
-        });
+        };
+        pair.a.emit('signal', request, () => {});
       }
       if (sent >= total) {
         clearInterval(tick);

@@ -16,7 +16,11 @@ export const SIGNAL_ROUTES = {
 } as const;
 
 /** Events a client emits, each with an acknowledgement. */
-export const CLIENT_EVENTS = ['join', 'leave', 'signal'] as const;
+export const CLIENT_EVENTS = [
+  'join',
+  'leave',
+  'signal',
+] as const satisfies readonly (keyof SignalClientEvents)[];
 export type ClientEvent = (typeof CLIENT_EVENTS)[number];
 
 /**
