@@ -7,4 +7,5 @@ export * from './uploads';
 export * from './files';
 export * from './links';
 export * from './routes';
+export * from './signaling';
 export * from './check';

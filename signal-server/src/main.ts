@@ -1,3 +1,4 @@
+import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { loadSignalConfig } from './config';
 import { createSignalServer } from './server';
@@ -7,15 +8,33 @@ const config = loadSignalConfig();
 const server = createSignalServer(config);
 
 server.http.listen(config.port, config.host, () => {
-  log.info({ host: config.host, port: config.port }, 'signal server listening');
+  const { port } = server.http.address() as AddressInfo;
+  log.info(
+    {
+      host: config.host,
+      port,
+      origins: config.allowedOrigins.length > 0 ? config.allowedOrigins : 'any',
+      stun: config.stunUrls.length,
+      turn: config.turn ? config.turn.urls.length : 0,
+    },
+    'signal server listening',
+  );
 });
 
+// `on`, not `once`: a second signal (Ctrl-C reaches the whole process group, and `npm start`
+// passes it on too) must not kill the process mid-shutdown; the deadline bounds the wait.
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
+  process.on(signal, () => {
     if (stopping) return;
     stopping = true;
-    log.info({ signal }, 'shutting down');
-    void server.close().then(() => process.exit(0));
+    log.info({ signal, sockets: server.io.engine.clientsCount }, 'shutting down');
+    void server.close().then(({ forced }) => {
+      if (forced) {
+        log.warn({ deadlineMs: config.shutdownTimeoutMs }, 'closed connections left at deadline');
+      }
+      log.info('stopped');
+      process.exit(0);
+    });
   });
 }

@@ -1,104 +1,157 @@
-import type { Server, Socket } from 'socket.io';
+import { randomBytes } from 'node:crypto';
+import type { Server, Socket as IoSocket } from 'socket.io';
+import {
+  CLIENT_EVENTS,
+  JoinRequest,
+  LeaveRequest,
+  SignalRequest,
+  matches,
+  type ClientEvent,
+  type Closing,
+  type JoinReply,
+  type LeaveReply,
+  type SignalError,
+  type SignalErrorCode,
+  type SignalReply,
+  type SignalServerEvents,
+} from '../../core/protocol';
 import type { SignalConfig } from './config';
+import { eventRateLimiter } from './rate-limit';
 
-// Room ids are keyed hashes made by clients (32 bytes, base64url): opaque to this server and
-// not enumerable. Peer ids are Socket.IO's own random socket ids.
-const ROOM_ID = /^[A-Za-z0-9_-]{43}$/;
-const PEER_ID = /^[A-Za-z0-9_-]{1,64}$/;
-const MAX_ROOMS_PER_SOCKET = 4;
+type RelayConfig = Pick<
+  SignalConfig,
+  'maxRoomSize' | 'maxRoomsPerSocket' | 'maxEventsPerSecond' | 'idleTimeoutMs'
+>;
 
-type Ack = (reply: { ok: true; peers?: string[] } | { ok: false; error: string }) => void;
+export interface PeerData {
+  peerId: string;
+  /** The rooms this socket joined (never its own Socket.IO room). */
+  rooms: Set<string>;
+}
+
+/** What arrives from a client is unknown until its schema says otherwise. */
+export type IncomingEvents = Record<ClientEvent, (...args: unknown[]) => void>;
+export type SignalIo = Server<IncomingEvents, SignalServerEvents, Record<string, never>, PeerData>;
+type Socket = IoSocket<IncomingEvents, SignalServerEvents, Record<string, never>, PeerData>;
+
+type Ack<T> = (reply: T) => void;
+
+const isClientEvent = (event: string): event is ClientEvent =>
+  (CLIENT_EVENTS as readonly string[]).includes(event);
+
+const refuse = (error: SignalErrorCode): SignalError => ({ ok: false, error });
 
 /**
- * Wires the relay rules onto a Socket.IO server: join rooms by opaque id, relay sealed signals
- * only between members of a shared room, stamp the sender here (never trust a claimed `from`),
- * and cap room size and event rate.
+ * Splits an event's arguments into its payload and its ack: the ack is the last argument when it
+ * is a function, so an event sent with an ack but no payload still gets its answer.
  */
-export function attachRelay(io: Server, config: SignalConfig): void {
+function payloadAndAck<T>(args: unknown[]): [unknown, Ack<T>] {
+  const last = args.at(-1);
+  if (typeof last !== 'function') return [args[0], () => {}];
+  return [args.length > 1 ? args[0] : undefined, last as Ack<T>];
+}
+
+/** Tells the socket why, then closes its connection. */
+export function dismiss(socket: Socket, reason: Closing['reason']): void {
+  socket.emit('closing', { reason });
+  socket.disconnect(true);
+}
+
+/**
+ * The relay rules (protocol.md §5.3): rooms by opaque id, signals only between members of a
+ * shared room, the sender stamped here from the connection (never from the message), and the
+ * per-socket caps. Every payload is checked against its core/protocol schema first.
+ */
+export function attachRelay(io: SignalIo, config: RelayConfig): void {
+  /** Peer id → socket. Peer ids are ours, not Socket.IO's, so they name nothing else. */
+  const peers = new Map<string, Socket>();
+
+  const membersOf = (roomId: string): Socket[] =>
+    [...(io.sockets.adapter.rooms.get(roomId) ?? [])].flatMap((sid) => {
+      const member = io.sockets.sockets.get(sid);
+      return member ? [member] : [];
+    });
+
   io.on('connection', (socket) => {
+    const self: PeerData = { peerId: randomBytes(16).toString('base64url'), rooms: new Set() };
+    socket.data = self;
+    peers.set(self.peerId, socket);
+
+    let idleTimer: NodeJS.Timeout | undefined;
+    const watchIdle = () => {
+      clearTimeout(idleTimer);
+      idleTimer =
+        self.rooms.size === 0
+          ? setTimeout(() => dismiss(socket, 'idle'), config.idleTimeoutMs)
+          : undefined;
+    };
+    watchIdle();
+
+    // Counted on the connection, before decoding: acks, namespace requests and binary
+    // attachments cost the server as much as events do, and none of them reach a middleware.
     const overRate = eventRateLimiter(config.maxEventsPerSecond);
-    socket.use((_event, next) => {
-      if (overRate()) {
-        socket.disconnect(true);
-        return;
-      }
-      next();
+    socket.conn.on('packet', (packet: { type: string }) => {
+      if (packet.type === 'message' && overRate()) dismiss(socket, 'rate_limited');
+    });
+    socket.use(([event, ...args], next) => {
+      if (isClientEvent(event)) return next();
+      payloadAndAck<SignalError>(args)[1](refuse('unknown_event'));
     });
 
-    socket.on('join', (roomId: unknown, ack: unknown) => {
-      const reply = typeof ack === 'function' ? (ack as Ack) : () => {};
-      if (typeof roomId !== 'string' || !ROOM_ID.test(roomId)) {
-        return reply({ ok: false, error: 'bad_request' });
-      }
-      if (socket.rooms.has(roomId)) return reply({ ok: true, peers: peersOf(io, roomId, socket) });
-      if (socket.rooms.size - 1 >= MAX_ROOMS_PER_SOCKET)
-        return reply({ ok: false, error: 'too_many_rooms' });
-      const size = io.sockets.adapter.rooms.get(roomId)?.size ?? 0;
-      if (size >= config.maxRoomSize) return reply({ ok: false, error: 'room_full' });
-      const peers = peersOf(io, roomId, socket);
-      void socket.join(roomId);
-      socket.to(roomId).emit('peer-joined', { roomId, peer: socket.id });
-      reply({ ok: true, peers });
-    });
-
-    socket.on('leave', (roomId: unknown) => {
-      if (typeof roomId !== 'string' || !socket.rooms.has(roomId) || roomId === socket.id) return;
+    const leaveRoom = (roomId: string) => {
+      self.rooms.delete(roomId);
       void socket.leave(roomId);
-      socket.to(roomId).emit('peer-left', { roomId, peer: socket.id });
+      socket.to(roomId).emit('peer-left', { roomId, peer: self.peerId });
+    };
+
+    socket.on('join', (...args: unknown[]) => {
+      const [payload, reply] = payloadAndAck<JoinReply>(args);
+      if (!matches(JoinRequest, payload)) return reply(refuse('bad_request'));
+      const { roomId } = payload;
+      const others = () =>
+        membersOf(roomId)
+          .map((member) => member.data.peerId)
+          .filter((id) => id !== self.peerId);
+      if (self.rooms.has(roomId)) return reply({ ok: true, self: self.peerId, peers: others() });
+      if (self.rooms.size >= config.maxRoomsPerSocket) return reply(refuse('too_many_rooms'));
+      if (membersOf(roomId).length >= config.maxRoomSize) return reply(refuse('room_full'));
+      const peersBefore = others();
+      self.rooms.add(roomId);
+      void socket.join(roomId);
+      watchIdle();
+      socket.to(roomId).emit('peer-joined', { roomId, peer: self.peerId });
+      reply({ ok: true, self: self.peerId, peers: peersBefore });
     });
 
-    socket.on('signal', (message: unknown, ack: unknown) => {
-      const reply = typeof ack === 'function' ? (ack as Ack) : () => {};
-      if (!isSignal(message)) return reply({ ok: false, error: 'bad_request' });
-      const target = io.sockets.sockets.get(message.to);
-      if (!target || !socket.rooms.has(message.roomId) || !target.rooms.has(message.roomId)) {
-        return reply({ ok: false, error: 'not_found' });
+    socket.on('leave', (...args: unknown[]) => {
+      const [payload, reply] = payloadAndAck<LeaveReply>(args);
+      if (!matches(LeaveRequest, payload)) return reply(refuse('bad_request'));
+      if (self.rooms.has(payload.roomId)) {
+        leaveRoom(payload.roomId);
+        watchIdle();
       }
-      target.emit('signal', { roomId: message.roomId, from: socket.id, data: message.data });
+      reply({ ok: true });
+    });
+
+    socket.on('signal', (...args: unknown[]) => {
+      const [payload, reply] = payloadAndAck<SignalReply>(args);
+      if (!matches(SignalRequest, payload)) return reply(refuse('bad_request'));
+      const { roomId, to, data } = payload;
+      const target = peers.get(to);
+      const member = target !== undefined && target !== socket && target.data.rooms.has(roomId);
+      if (!self.rooms.has(roomId) || !member) return reply(refuse('not_found'));
+      // Built afresh: only these three fields reach the recipient, `from` from the connection.
+      target.emit('signal', { roomId, from: self.peerId, data });
       reply({ ok: true });
     });
 
     socket.on('disconnecting', () => {
-      for (const roomId of socket.rooms) {
-        if (roomId !== socket.id) socket.to(roomId).emit('peer-left', { roomId, peer: socket.id });
-      }
+      clearTimeout(idleTimer);
+      for (const roomId of [...self.rooms]) leaveRoom(roomId);
+    });
+    socket.on('disconnect', () => {
+      clearTimeout(idleTimer);
+      peers.delete(self.peerId);
     });
   });
-}
-
-function peersOf(io: Server, roomId: string, self: Socket): string[] {
-  return [...(io.sockets.adapter.rooms.get(roomId) ?? [])].filter((id) => id !== self.id);
-}
-
-interface SignalMessage {
-  roomId: string;
-  to: string;
-  data: string;
-}
-
-function isSignal(value: unknown): value is SignalMessage {
-  if (typeof value !== 'object' || value === null) return false;
-  const { roomId, to, data } = value as Record<string, unknown>;
-  return (
-    typeof roomId === 'string' &&
-    ROOM_ID.test(roomId) &&
-    typeof to === 'string' &&
-    PEER_ID.test(to) &&
-    typeof data === 'string'
-  );
-}
-
-/** A one-second fixed window: cheap, and enough to stop a socket flooding the relay. */
-function eventRateLimiter(maxPerSecond: number): () => boolean {
-  let windowStart = Date.now();
-  let count = 0;
-  return () => {
-    const now = Date.now();
-    if (now - windowStart >= 1000) {
-      windowStart = now;
-      count = 0;
-    }
-    count += 1;
-    return count > maxPerSecond;
-  };
 }

@@ -1,13 +1,22 @@
-import { createServer, type Server as HttpServer } from 'node:http';
+import { createServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
+import type { Socket } from 'node:net';
 import { Server } from 'socket.io';
+import { SIGNAL_SOCKET_PATH } from '../../core/protocol';
 import type { SignalConfig } from './config';
-import { attachRelay } from './relay';
+import { connectionLimits } from './connection-limits';
+import { httpRoutes } from './http-routes';
+import { iceServers } from './ice-servers';
+import { attachRelay, dismiss, type SignalIo } from './relay';
 
 export interface SignalServer {
   http: HttpServer;
-  io: Server;
-  /** Stops accepting sockets, tells connected ones to go, and closes. */
-  close(): Promise<void>;
+  io: SignalIo;
+  /**
+   * Graceful shutdown (protocol.md §5.6): stops accepting, tells every socket and disconnects it,
+   * and resolves once every connection has closed, or at the deadline after closing the rest
+   * (`forced: true`).
+   */
+  close(): Promise<{ forced: boolean }>;
 }
 
 /**
@@ -15,48 +24,70 @@ export interface SignalServer {
  * It keeps nothing on disk and nothing that outlives a connection.
  */
 export function createSignalServer(config: SignalConfig): SignalServer {
-  const connectionsPerIp = new Map<string, number>();
+  let draining = false;
+  const limits = connectionLimits(config);
+  const originAllowed = (req: IncomingMessage) =>
+    config.allowedOrigins.length === 0 ||
+    (req.headers.origin !== undefined && config.allowedOrigins.includes(req.headers.origin));
 
-  const http = createServer((req, res) => {
-    const send = (status: number, body: unknown) => {
-      res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
-      res.end(JSON.stringify(body));
-    };
-    if (req.method === 'GET' && req.url === '/health') return send(200, { ok: true });
-    if (req.method === 'GET' && req.url === '/ice-servers') {
-      return send(200, { iceServers: config.iceServers });
-    }
-    send(404, { error: { code: 'not_found', message: 'not found' } });
-  });
+  const http = createServer(
+    httpRoutes({
+      allowedOrigins: config.allowedOrigins,
+      isDraining: () => draining,
+      iceServers: () => iceServers(config, Date.now()),
+    }),
+  );
 
-  const io = new Server(http, {
-    maxHttpBufferSize: config.maxMessageBytes,
+  // Every request here is a few hundred bytes: a connection that has not sent one in 10 s is
+  // holding a descriptor for nothing.
+  http.headersTimeout = 10_000;
+  http.requestTimeout = 10_000;
+
+  const io: SignalIo = new Server(http, {
+    path: SIGNAL_SOCKET_PATH,
     transports: ['websocket'],
     serveClient: false,
-    cors: { origin: config.allowedOrigins.length > 0 ? config.allowedOrigins : true },
+    maxHttpBufferSize: config.maxMessageBytes,
+    perMessageDeflate: false,
+    pingInterval: config.pingIntervalMs,
+    pingTimeout: config.pingTimeoutMs,
+    connectTimeout: 10_000,
+    // CORS never applies to websockets: the Origin check is allowRequest's.
     allowRequest: (req, callback) => {
-      const ip = req.socket.remoteAddress ?? 'unknown';
-      callback(null, (connectionsPerIp.get(ip) ?? 0) < config.maxConnectionsPerIp);
+      const ok = !draining && originAllowed(req) && limits.admits(req);
+      callback(ok ? null : 'refused', ok);
     },
   });
+  limits.track(io);
 
-  io.on('connection', (socket) => {
-    const ip = socket.conn.remoteAddress;
-    connectionsPerIp.set(ip, (connectionsPerIp.get(ip) ?? 0) + 1);
-    socket.once('disconnect', () => {
-      const left = (connectionsPerIp.get(ip) ?? 1) - 1;
-      if (left <= 0) connectionsPerIp.delete(ip);
-      else connectionsPerIp.set(ip, left);
-    });
+  // Every TCP connection, upgraded or not, so a shutdown past its deadline can end them all.
+  const connections = new Set<Socket>();
+  http.on('connection', (conn: Socket) => {
+    connections.add(conn);
+    conn.once('close', () => connections.delete(conn));
   });
   attachRelay(io, config);
 
   return {
     http,
     io,
-    close: () =>
-      new Promise<void>((resolve) => {
-        io.close(() => resolve());
-      }),
+    close: () => {
+      draining = true;
+      const closed = new Promise<void>((resolve) => http.close(() => resolve()));
+      for (const socket of io.sockets.sockets.values()) dismiss(socket, 'shutdown');
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<'deadline'>((resolve) => {
+        timer = setTimeout(() => resolve('deadline'), config.shutdownTimeoutMs);
+      });
+      return Promise.race([closed, deadline]).then(async (outcome) => {
+        clearTimeout(timer);
+        const forced = outcome === 'deadline';
+        // Requests still in flight, or sockets that did not finish closing, end here.
+        if (forced) for (const conn of connections) conn.destroy();
+        await closed;
+        io.engine.close();
+        return { forced };
+      });
+    },
   };
 }
