@@ -74,3 +74,41 @@ export function uploadItem(page: Page, name: string) {
     .filter({ has: page.getByRole('progressbar', { name: `Upload of ${name}`, exact: true }) })
     .last();
 }
+
+/**
+ * Slows the page's uploads to about `bytesPerSecond` (Chromium's network emulation), so a test
+ * can act in the middle of an upload that loopback would otherwise finish at once.
+ */
+export async function throttleUploads(
+  context: BrowserContext,
+  page: Page,
+  bytesPerSecond: number,
+): Promise<void> {
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Network.enable');
+  await cdp.send('Network.emulateNetworkConditions', {
+    offline: false,
+    latency: 0,
+    downloadThroughput: -1,
+    uploadThroughput: bytesPerSecond,
+  });
+}
+
+/** The phases of the outbox records in the page's IndexedDB (format.md §12). */
+export function outboxPhases(page: Page): Promise<string[]> {
+  return page.evaluate(
+    () =>
+      new Promise<string[]>((resolve, reject) => {
+        const open = indexedDB.open('coffre');
+        open.onerror = () => reject(new Error('IndexedDB did not open'));
+        open.onsuccess = () => {
+          const db = open.result;
+          const read = db.transaction('outbox').objectStore('outbox').getAll();
+          read.onsuccess = () => {
+            db.close();
+            resolve((read.result as { phase: string }[]).map((record) => record.phase));
+          };
+        };
+      }),
+  );
+}
