@@ -37,9 +37,8 @@ let file: TestFile;
 beforeAll(async () => {
   profile = await mkdtemp(path.join(tmpdir(), 'coffre-profile-'));
   [storage, context] = await Promise.all([startStorage(), launchPersistentChromium(profile)]);
-  ({
-    files: [file],
-  } = (await makeFiles({ [NAME]: 120 * MB + 5 })) as { files: [TestFile] });
+  const { files } = await makeFiles({ [NAME]: 120 * MB + 5 });
+  file = files[0]!;
 });
 
 afterAll(async () => {

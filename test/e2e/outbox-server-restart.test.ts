@@ -28,9 +28,8 @@ let file: TestFile;
 beforeAll(async () => {
   profile = await mkdtemp(path.join(tmpdir(), 'coffre-profile-'));
   [storage, context] = await Promise.all([startStorage(), launchPersistentChromium(profile)]);
-  ({
-    files: [file],
-  } = (await makeFiles({ 'server restart.bin': 200 * MB + 999 })) as { files: [TestFile] });
+  const { files } = await makeFiles({ 'server restart.bin': 200 * MB + 999 });
+  file = files[0]!;
 });
 
 afterAll(async () => {
