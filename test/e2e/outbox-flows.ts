@@ -112,3 +112,22 @@ export function outboxPhases(page: Page): Promise<string[]> {
       }),
   );
 }
+
+/** How many sealed chunks the page's outbox holds. */
+export function storedChunkCount(page: Page): Promise<number> {
+  return page.evaluate(
+    () =>
+      new Promise<number>((resolve, reject) => {
+        const open = indexedDB.open('coffre');
+        open.onerror = () => reject(new Error('IndexedDB did not open'));
+        open.onsuccess = () => {
+          const db = open.result;
+          const count = db.transaction('outboxChunks').objectStore('outboxChunks').count();
+          count.onsuccess = () => {
+            db.close();
+            resolve(count.result);
+          };
+        };
+      }),
+  );
+}

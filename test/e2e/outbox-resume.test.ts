@@ -18,6 +18,8 @@ import {
   acknowledgedCount,
   outboxPhases,
   putsAfterAcknowledgement,
+  storedChunkCount,
+  uploadItem,
   recordChunkPuts,
   throttleUploads,
   waitFor,
@@ -83,5 +85,31 @@ describe('the upload outbox across a closed page', () => {
     expect(await sha256OfFile(await saved.path())).toBe(
       createHash('sha256').update(file.content).digest('hex'),
     );
+    await second.close();
+  });
+
+  it('shows an encryption cut short by a closed page as failed, asking for the file again', async () => {
+    const { files } = await makeFiles({ 'cut short.bin': 400 * MB });
+    const first = await context.newPage();
+    await first.goto(storage.url);
+    await driveReady(first);
+    await uploadFiles(first, [files[0]!.absolute]);
+    await expect.poll(() => outboxPhases(first), { timeout: 60_000 }).toContain('encrypting');
+    await first.close();
+
+    const second = await context.newPage();
+    await second.goto(storage.url);
+    await driveReady(second);
+    await expect
+      .poll(() => uploadItem(second, 'cut short.bin').innerText(), { timeout: 60_000 })
+      .toMatch(/add the file again/i);
+    expect(await outboxPhases(second)).toEqual(['failed']);
+    // Its chunks are gone from the device; Remove takes the item away.
+    expect(await storedChunkCount(second)).toBe(0);
+    await uploadItem(second, 'cut short.bin')
+      .getByRole('button', { name: /^Remove/ })
+      .click();
+    await expect.poll(() => outboxPhases(second)).toEqual([]);
+    await second.close();
   });
 });

@@ -459,7 +459,16 @@ export class UploadService {
       if (record.phase === 'encrypting') {
         if (await isLocked(sealLockName(record.id))) continue; // another tab is sealing it
         await deleteChunks(record.id);
-        record = { ...record, phase: 'failed', reason: INTERRUPTED, retryable: false };
+        // Its server session, if any, would hold the reservation until it expired.
+        const { uploadId } = record;
+        if (uploadId) this.api.empty('DELETE', apiPath.upload(uploadId)).catch(() => undefined);
+        record = {
+          ...record,
+          phase: 'failed',
+          reason: INTERRUPTED,
+          retryable: false,
+          uploadId: null,
+        };
         await putRecord(record);
       }
       const progress = await progressOf(record.id);
