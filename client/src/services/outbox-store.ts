@@ -13,6 +13,10 @@ export async function outboxOf(owner: string): Promise<OutboxRecord[]> {
   return records.sort((a, b) => a.queuedAt - b.queuedAt);
 }
 
+export async function outboxRecord(id: string): Promise<OutboxRecord | undefined> {
+  return (await openLocalDb()).get('outbox', id);
+}
+
 export async function putRecord(record: OutboxRecord): Promise<void> {
   await (await openLocalDb()).put('outbox', record);
 }

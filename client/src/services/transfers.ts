@@ -191,6 +191,11 @@ export class Transfers {
     return this.transfers.has(id);
   }
 
+  isEnded(id: string): boolean {
+    const transfer = this.transfers.get(id);
+    return transfer !== undefined && isEnded(transfer.snapshot.state);
+  }
+
   isPaused(id: string): boolean {
     return this.transfers.get(id)?.snapshot.state === 'paused';
   }

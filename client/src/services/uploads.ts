@@ -8,7 +8,8 @@
 // with jittered exponential backoff; it survives reloads and days offline. Chunks may go out
 // while later ones are still being sealed, so a fast line is not held up by the extra step.
 //
-// One tab per account drains (a Web Lock); others may add files and tell it over a
+// Every tab of the account lists the queue; one drains it (a Web Lock). Tabs tell each other
+// what changed (added, progress, done, cancelled, paused, resumed, failed) over a
 // BroadcastChannel. An encryption cut short (tab closed) cannot be finished later, since neither
 // the content key nor the file is kept: the next start removes its chunks and shows it failed.
 import {
@@ -52,6 +53,7 @@ import {
   deleteItem,
   markAcked,
   outboxOf,
+  outboxRecord,
   patchRecord,
   progressOf,
   putChunk,
@@ -105,6 +107,13 @@ class ChunksLostError extends Error {
   }
 }
 
+/** What one tab tells the others of the same account about an item. */
+interface OutboxMessage {
+  owner: string;
+  id: string;
+  change: 'added' | 'progress' | 'done' | 'cancelled' | 'paused' | 'resumed' | 'failed';
+}
+
 /** The server's upload session lost chunks or expired during the send: ask it again, soon. */
 class ResendError extends Error {
   override readonly name = 'ResendError';
@@ -128,8 +137,8 @@ export class UploadService {
     private readonly connectivity: Connectivity,
     private readonly wakeLock: UploadWakeLock,
   ) {
-    this.channel.onmessage = (event: MessageEvent<{ owner?: unknown }>) => {
-      if (this.draining && event.data.owner === this.owner) void this.load();
+    this.channel.onmessage = (event: MessageEvent<OutboxMessage>) => {
+      if (event.data.owner === this.owner) void this.heard(event.data);
     };
   }
 
@@ -139,6 +148,7 @@ export class UploadService {
     this.close();
     this.owner = owner;
     if (owner === null) return;
+    void this.load();
     const lockName = `coffre-outbox:${owner}`;
     if (!navigator.locks) {
       void this.startDraining(owner);
@@ -204,21 +214,18 @@ export class UploadService {
   cancel(id: string): void {
     const item = this.items.get(id);
     if (!item) {
-      this.transfers.cancel(id);
+      // Not in the outbox: still waiting its turn to be encrypted, or refused when added.
+      if (this.transfers.isEnded(id)) this.transfers.remove(id);
+      else this.transfers.cancel(id);
       return;
     }
     const wasFailed = item.status.state === 'failed';
-    item.life.abort();
-    item.run?.abort();
-    this.clearTimer(item);
-    this.items.delete(id);
-    if (wasFailed) this.transfers.remove(id);
-    else this.transfers.show(id, { state: 'cancelled', phase: null, error: null });
+    this.drop(item, wasFailed ? null : 'cancelled');
+    this.tell(id, 'cancelled');
     const { uploadId } = item.record;
     void deleteItem(id).then(() => {
       if (uploadId) this.api.empty('DELETE', apiPath.upload(uploadId)).catch(() => undefined);
     });
-    this.changed();
   }
 
   cancelAll(): void {
@@ -226,32 +233,42 @@ export class UploadService {
   }
 
   pause(id: string | null): void {
-    for (const item of this.targets(id)) {
-      const before = item.status.state;
-      this.apply(item, { type: 'pause' });
-      if (item.status.state !== 'paused' || before === 'paused') continue;
-      item.run?.abort();
-      this.clearTimer(item);
-      if (item.record.phase !== 'encrypting') this.persist(item, { phase: 'paused' });
-    }
+    for (const item of this.targets(id))
+      if (this.pauseItem(item)) this.tell(item.record.id, 'paused');
     this.pump();
   }
 
   resume(id: string | null): void {
-    for (const item of this.targets(id)) {
-      if (item.status.state !== 'paused') continue;
-      this.apply(item, { type: 'resume' });
-      if (item.record.phase === 'paused') this.persist(item, { phase: 'ready' });
-    }
+    for (const item of this.targets(id))
+      if (this.resumeItem(item)) this.tell(item.record.id, 'resumed');
     this.wake();
   }
 
   retry(id: string): void {
     const item = this.items.get(id);
-    if (!item || item.status.state !== 'failed' || !item.status.retryable) return;
-    this.apply(item, { type: 'retry' });
-    this.persist(item, { phase: 'ready', reason: null });
+    if (item && this.resumeItem(item)) this.tell(id, 'resumed');
     this.wake();
+  }
+
+  /** Pauses one item; the stored phase changes once sealing is over. Returns whether it paused. */
+  private pauseItem(item: Item): boolean {
+    const before = item.status.state;
+    this.apply(item, { type: 'pause' });
+    if (item.status.state !== 'paused' || before === 'paused') return false;
+    item.run?.abort();
+    this.clearTimer(item);
+    if (item.record.phase !== 'encrypting') this.persist(item, { phase: 'paused' });
+    return true;
+  }
+
+  /** Resumes a paused item, or retries a failed one whose chunks are stored. */
+  private resumeItem(item: Item): boolean {
+    const { state, retryable } = item.status;
+    if (state === 'paused') this.apply(item, { type: 'resume' });
+    else if (state === 'failed' && retryable) this.apply(item, { type: 'retry' });
+    else return false;
+    if (item.record.phase !== 'encrypting') this.persist(item, { phase: 'ready', reason: null });
+    return true;
   }
 
   async deviceStorage(): Promise<DeviceStorage> {
@@ -365,7 +382,7 @@ export class UploadService {
         contentKey.fill(0);
       }
     });
-    this.notifyOtherTabs();
+    this.tell(id, 'added');
   }
 
   private async seal(
@@ -446,6 +463,14 @@ export class UploadService {
     if (this.owner !== owner) return;
     this.draining = true;
     await this.load();
+    // Shown as sending while another tab drained: this tab takes them over from the store.
+    for (const item of this.items.values()) {
+      if (item.run || (item.status.state !== 'uploading' && item.status.state !== 'retrying'))
+        continue;
+      if (item.sealing) continue;
+      item.status = { ...item.status, state: 'queued' };
+      await this.reread(item);
+    }
     this.wake();
   }
 
@@ -595,6 +620,7 @@ export class UploadService {
       // Recorded before the next chunk: a chunk the server acknowledged is never sent again.
       await markAcked(id, [index]);
       item.acked.add(index);
+      this.tell(id, 'progress');
       item.status = { ...item.status, attempts: 0 };
       this.transfers.progress(id, plainChunkSize(record.size, index));
     });
@@ -661,7 +687,7 @@ export class UploadService {
     if (item.life.signal.aborted) return;
     this.apply(item, { type: 'committed' });
     this.items.delete(item.record.id);
-    void deleteItem(item.record.id);
+    void deleteItem(item.record.id).then(() => this.tell(item.record.id, 'done'));
     this.changed();
   }
 
@@ -685,7 +711,7 @@ export class UploadService {
     const retryable = !(error instanceof ChunksLostError);
     const reason = describeError(error);
     this.apply(item, { type: 'fail', reason, retryable });
-    this.persist(item, { phase: 'failed', reason, retryable });
+    this.persist(item, { phase: 'failed', reason, retryable }, 'failed');
   }
 
   private due(item: Item): void {
@@ -751,10 +777,12 @@ export class UploadService {
     this.wakeLock.set(active);
   }
 
-  private persist(item: Item, patch: Partial<OutboxRecord>): void {
+  /** Saves a change of the record, then (optionally) tells the other tabs. */
+  private persist(item: Item, patch: Partial<OutboxRecord>, change?: 'failed'): void {
     Object.assign(item.record, patch);
-    void patchRecord(item.record.id, patch).catch((error: unknown) =>
-      console.warn('outbox update not saved', error),
+    void patchRecord(item.record.id, patch).then(
+      () => change && this.tell(item.record.id, change),
+      (error: unknown) => console.warn('outbox update not saved', error),
     );
   }
 
@@ -769,8 +797,68 @@ export class UploadService {
     item.timer = null;
   }
 
-  private notifyOtherTabs(): void {
-    if (!this.draining) this.channel.postMessage({ owner: this.owner });
+  private tell(id: string, change: OutboxMessage['change']): void {
+    if (this.owner)
+      this.channel.postMessage({ owner: this.owner, id, change } satisfies OutboxMessage);
+  }
+
+  /** Another tab of this account changed an item: follow, without telling anyone back. */
+  private async heard({ id, change }: OutboxMessage): Promise<void> {
+    if (change === 'added') return this.load();
+    const item = this.items.get(id);
+    if (!item || item.sealing) return;
+    switch (change) {
+      case 'progress':
+        if (item.run) return;
+        if (item.status.state === 'queued' || item.status.state === 'waiting-network')
+          item.status = { ...item.status, state: 'uploading' };
+        return this.reread(item);
+      case 'done':
+        item.status = { ...item.status, state: 'done' };
+        this.show(item);
+        this.items.delete(id);
+        return;
+      case 'cancelled':
+        this.drop(item, item.status.state === 'failed' ? null : 'cancelled');
+        return;
+      case 'paused':
+        this.pauseItem(item);
+        return this.pump();
+      case 'resumed':
+        this.resumeItem(item);
+        return this.wake();
+      case 'failed': {
+        const record = await outboxRecord(id);
+        if (!record || this.items.get(id) !== item) return;
+        const reason = record.reason ?? 'The upload failed.';
+        item.run?.abort();
+        item.record = record;
+        this.apply(item, { type: 'fail', reason, retryable: record.retryable });
+        return;
+      }
+    }
+  }
+
+  /** Reads an item's progress records again (another tab sent some of its chunks). */
+  private async reread(item: Item): Promise<void> {
+    const [record, progress] = await Promise.all([
+      outboxRecord(item.record.id),
+      progressOf(item.record.id),
+    ]);
+    if (record) item.record = record;
+    item.acked = new Set(progress.filter((chunk) => chunk.acked).map((chunk) => chunk.index));
+    this.show(item);
+  }
+
+  /** Takes an item out of this tab: `shown` is its last state in the list, or null to unlist it. */
+  private drop(item: Item, shown: 'cancelled' | null): void {
+    item.life.abort();
+    item.run?.abort();
+    this.clearTimer(item);
+    this.items.delete(item.record.id);
+    if (shown === null) this.transfers.remove(item.record.id);
+    else this.transfers.show(item.record.id, { state: shown, phase: null, error: null });
+    this.changed();
   }
 
   /** Stops sending (log out, account switch); the items stay stored for their account. */
