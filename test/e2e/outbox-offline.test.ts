@@ -14,7 +14,15 @@ import {
   waitUploaded,
 } from './app-flows';
 import { launchPersistentChromium, startStorage, type RunningStorage } from './harness';
-import { serviceWorkerReady, uploadItem } from './outbox-flows';
+import {
+  acknowledgedCount,
+  putsAfterAcknowledgement,
+  recordChunkPuts,
+  serviceWorkerReady,
+  throttleUploads,
+  uploadItem,
+  waitFor,
+} from './outbox-flows';
 import { makeFiles, type TestFile } from './test-files';
 
 // Files added offline wait in the outbox on the device, survive a reload with no network (the
@@ -91,5 +99,27 @@ describe('the upload outbox offline', () => {
       expect(await saved.failure()).toBeNull();
       expect(await sha256OfFile(await saved.path())).toBe(sha256(file.content));
     }
+  });
+
+  it('waits for the network when it drops mid-upload, then finishes without sending an acknowledged chunk again', async () => {
+    const page = context.pages()[0]!;
+    const { files: dropped } = await makeFiles({ 'network drop.bin': 80 * MB });
+    const events = recordChunkPuts(context);
+    await throttleUploads(context, page, 20 * MB);
+    await uploadFiles(page, [dropped[0]!.absolute]);
+    await waitFor(() => acknowledgedCount(events) >= 3);
+
+    await context.setOffline(true);
+    await expect
+      .poll(() => uploadItem(page, 'network drop.bin').innerText(), { timeout: 30_000 })
+      .toMatch(/waiting for network/i);
+    await context.setOffline(false);
+    await waitUploaded(page, ['network drop.bin']);
+    expect(putsAfterAcknowledgement(events)).toEqual([]);
+
+    const close = page.getByRole('button', { name: 'Close transfers' });
+    if (await close.isVisible()) await close.click();
+    const saved = await download(page, 'network drop.bin');
+    expect(await sha256OfFile(await saved.path())).toBe(sha256(dropped[0]!.content));
   });
 });

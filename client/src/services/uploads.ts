@@ -164,7 +164,12 @@ export class UploadService {
   /** The network may be back (online event, Background Sync): send what waits. */
   wake(): void {
     if (!this.connectivity.online) {
-      for (const item of this.items.values()) this.apply(item, { type: 'offline' });
+      for (const item of this.items.values()) {
+        // Stop now rather than after withRetry's attempts: nothing gets through while offline,
+        // and a chunk cut off mid-way was not acknowledged, so it goes again later.
+        if (item.status.state === 'uploading') item.run?.abort();
+        this.apply(item, { type: 'offline' });
+      }
       return;
     }
     for (const item of this.items.values()) {
