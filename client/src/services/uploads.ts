@@ -37,6 +37,9 @@ import type { CryptoPool } from './crypto-pool';
 import { coreCrypto } from './crypto-main';
 import { estimateStorage, formatSize, isPersisted, requestPersistence } from './device-storage';
 import type { DriveService } from './drive';
+import { FolderChains } from './folder-chains';
+import { drainLockName, isLocked, sealLockName, withLock } from './outbox-locks';
+import { SealWatch } from './seal-watch';
 import { ApiError, describeError, InvalidRequestError, NetworkError } from './errors';
 import type { OutboxRecord } from './local-db';
 import {
@@ -149,7 +152,7 @@ export class UploadService {
     this.owner = owner;
     if (owner === null) return;
     void this.load();
-    const lockName = `coffre-outbox:${owner}`;
+    const lockName = drainLockName(owner);
     if (!navigator.locks) {
       void this.startDraining(owner);
       return;
@@ -891,98 +894,5 @@ async function refuseIfDeviceFull(file: File): Promise<void> {
     throw new InvalidRequestError(
       `Not enough space on this device to queue “${file.name}”: it needs ${formatSize(needed)} and ${formatSize(free)} of the ${formatSize(quota)} this browser allows Coffre are free. Free some space and add it again.`,
     );
-  }
-}
-
-/** Lets the drain wait for a chunk still being sealed by this page. */
-class SealWatch {
-  private readonly sealed = new Set<number>();
-  private finished = false;
-  private failure: { error: unknown } | null = null;
-  private wake = deferred();
-
-  mark(index: number): void {
-    this.sealed.add(index);
-    this.bump();
-  }
-
-  finish(): void {
-    this.finished = true;
-    this.bump();
-  }
-
-  fail(error: unknown): void {
-    this.failure = { error };
-    this.bump();
-  }
-
-  whenSealed(index: number, signal: AbortSignal): Promise<void> {
-    return this.until(() => this.sealed.has(index), signal);
-  }
-
-  whenFinished(signal: AbortSignal): Promise<void> {
-    return this.until(() => this.finished, signal);
-  }
-
-  private async until(ready: () => boolean, signal: AbortSignal): Promise<void> {
-    while (!ready()) {
-      if (this.failure) throw this.failure.error;
-      signal.throwIfAborted();
-      const aborted = new Promise<void>((resolve) =>
-        signal.addEventListener('abort', () => resolve(), { once: true }),
-      );
-      await Promise.race([this.wake.promise, aborted]);
-    }
-  }
-
-  private bump(): void {
-    this.wake.resolve();
-    this.wake = deferred();
-  }
-}
-
-function deferred(): { promise: Promise<void>; resolve: () => void } {
-  let resolve = (): void => {};
-  const promise = new Promise<void>((done) => (resolve = done));
-  return { promise, resolve };
-}
-
-function sealLockName(id: string): string {
-  return `coffre-seal:${id}`;
-}
-
-async function withLock(name: string, task: () => Promise<void>): Promise<void> {
-  if (!navigator.locks) return task();
-  await navigator.locks.request(name, task);
-}
-
-async function isLocked(name: string): Promise<boolean> {
-  if (!navigator.locks) return false;
-  const { held = [] } = await navigator.locks.query();
-  return held.some((lock) => lock.name === name);
-}
-
-/** Creates each folder of a folder upload once, however many files it holds. */
-class FolderChains {
-  private readonly made = new Map<string, Promise<string>>();
-
-  constructor(
-    private readonly drive: DriveService,
-    private readonly rootId: string,
-  ) {}
-
-  folderFor(dirs: string[]): Promise<string> {
-    if (dirs.length === 0) return Promise.resolve(this.rootId);
-    const path = dirs.join('/');
-    let folder = this.made.get(path);
-    if (!folder) {
-      folder = this.folderFor(dirs.slice(0, -1)).then(
-        async (parentId) => (await this.drive.makeFolder(parentId, dirs[dirs.length - 1]!)).id,
-      );
-      this.made.set(path, folder);
-      // A failed folder may be retried by the next file that needs it.
-      folder.catch(() => this.made.delete(path));
-    }
-    return folder;
   }
 }
