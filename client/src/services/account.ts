@@ -10,7 +10,12 @@
 // the stored session. What this does NOT protect against: anyone who can read this browser
 // profile's storage (malware, someone using the unlocked device, a copy of the disk) can open the
 // account until "log out" deletes the record. The password itself is never stored.
-import type { AccountKeys, KdfParams } from '../../../core/crypto';
+//
+// Offline start: the key bundle as last verified (ciphertext under encKey and the master key) is
+// kept beside the session, so with no network the drive shell, the upload outbox and new uploads
+// into the root still work. When the network returns, `revalidate` asks the server as a normal
+// start would: a 401 ends the session, a bundle that no longer opens is refused.
+import type { AccountBundle, AccountKeys, KdfParams } from '../../../core/crypto';
 import { toBase64Url } from '../../../core/format';
 import {
   Account as AccountSchema,
@@ -22,8 +27,8 @@ import type { Api } from './api';
 import type { SessionInfo } from './contract';
 import type { CryptoPool } from './crypto-pool';
 import { coreCrypto } from './crypto-main';
-import { ApiError, InvalidRequestError, isIntegrityError } from './errors';
-import { deleteSession, loadSession, saveSession } from './local-db';
+import { ApiError, InvalidRequestError, isIntegrityError, NetworkError } from './errors';
+import { deleteSession, loadSession, saveSession, type StoredSession } from './local-db';
 
 export interface OpenSession {
   userId: string;
@@ -48,6 +53,8 @@ export class AccountService {
   private readonly endedListeners = new Set<() => void>();
   /** Set during an explicit log-out, whose 401 (token already dead) is not "the server ended it". */
   private loggingOut = false;
+  /** The session was opened from this device's copy of the bundle, without the server. */
+  private openedOffline = false;
 
   constructor(
     private readonly api: Api,
@@ -90,6 +97,8 @@ export class AccountService {
         await this.forget();
         return null;
       }
+      if (error instanceof NetworkError && stored.bundle)
+        return this.openOffline(stored, stored.bundle);
       this.api.setToken(null);
       throw error;
     }
@@ -104,6 +113,52 @@ export class AccountService {
         bundle: account.bundle,
       }),
     );
+    await saveSession({ ...stored, bundle: account.bundle });
+    return this.open({ userId: stored.userId, email: stored.email, keys });
+  }
+
+  /**
+   * After an offline start, checks the session with the server once it is reachable: the same
+   * checks as an online start. Resolves true when the session stands; false when it ended (the
+   * `onEnded` listeners were told). Throws NetworkError while still unreachable.
+   */
+  async revalidate(): Promise<boolean> {
+    const session = this.session;
+    if (!session || !this.openedOffline) return session !== null;
+    const stored = await loadSession();
+    let account;
+    try {
+      account = await this.api.json('GET', ROUTES.account, AccountSchema);
+    } catch (error) {
+      // A 401 already ended the session through onUnauthorized.
+      if (error instanceof ApiError && error.status === 401) return false;
+      throw error;
+    }
+    try {
+      if (!stored || account.userId !== session.userId) throw new DamagedAccountError();
+      await this.openBundle(() =>
+        this.pool.run('openAccount', {
+          userId: session.userId,
+          encKey: stored.encKey,
+          bundle: account.bundle,
+        }),
+      );
+    } catch (error) {
+      console.warn('session refused after an offline start', error);
+      await this.forget();
+      for (const listener of this.endedListeners) listener();
+      return false;
+    }
+    this.openedOffline = false;
+    await saveSession({ ...stored, bundle: account.bundle });
+    return true;
+  }
+
+  private async openOffline(stored: StoredSession, bundle: AccountBundle): Promise<SessionInfo> {
+    const keys = await this.openBundle(() =>
+      this.pool.run('openAccount', { userId: stored.userId, encKey: stored.encKey, bundle }),
+    );
+    this.openedOffline = true;
     return this.open({ userId: stored.userId, email: stored.email, keys });
   }
 
@@ -130,7 +185,7 @@ export class AccountService {
         bundle: created.bundle,
       },
     });
-    await this.store(answer.token, userId, answer.account.email, encKey);
+    await this.store(answer.token, userId, answer.account.email, encKey, created.bundle);
     const session = this.open({ userId, email: answer.account.email, keys: created.keys });
     return { session, recoveryKey: created.recoveryKey };
   }
@@ -151,7 +206,7 @@ export class AccountService {
     const keys = await this.openBundle(() =>
       this.pool.run('openAccount', { userId, encKey, bundle: answer.account.bundle }),
     );
-    await this.store(answer.token, userId, answer.account.email, encKey);
+    await this.store(answer.token, userId, answer.account.email, encKey, answer.account.bundle);
     return this.open({ userId, email: answer.account.email, keys });
   }
 
@@ -170,10 +225,13 @@ export class AccountService {
       }),
     );
     this.api.setToken(answer.token);
-    const encKey = await this.setPassword(userId, keys, newPassword, {
+    const { encKey, wrappedMasterKey } = await this.setPassword(userId, keys, newPassword, {
       recoveryAuthKey: toBase64Url(recoveryAuthKey),
     });
-    await this.store(answer.token, userId, answer.account.email, encKey);
+    await this.store(answer.token, userId, answer.account.email, encKey, {
+      ...answer.account.bundle,
+      wrappedMasterKey,
+    });
     return this.open({ userId, email: answer.account.email, keys });
   }
 
@@ -197,11 +255,15 @@ export class AccountService {
         throw new InvalidRequestError('The current password is not correct.');
       throw error;
     }
-    const encKey = await this.setPassword(userId, keys, newPassword, {
+    const { encKey, wrappedMasterKey } = await this.setPassword(userId, keys, newPassword, {
       authKey: toBase64Url(current.authKey),
     });
     const stored = await loadSession();
-    if (stored) await this.store(stored.token, userId, email, encKey);
+    if (stored)
+      await this.store(stored.token, userId, email, encKey, {
+        ...account.bundle,
+        wrappedMasterKey,
+      });
   }
 
   async logOut(): Promise<void> {
@@ -216,13 +278,13 @@ export class AccountService {
     await this.forget();
   }
 
-  /** Wraps the master key under a new password and sends it; returns the new encKey. */
+  /** Wraps the master key under a new password and sends it; returns the new encKey and wrap. */
   private async setPassword(
     userId: string,
     keys: AccountKeys,
     password: string,
     proof: { authKey: string } | { recoveryAuthKey: string },
-  ): Promise<Uint8Array> {
+  ): Promise<{ encKey: Uint8Array; wrappedMasterKey: string }> {
     const core = await coreCrypto();
     const kdf: KdfParams = core.newKdfParams();
     const { encKey, authKey } = await this.pool.runIsolated('derivePasswordKeys', {
@@ -233,7 +295,7 @@ export class AccountService {
     await this.api.empty('POST', ROUTES.password, {
       body: { proof, kdf, authKey: toBase64Url(authKey), wrappedMasterKey },
     });
-    return encKey;
+    return { encKey, wrappedMasterKey };
   }
 
   /** Unwraps account keys; a failure means the server's bundle is damaged and we stop here. */
@@ -254,9 +316,10 @@ export class AccountService {
     userId: string,
     email: string,
     encKey: Uint8Array,
+    bundle: AccountBundle,
   ): Promise<void> {
     this.api.setToken(token);
-    await saveSession({ token, userId, email, encKey });
+    await saveSession({ token, userId, email, encKey, bundle });
   }
 
   private open(session: OpenSession): SessionInfo {
@@ -269,6 +332,7 @@ export class AccountService {
     this.api.setToken(null);
     const keys = this.session?.keys;
     this.session = null;
+    this.openedOffline = false;
     await deleteSession();
     for (const listener of this.listeners) listener(null);
     // Overwrite the secrets this layer held (best effort: the engine may have copied them).

@@ -72,6 +72,28 @@ export interface TransferSnapshot {
   error: string | null;
   /** Folder the upload goes into, for the drive view to refresh. */
   parentId: string | null;
+  /** Uploads only: what a queued or running upload is doing or waiting for. */
+  phase: UploadPhase | null;
+  /** A failed upload whose encrypted chunks are still on this device: Retry sends it again. */
+  canRetry: boolean;
+}
+
+/**
+ * 'encrypting': sealing into the outbox; 'waiting-network': offline, sent when the network
+ * returns; 'retrying': the last attempt failed (`error` says why) and another follows shortly.
+ */
+export type UploadPhase = 'encrypting' | 'waiting-network' | 'retrying' | 'uploading';
+
+/** This browser's storage for the app, and how much of it the upload outbox holds. */
+export interface DeviceStorage {
+  /** Bytes the browser lets this site use, or null when it does not say. */
+  quota: number | null;
+  usage: number | null;
+  /** Ciphertext bytes of the files waiting in the outbox. */
+  queued: number;
+  queuedFiles: number;
+  /** Whether the browser promised not to evict the outbox under storage pressure. */
+  persisted: boolean;
 }
 
 export interface Services {
@@ -114,12 +136,27 @@ export interface Services {
   /** Fresh usage whenever it may have changed: after transfers, on window focus, and every 15 s while visible. */
   onUsage(listener: (usage: Usage) => void): () => void;
 
-  /** Queues uploads. Files from a folder pick carry `webkitRelativePath`; folders are created. */
-  upload(parentId: string, files: File[]): void;
+  /**
+   * Encrypts files into the upload outbox on this device, from where they are sent whenever the
+   * network allows (across reloads and restarts). Resolves once every file is durably queued;
+   * rejects with a readable error when one could not be (the others stay queued). Files from a
+   * folder pick carry `webkitRelativePath`; their folders are created first (online only).
+   */
+  upload(parentId: string, files: File[]): Promise<void>;
+  /** Pauses or resumes one queued upload, or all of them (null). */
+  pauseUpload(transferId: string | null): void;
+  resumeUpload(transferId: string | null): void;
+  /** Sends a failed upload whose chunks are still on this device again. */
+  retryUpload(transferId: string): void;
+  /** Cancels every upload in the outbox (ended ones are removed from the list). */
+  cancelAllUploads(): void;
+  /** Whether the browser believes it is online; called on every change. */
+  onConnectivity(listener: (online: boolean) => void): () => void;
+  deviceStorage(): Promise<DeviceStorage>;
   /** Streams a file to disk; resolves when the browser has the whole file. */
   download(nodeId: string): void;
   cancel(transferId: string): void;
-  /** Resumes a transfer paused by the transfer quota, from the chunk where it stopped. */
+  /** Resumes a download paused by the transfer quota, from the chunk where it stopped. */
   resumeTransfer(transferId: string): void;
   /** Called on every transfer change (throttled to a few times a second). */
   onTransfers(listener: (transfers: TransferSnapshot[]) => void): () => void;

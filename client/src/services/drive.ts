@@ -274,6 +274,25 @@ export class DriveService {
     return this.remember(await openChild(parent, node));
   }
 
+  /**
+   * The folder a new upload goes into. The root's key comes with the account, so files can be
+   * queued into it offline; another folder must have been verified (or be reachable) first.
+   */
+  async uploadTarget(folderId: string): Promise<KnownNode> {
+    const { keys } = this.session();
+    if (!this.known.has(folderId) && folderId === keys.rootId) {
+      return {
+        id: folderId,
+        parentId: null,
+        type: 'folder',
+        key: keys.rootKey,
+        meta: null,
+        createdAt: 0,
+      };
+    }
+    return this.folder(folderId);
+  }
+
   /** A verified folder. */
   async folder(folderId: string): Promise<KnownNode> {
     const node = await this.resolve(folderId);

@@ -3,6 +3,7 @@
 import { registerSW } from 'virtual:pwa-register';
 import { AccountService } from './account';
 import { Api } from './api';
+import { Connectivity } from './connectivity';
 import type { Services } from './contract';
 import { CryptoPool } from './crypto-pool';
 import { DownloadService } from './downloads';
@@ -13,6 +14,7 @@ import { LinkService } from './links';
 import { Transfers } from './transfers';
 import { UploadService } from './uploads';
 import { UsageFeed } from './usage-feed';
+import { UploadWakeLock } from './wake-lock';
 
 export type * from './contract';
 export { LinkError } from './contract';
@@ -25,7 +27,16 @@ function createServices(): Services {
   const account = new AccountService(api, pool);
   const session = () => account.current();
   const drive = new DriveService(api, session);
-  const uploads = new UploadService(api, pool, drive, transfers, session);
+  const connectivity = new Connectivity();
+  const uploads = new UploadService(
+    api,
+    pool,
+    drive,
+    transfers,
+    session,
+    connectivity,
+    new UploadWakeLock(),
+  );
   const downloads = new DownloadService(pool, transfers);
   const ownFiles = driveSource(api, drive, session);
   const links = new LinkService(api, pool, drive, session);
@@ -34,6 +45,19 @@ function createServices(): Services {
     drive.reset();
     if (!open) transfers.cancelAll();
     usage.setOpen(open !== null);
+    uploads.open(open?.userId ?? null);
+  });
+  // Back online (or woken by Background Sync): check a session opened offline, then send.
+  connectivity.subscribe((online) => {
+    if (!online) return uploads.wake();
+    account.revalidate().then(
+      (valid) => {
+        if (!valid) return;
+        uploads.wake();
+        usage.refresh();
+      },
+      () => undefined, // still unreachable: the next online event tries again
+    );
   });
   transfers.onStop(() => usage.refresh());
   /** Runs a change that frees space, then pushes the new usage. */
@@ -69,8 +93,17 @@ function createServices(): Services {
     onUsage: (listener) => usage.subscribe(listener),
 
     upload: (parentId, files) => uploads.upload(parentId, files),
+    pauseUpload: (transferId) => uploads.pause(transferId),
+    resumeUpload: (transferId) => uploads.resume(transferId),
+    retryUpload: (transferId) => uploads.retry(transferId),
+    cancelAllUploads: () => uploads.cancelAll(),
+    onConnectivity: (listener) => {
+      listener(connectivity.online);
+      return connectivity.subscribe(listener);
+    },
+    deviceStorage: () => uploads.deviceStorage(),
     download: (nodeId) => downloads.download(ownFiles, nodeId),
-    cancel: (transferId) => transfers.cancel(transferId),
+    cancel: (transferId) => uploads.cancel(transferId),
     resumeTransfer: (transferId) => transfers.resume(transferId),
     onTransfers: (listener) => transfers.subscribe(listener),
 

@@ -2,6 +2,7 @@
 // jittered, growing pause (so many clients do not retry in lockstep); anything else is final, and
 // so are the quota refusals among them (507 quota_exceeded, 429 transfer_quota_exceeded): trying
 // again cannot succeed before the person frees space, upgrades or the month ends.
+import { backoffDelay } from './backoff';
 import { ApiError, NetworkError } from './errors';
 
 const FINAL_CODES = new Set(['quota_exceeded', 'transfer_quota_exceeded']);
@@ -16,8 +17,11 @@ export async function withRetry<T>(task: () => Promise<T>, signal: AbortSignal):
       return await task();
     } catch (error) {
       if (signal.aborted || attempt >= ATTEMPTS || !isRetryable(error)) throw error;
-      const delay =
-        Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** (attempt - 1)) * (0.5 + Math.random());
+      const delay = backoffDelay(
+        attempt,
+        { baseMs: BASE_DELAY_MS, maxMs: MAX_DELAY_MS },
+        Math.random(),
+      );
       await sleep(delay, signal);
     }
   }

@@ -40,3 +40,8 @@ export const KEEPALIVE = { type: 'coffre-keepalive' } as const;
 export const CLAIM = { type: 'coffre-claim' } as const;
 /** Page to waiting worker: activate the new version now (the "update ready" prompt). */
 export const SKIP_WAITING = { type: 'SKIP_WAITING' } as const;
+
+/** The Background Sync tag the page registers while uploads wait for the network. */
+export const OUTBOX_SYNC_TAG = 'coffre-outbox';
+/** Worker to open pages, when the browser fires that sync: drain the upload outbox now. */
+export const OUTBOX_SYNC = { type: 'coffre-outbox-sync' } as const;

@@ -35,14 +35,26 @@ export class Transfers {
     name: string,
     size: number,
     parentId: string | null,
+    id: string = crypto.randomUUID(),
   ): {
     id: string;
     signal: AbortSignal;
   } {
-    const id = crypto.randomUUID();
     const controller = new AbortController();
     this.transfers.set(id, {
-      snapshot: { id, kind, name, size, done: 0, speed: 0, state: 'queued', error: null, parentId },
+      snapshot: {
+        id,
+        kind,
+        name,
+        size,
+        done: 0,
+        speed: 0,
+        state: 'queued',
+        error: null,
+        parentId,
+        phase: null,
+        canRetry: false,
+      },
       samples: [],
       controller,
       resumed: null,
@@ -144,6 +156,44 @@ export class Transfers {
     transfer.snapshot.error = null;
     this.changed();
     resolve();
+  }
+
+  /**
+   * Sets what an outbox upload shows (the upload service drives its own state machine and maps it
+   * here); speed is measured afresh after any change of state.
+   */
+  show(
+    id: string,
+    patch: Partial<
+      Pick<TransferSnapshot, 'state' | 'phase' | 'error' | 'done' | 'canRetry' | 'parentId'>
+    >,
+  ): void {
+    const transfer = this.transfers.get(id);
+    if (!transfer) return;
+    const s = transfer.snapshot;
+    const stateChanged = patch.state !== undefined && patch.state !== s.state;
+    const phaseChanged = patch.phase !== undefined && patch.phase !== s.phase;
+    Object.assign(s, patch);
+    if (stateChanged || phaseChanged) {
+      s.speed = 0;
+      transfer.samples = [];
+    }
+    if (stateChanged && s.state !== 'running' && s.state !== 'queued') this.stopped();
+    else this.changed();
+  }
+
+  /** Drops a transfer from the list (an upload removed from the outbox). */
+  remove(id: string): void {
+    if (this.transfers.delete(id)) this.changed();
+  }
+
+  has(id: string): boolean {
+    return this.transfers.has(id);
+  }
+
+  isEnded(id: string): boolean {
+    const transfer = this.transfers.get(id);
+    return transfer !== undefined && isEnded(transfer.snapshot.state);
   }
 
   isPaused(id: string): boolean {

@@ -192,8 +192,15 @@ class Drive {
     return null;
   }
 
-  upload(files: File[]): void {
-    if (files.length > 0) services.upload(this.folderId, files);
+  /** Queues files into the open folder; a file that could not be queued is said in a toast. */
+  async upload(files: File[]): Promise<void> {
+    if (files.length === 0) return;
+    try {
+      await services.upload(this.folderId, files);
+    } catch (error) {
+      // Over the storage quota: the failed transfer and #offerPlansIfFull already say so.
+      if (!isQuotaRefusal(error)) toasts.error(describeError(error));
+    }
   }
 
   /** Recreates the dropped folders, then uploads each file into its own (as folder uploads do). */
@@ -212,10 +219,10 @@ class Drive {
         parentId,
         async (parent, name) => (await services.createFolder(parent, name)).id,
       );
-      for (const [folderId, files] of byFolder) services.upload(folderId, files);
       if (tree.folders.length > 0 && this.folderId === parentId) await this.refresh();
+      for (const [folderId, files] of byFolder) await services.upload(folderId, files);
     } catch (error) {
-      toasts.error(describeError(error));
+      if (!isQuotaRefusal(error)) toasts.error(describeError(error));
     }
   }
 
@@ -260,6 +267,10 @@ class Drive {
       if (ticket === this.#ticket) this.loading = false;
     }
   }
+}
+
+function isQuotaRefusal(error: unknown): boolean {
+  return error instanceof Error && 'code' in error && error.code === 'quota_exceeded';
 }
 
 export const drive = new Drive();

@@ -1,6 +1,7 @@
 import { describeError, services } from '../services';
 import type { SessionInfo } from '../services/contract';
 import { announcer } from './announcer.svelte';
+import { connectivity } from './connectivity.svelte';
 import { drive } from './drive.svelte';
 import { transfers } from './transfers.svelte';
 
@@ -110,9 +111,11 @@ class Session {
     this.status = status;
     if (status === 'signed-in' && !wasIn) {
       transfers.start();
+      connectivity.start();
       drive.start();
     } else if (status !== 'signed-in' && wasIn) {
       drive.stop();
+      connectivity.stop();
       transfers.stop();
     }
   }

@@ -1,5 +1,5 @@
 import { services } from '../services';
-import type { TransferSnapshot } from '../services/contract';
+import type { DeviceStorage, TransferSnapshot } from '../services/contract';
 import { announcer } from './announcer.svelte';
 
 const FINISHED = new Set<TransferSnapshot['state']>(['done', 'failed', 'cancelled']);
@@ -26,6 +26,11 @@ class Transfers {
   readonly items = $derived(this.#all.filter((t) => !this.#cleared.has(t.id)));
   readonly active = $derived(this.items.filter((t) => !isFinished(t)));
   readonly hasFinished = $derived(this.items.some(isFinished));
+  /** Uploads still in the outbox (queued, sending, paused). */
+  readonly pendingUploads = $derived(this.active.filter((t) => t.kind === 'upload'));
+  /** This browser's storage and what the outbox holds; refreshed while the panel is open. */
+  device = $state<DeviceStorage | null>(null);
+  #lastPhase = new Map<string, TransferSnapshot['phase']>();
 
   start(): void {
     this.#unsubscribe ??= services.onTransfers((snapshots) => this.#receive(snapshots));
@@ -36,6 +41,7 @@ class Transfers {
     this.#unsubscribe = null;
     this.#all = [];
     this.#lastState.clear();
+    this.#lastPhase.clear();
     this.#primed = false;
     this.open = false;
   }
@@ -50,9 +56,43 @@ class Transfers {
     services.cancel(id);
   }
 
-  /** Continues a download the transfer quota paused, from the chunk where it stopped. */
-  resume(id: string): void {
-    services.resumeTransfer(id);
+  /** Continues a paused transfer: a download the transfer quota paused, or a paused upload. */
+  resume(transfer: TransferSnapshot): void {
+    if (transfer.kind === 'upload') services.resumeUpload(transfer.id);
+    else services.resumeTransfer(transfer.id);
+  }
+
+  pauseUpload(id: string): void {
+    services.pauseUpload(id);
+  }
+
+  retryUpload(id: string): void {
+    services.retryUpload(id);
+  }
+
+  pauseAllUploads(): void {
+    services.pauseUpload(null);
+  }
+
+  resumeAllUploads(): void {
+    services.resumeUpload(null);
+  }
+
+  cancelAllUploads(): void {
+    services.cancelAllUploads();
+  }
+
+  /** Uploads still on their way into this folder, for the folder view. */
+  pendingIn(folderId: string): TransferSnapshot[] {
+    return this.pendingUploads.filter((t) => t.parentId === folderId);
+  }
+
+  async refreshDevice(): Promise<void> {
+    try {
+      this.device = await services.deviceStorage();
+    } catch {
+      this.device = null;
+    }
   }
 
   clearFinished(): void {
@@ -68,11 +108,24 @@ class Transfers {
     this.open = false;
   }
 
+  // Uploads wait, pause and retry on their own; each change of what they wait for is said once.
+  #announceUpload(t: TransferSnapshot, previous: TransferSnapshot['state'] | undefined): void {
+    if (previous === undefined) return;
+    const phaseChanged = this.#lastPhase.get(t.id) !== t.phase;
+    if (previous !== t.state && t.state === 'paused') announcer.say(`Upload of ${t.name} paused.`);
+    else if (phaseChanged && t.phase === 'waiting-network')
+      announcer.say(`Upload of ${t.name} is waiting for the network.`);
+    else if (phaseChanged && t.phase === 'uploading' && previous !== 'running')
+      announcer.say(`Uploading ${t.name}.`);
+  }
+
   #receive(snapshots: TransferSnapshot[]): void {
     let started = false;
     for (const transfer of snapshots) {
       const previous = this.#lastState.get(transfer.id);
       if (previous === undefined) started = true;
+      if (this.#primed && transfer.kind === 'upload') this.#announceUpload(transfer, previous);
+      this.#lastPhase.set(transfer.id, transfer.phase);
       if (previous !== transfer.state) {
         this.#lastState.set(transfer.id, transfer.state);
         if (this.#primed && transfer.state === 'paused') {

@@ -1,0 +1,67 @@
+import { createHash } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { BrowserContext } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { download, row, sha256OfFile, signUp, uploadFiles, waitUploaded } from './app-flows';
+import { launchPersistentChromium, startStorage, type RunningStorage } from './harness';
+import {
+  acknowledgedCount,
+  putsAfterAcknowledgement,
+  recordChunkPuts,
+  throttleUploads,
+  waitFor,
+} from './outbox-flows';
+import { makeFiles, type TestFile } from './test-files';
+
+// The storage server dies in the middle of a 200 MB upload and comes back on the same port with
+// the same data: the upload carries on from what the server holds, and no chunk the server
+// acknowledged is sent again.
+
+const MB = 1_000_000;
+let storage: RunningStorage;
+let context: BrowserContext;
+let profile: string;
+let file: TestFile;
+
+beforeAll(async () => {
+  profile = await mkdtemp(path.join(tmpdir(), 'coffre-profile-'));
+  [storage, context] = await Promise.all([startStorage(), launchPersistentChromium(profile)]);
+  const { files } = await makeFiles({ 'server restart.bin': 200 * MB + 999 });
+  file = files[0]!;
+});
+
+afterAll(async () => {
+  await context?.close();
+  await storage?.close();
+  if (profile) await rm(profile, { recursive: true, force: true });
+});
+
+describe('the upload outbox across a server restart', () => {
+  it('finishes the upload identical without sending an acknowledged chunk again', async () => {
+    const page = context.pages()[0] ?? (await context.newPage());
+    await signUp(page, storage.url, `restart-${Date.now()}@example.org`);
+    const events = recordChunkPuts(context);
+    await throttleUploads(context, page, 40 * MB);
+
+    await uploadFiles(page, [file.absolute]);
+    await waitFor(() => acknowledgedCount(events) >= 6);
+    await storage.restart(1500);
+    const beforeRestart = acknowledgedCount(events);
+
+    await waitUploaded(page, ['server restart.bin']);
+    // The upload was cut in the middle: chunks were still to send after the restart.
+    expect(beforeRestart).toBeLessThan(48);
+    expect(putsAfterAcknowledgement(events)).toEqual([]);
+
+    const close = page.getByRole('button', { name: 'Close transfers' });
+    if (await close.isVisible()) await close.click();
+    await row(page, 'server restart.bin').getByRole('button', { name: 'Download' }).waitFor();
+    const saved = await download(page, 'server restart.bin');
+    expect(await saved.failure()).toBeNull();
+    expect(await sha256OfFile(await saved.path())).toBe(
+      createHash('sha256').update(file.content).digest('hex'),
+    );
+  });
+});
