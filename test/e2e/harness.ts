@@ -15,7 +15,6 @@ export interface RunningStorage {
    * Stops the server as a crash would (open connections cut, requests in flight lost), waits
    * `downtimeMs`, then starts it again on the same port with the same data directory.
    */
-  restart(downtimeMs?: number): Promise<void>;
 }
 
 /** A real storage server on an ephemeral loopback port with a fresh data directory. */
@@ -29,7 +28,7 @@ export async function startStorage(overrides: Partial<Config> = {}): Promise<Run
     authRateLimit: { max: 1000, windowMs: 60_000 },
     ...overrides,
   };
-  let app = await buildApp(config);
+  const app = await buildApp(config);
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.server.address() as AddressInfo;
   return {
@@ -38,14 +37,6 @@ export async function startStorage(overrides: Partial<Config> = {}): Promise<Run
     async close() {
       await app.close();
       await rm(dataDir, { recursive: true, force: true });
-    },
-    async restart(downtimeMs = 0) {
-      const closing = app.close();
-      app.server.closeAllConnections();
-      await closing;
-      await new Promise((resolve) => setTimeout(resolve, downtimeMs));
-      app = await buildApp({ ...config, port });
-      await app.listen({ port, host: '127.0.0.1' });
     },
   };
 }
