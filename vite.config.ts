@@ -1,6 +1,7 @@
 import { defineConfig } from 'vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { VitePWA } from 'vite-plugin-pwa';
+import { SHARE_TARGET_FIELD, SHARE_TARGET_PATH } from './client/src/services/share-inbox';
 
 // The PWA lives in client/; the storage server serves the built files from dist/client so the
 // app, its API and its service worker share one origin (one CSP, no CORS).
@@ -30,18 +31,31 @@ export default defineConfig({
       },
       includeAssets: ['favicon.svg', 'apple-touch-icon.png', 'robots.txt'],
       manifest: {
+        id: '/',
         name: 'Coffre',
         short_name: 'Coffre',
-        description: 'Your end-to-end encrypted drive.',
+        description:
+          'Your end-to-end encrypted drive: files are encrypted on your device before they leave it.',
+        lang: 'en',
         start_url: '/',
         scope: '/',
         display: 'standalone',
         theme_color: '#1f3a5f',
         background_color: '#f6f7f9',
+        categories: ['productivity', 'utilities'],
         icons: [
           { src: '/icon-64.png', sizes: '64x64', type: 'image/png' },
+          { src: '/icon-144.png', sizes: '144x144', type: 'image/png' },
           { src: '/icon-192.png', sizes: '192x192', type: 'image/png' },
+          { src: '/icon-384.png', sizes: '384x384', type: 'image/png' },
           { src: '/icon-512.png', sizes: '512x512', type: 'image/png' },
+          // The maskable art keeps the lock inside the central 80% circle every mask leaves.
+          {
+            src: '/icon-192-maskable.png',
+            sizes: '192x192',
+            type: 'image/png',
+            purpose: 'maskable',
+          },
           {
             src: '/icon-512-maskable.png',
             sizes: '512x512',
@@ -49,6 +63,29 @@ export default defineConfig({
             purpose: 'maskable',
           },
         ],
+        // Query routes read once by state/launch.svelte.ts after the session opens.
+        shortcuts: [
+          {
+            name: 'Upload files',
+            short_name: 'Upload',
+            url: '/?action=upload',
+            icons: [{ src: '/icon-192.png', sizes: '192x192', type: 'image/png' }],
+          },
+          {
+            name: 'Shared links',
+            short_name: 'Links',
+            url: '/?view=links',
+            icons: [{ src: '/icon-192.png', sizes: '192x192', type: 'image/png' }],
+          },
+        ],
+        // Files shared from other apps are posted to the service worker (sw.ts), which keeps
+        // them in the device's share inbox until the drive queues them for upload.
+        share_target: {
+          action: SHARE_TARGET_PATH,
+          method: 'POST',
+          enctype: 'multipart/form-data',
+          params: { files: [{ name: SHARE_TARGET_FIELD, accept: ['*/*'] }] },
+        },
       },
     }),
   ],

@@ -17,6 +17,7 @@ import { UsageFeed } from './usage-feed';
 export type * from './contract';
 export { LinkError } from './contract';
 export { describeError } from './errors';
+export { drainInbox, inboxCount, onInboxChange } from './share-inbox';
 
 function createServices(): Services {
   const api = new Api();
@@ -85,9 +86,13 @@ function createServices(): Services {
 export const services = createServices();
 
 /**
- * Registers the service worker (offline shell, streamed downloads). `onNeedRefresh` fires when a
- * new version is waiting; call the returned function to switch to it (the page reloads).
+ * Registers the service worker (offline shell, streamed downloads, share target). `onNeedRefresh`
+ * fires when a new version is waiting: call the returned function to activate it. `onNeedReload`
+ * fires when the new version has taken control of this page (after that call, or another tab's).
  */
-export function registerServiceWorker(onNeedRefresh: () => void): () => Promise<void> {
-  return registerSW({ immediate: true, onNeedRefresh });
+export function registerServiceWorker(handlers: {
+  onNeedRefresh: () => void;
+  onNeedReload: () => void;
+}): () => Promise<void> {
+  return registerSW({ immediate: true, ...handlers });
 }
