@@ -1,7 +1,31 @@
-import { defineConfig } from 'vite';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { brotliCompressSync, gzipSync } from 'node:zlib';
+import { defineConfig, type Plugin } from 'vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { VitePWA } from 'vite-plugin-pwa';
 import { SHARE_TARGET_FIELD, SHARE_TARGET_PATH } from './client/src/services/share-inbox';
+
+/**
+ * Writes .br and .gz beside each built script and style sheet; the storage server sends them to
+ * browsers that accept them (@fastify/static `preCompressed`), so no request pays for compressing.
+ */
+function precompress(): Plugin {
+  return {
+    name: 'coffre-precompress',
+    apply: 'build',
+    async writeBundle(options) {
+      const dir = path.join(options.dir ?? '', 'assets');
+      for (const name of await readdir(dir)) {
+        if (!/\.(js|css)$/.test(name)) continue;
+        const file = path.join(dir, name);
+        const bytes = await readFile(file);
+        await writeFile(`${file}.br`, brotliCompressSync(bytes));
+        await writeFile(`${file}.gz`, gzipSync(bytes, { level: 9 }));
+      }
+    },
+  };
+}
 
 // The PWA lives in client/; the storage server serves the built files from dist/client so the
 // app, its API and its service worker share one origin (one CSP, no CORS).
@@ -19,6 +43,7 @@ export default defineConfig({
   worker: { format: 'es' },
   plugins: [
     svelte(),
+    precompress(),
     VitePWA({
       strategies: 'injectManifest',
       srcDir: 'src',

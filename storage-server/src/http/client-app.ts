@@ -35,6 +35,8 @@ export async function registerClientApp(app: FastifyInstance, clientDir: string)
       decorateReply: false,
       index: false,
       cacheControl: false,
+      // The build writes .br/.gz beside its scripts and styles (vite.config.ts).
+      preCompressed: true,
       // Directories (including `/`) and API paths go to the fallback below instead.
       allowedPath: (pathName) => !isApiPath(pathName) && !pathName.endsWith('/'),
       setHeaders: (reply, filePath) => {
