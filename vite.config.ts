@@ -53,6 +53,8 @@ export default defineConfig({
       injectManifest: {
         globPatterns: ['**/*.{js,css,html,svg,png,wasm,webmanifest}'],
         maximumFileSizeToCacheInBytes: 4 * 1024 * 1024,
+        // Only the browser's install dialog shows these; the app never needs them offline.
+        globIgnores: ['screenshots/**'],
       },
       includeAssets: ['favicon.svg', 'apple-touch-icon.png', 'robots.txt'],
       manifest: {
@@ -86,6 +88,22 @@ export default defineConfig({
             sizes: '512x512',
             type: 'image/png',
             purpose: 'maskable',
+          },
+        ],
+        screenshots: [
+          {
+            src: '/screenshots/log-in-wide.png',
+            sizes: '1280x720',
+            type: 'image/png',
+            form_factor: 'wide',
+            label: 'Logging in to Coffre',
+          },
+          {
+            src: '/screenshots/log-in-narrow.png',
+            sizes: '540x960',
+            type: 'image/png',
+            form_factor: 'narrow',
+            label: 'Logging in to Coffre',
           },
         ],
         // Query routes read once by state/launch.svelte.ts after the session opens.
