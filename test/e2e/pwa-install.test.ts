@@ -239,6 +239,37 @@ describe('the installable app', () => {
     await context.close();
   });
 
+  it('a version accepted in one tab does not reload another, which says so instead', async () => {
+    const context = await launchProfile();
+    const first = await openInstalled(context);
+    const second = await openInstalled(context);
+    await markDocument(first);
+    await markDocument(second);
+
+    await publishNewVersion('version 2b');
+    await checkForUpdate(first);
+    const offer = (page: Page) =>
+      page.getByRole('status').filter({ hasText: 'A new version is ready.' });
+    await offer(second).waitFor();
+    await Promise.all([
+      first.waitForEvent('load'),
+      offer(first).getByRole('button', { name: 'Reload' }).click(),
+    ]);
+    expect(await documentMarked(first)).toBe(false);
+
+    const notice = second
+      .getByRole('status')
+      .filter({ hasText: 'Coffre was updated in another tab.' });
+    await notice.waitFor();
+    expect(await documentMarked(second)).toBe(true);
+    await Promise.all([
+      second.waitForEvent('load'),
+      notice.getByRole('button', { name: 'Reload' }).click(),
+    ]);
+    expect(await documentMarked(second)).toBe(false);
+    await context.close();
+  });
+
   it('while an upload runs, offers to update once it has finished, and waits for it', async () => {
     const gate = await startChunkGate(storage.url);
     const context = await launchProfile();
