@@ -1,6 +1,31 @@
-import { defineConfig } from 'vite';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { brotliCompressSync, gzipSync } from 'node:zlib';
+import { defineConfig, type Plugin } from 'vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { VitePWA } from 'vite-plugin-pwa';
+import { SHARE_TARGET_FIELD, SHARE_TARGET_PATH } from './client/src/services/share-inbox';
+
+/**
+ * Writes .br and .gz beside each built script and style sheet; the storage server sends them to
+ * browsers that accept them (@fastify/static `preCompressed`), so no request pays for compressing.
+ */
+function precompress(): Plugin {
+  return {
+    name: 'coffre-precompress',
+    apply: 'build',
+    async writeBundle(options) {
+      const dir = path.join(options.dir ?? '', 'assets');
+      for (const name of await readdir(dir)) {
+        if (!/\.(js|css)$/.test(name)) continue;
+        const file = path.join(dir, name);
+        const bytes = await readFile(file);
+        await writeFile(`${file}.br`, brotliCompressSync(bytes));
+        await writeFile(`${file}.gz`, gzipSync(bytes, { level: 9 }));
+      }
+    },
+  };
+}
 
 // The PWA lives in client/; the storage server serves the built files from dist/client so the
 // app, its API and its service worker share one origin (one CSP, no CORS).
@@ -18,6 +43,7 @@ export default defineConfig({
   worker: { format: 'es' },
   plugins: [
     svelte(),
+    precompress(),
     VitePWA({
       strategies: 'injectManifest',
       srcDir: 'src',
@@ -27,21 +53,36 @@ export default defineConfig({
       injectManifest: {
         globPatterns: ['**/*.{js,css,html,svg,png,wasm,webmanifest}'],
         maximumFileSizeToCacheInBytes: 4 * 1024 * 1024,
+        // Only the browser's install dialog shows these; the app never needs them offline.
+        globIgnores: ['screenshots/**'],
       },
       includeAssets: ['favicon.svg', 'apple-touch-icon.png', 'robots.txt'],
       manifest: {
+        id: '/',
         name: 'Coffre',
         short_name: 'Coffre',
-        description: 'Your end-to-end encrypted drive.',
+        description:
+          'Your end-to-end encrypted drive: files are encrypted on your device before they leave it.',
+        lang: 'en',
         start_url: '/',
         scope: '/',
         display: 'standalone',
         theme_color: '#1f3a5f',
         background_color: '#f6f7f9',
+        categories: ['productivity', 'utilities'],
         icons: [
           { src: '/icon-64.png', sizes: '64x64', type: 'image/png' },
+          { src: '/icon-144.png', sizes: '144x144', type: 'image/png' },
           { src: '/icon-192.png', sizes: '192x192', type: 'image/png' },
+          { src: '/icon-384.png', sizes: '384x384', type: 'image/png' },
           { src: '/icon-512.png', sizes: '512x512', type: 'image/png' },
+          // The maskable art keeps the lock inside the central 80% circle every mask leaves.
+          {
+            src: '/icon-192-maskable.png',
+            sizes: '192x192',
+            type: 'image/png',
+            purpose: 'maskable',
+          },
           {
             src: '/icon-512-maskable.png',
             sizes: '512x512',
@@ -49,6 +90,45 @@ export default defineConfig({
             purpose: 'maskable',
           },
         ],
+        screenshots: [
+          {
+            src: '/screenshots/log-in-wide.png',
+            sizes: '1280x720',
+            type: 'image/png',
+            form_factor: 'wide',
+            label: 'Logging in to Coffre',
+          },
+          {
+            src: '/screenshots/log-in-narrow.png',
+            sizes: '540x960',
+            type: 'image/png',
+            form_factor: 'narrow',
+            label: 'Logging in to Coffre',
+          },
+        ],
+        // Query routes read once by state/launch.svelte.ts after the session opens.
+        shortcuts: [
+          {
+            name: 'Upload files',
+            short_name: 'Upload',
+            url: '/?action=upload',
+            icons: [{ src: '/icon-192.png', sizes: '192x192', type: 'image/png' }],
+          },
+          {
+            name: 'Shared links',
+            short_name: 'Links',
+            url: '/?view=links',
+            icons: [{ src: '/icon-192.png', sizes: '192x192', type: 'image/png' }],
+          },
+        ],
+        // Files shared from other apps are posted to the service worker (sw.ts), which keeps
+        // them in the device's share inbox until the drive queues them for upload.
+        share_target: {
+          action: SHARE_TARGET_PATH,
+          method: 'POST',
+          enctype: 'multipart/form-data',
+          params: { files: [{ name: SHARE_TARGET_FIELD, accept: ['*/*'] }] },
+        },
       },
     }),
   ],

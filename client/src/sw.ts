@@ -7,6 +7,7 @@ import {
   precacheAndRoute,
 } from 'workbox-precaching';
 import { NavigationRoute, registerRoute } from 'workbox-routing';
+import { addToInbox, SHARE_TARGET_FIELD, SHARE_TARGET_PATH } from './services/share-inbox';
 import type { DownloadRegistration, PageToWorker, WorkerToPage } from './services/sw-messages';
 import { DOWNLOAD_PATH } from './services/sw-messages';
 
@@ -36,6 +37,29 @@ self.addEventListener('fetch', (event) => {
   downloads.delete(registration.id);
   event.respondWith(downloadResponse(registration));
 });
+
+// Files shared from another app (the manifest's share_target). They wait in the share inbox until
+// the app, with an account open, queues them; the redirect opens the app to do so.
+self.addEventListener('fetch', (event) => {
+  const url = new URL(event.request.url);
+  if (event.request.method !== 'POST' || url.origin !== self.location.origin) return;
+  if (url.pathname !== SHARE_TARGET_PATH) return;
+  event.respondWith(receiveShare(event.request));
+});
+
+async function receiveShare(request: Request): Promise<Response> {
+  let outcome: string;
+  try {
+    const form = await request.formData();
+    const files = form.getAll(SHARE_TARGET_FIELD).filter((v): v is File => v instanceof File);
+    await addToInbox(files);
+    outcome = String(files.length);
+  } catch {
+    // Storage full or a malformed post: the app says the share did not arrive.
+    outcome = 'failed';
+  }
+  return Response.redirect(new URL(`/?shared=${outcome}`, self.location.origin).href, 303);
+}
 
 self.addEventListener('message', (event) => {
   const data: unknown = event.data;

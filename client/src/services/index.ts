@@ -19,6 +19,7 @@ import { UploadWakeLock } from './wake-lock';
 export type * from './contract';
 export { LinkError } from './contract';
 export { describeError } from './errors';
+export { drainInbox, inboxCount, onInboxChange } from './share-inbox';
 
 function createServices(): Services {
   const api = new Api();
@@ -118,9 +119,27 @@ function createServices(): Services {
 export const services = createServices();
 
 /**
- * Registers the service worker (offline shell, streamed downloads). `onNeedRefresh` fires when a
- * new version is waiting; call the returned function to switch to it (the page reloads).
+ * Registers the service worker (offline shell, streamed downloads, share target). `onNeedRefresh`
+ * fires when a new version is waiting: call the returned function to activate it. `onNeedReload`
+ * fires when a new version has taken control of this page, whichever tab activated it.
  */
-export function registerServiceWorker(onNeedRefresh: () => void): () => Promise<void> {
-  return registerSW({ immediate: true, onNeedRefresh });
+export function registerServiceWorker(handlers: {
+  onNeedRefresh: () => void;
+  onNeedReload: () => void;
+}): () => Promise<void> {
+  if ('serviceWorker' in navigator) {
+    // The first worker claiming a page is the install, not an update; any later change is.
+    let controlled = navigator.serviceWorker.controller !== null;
+    navigator.serviceWorker.addEventListener('controllerchange', () => {
+      if (controlled) handlers.onNeedReload();
+      controlled = true;
+    });
+  }
+  return registerSW({
+    immediate: true,
+    onNeedRefresh: handlers.onNeedRefresh,
+    // Replaces the plugin's own reload on a controller change, which would also reload this page
+    // when another tab accepts an update; the listener above decides instead.
+    onNeedReload: () => {},
+  });
 }

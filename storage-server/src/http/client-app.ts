@@ -34,6 +34,8 @@ export async function registerClientApp(app: FastifyInstance, clientDir: string)
       prefix: '/',
       index: false,
       cacheControl: false,
+      // The build writes .br/.gz beside its scripts and styles (vite.config.ts).
+      preCompressed: true,
       // Directories (including `/`) and API paths go to the fallback below instead.
       allowedPath: (pathName) => !isApiPath(pathName) && !pathName.endsWith('/'),
       setHeaders: (reply, filePath) => {
