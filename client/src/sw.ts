@@ -9,7 +9,7 @@ import {
 import { NavigationRoute, registerRoute } from 'workbox-routing';
 import { addToInbox, SHARE_TARGET_FIELD, SHARE_TARGET_PATH } from './services/share-inbox';
 import type { DownloadRegistration, PageToWorker, WorkerToPage } from './services/sw-messages';
-import { DOWNLOAD_PATH } from './services/sw-messages';
+import { DOWNLOAD_PATH, OUTBOX_SYNC, OUTBOX_SYNC_TAG } from './services/sw-messages';
 
 declare const self: ServiceWorkerGlobalScope & {
   __WB_MANIFEST: Array<{ url: string; revision: string | null } | string>;
@@ -170,6 +170,18 @@ function contentDisposition(filename: string): string {
   );
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encoded}`;
 }
+
+// Background Sync: the browser fires the outbox's tag once the network is usable again. Only a
+// page holds the session, so the worker wakes the open pages and they send the queue.
+self.addEventListener('sync', (event: Event) => {
+  const sync = event as ExtendableEvent & { tag?: string };
+  if (sync.tag !== OUTBOX_SYNC_TAG) return;
+  sync.waitUntil(
+    self.clients.matchAll({ type: 'window' }).then((pages) => {
+      for (const page of pages) page.postMessage(OUTBOX_SYNC);
+    }),
+  );
+});
 
 precacheAndRoute(self.__WB_MANIFEST);
 cleanupOutdatedCaches();
