@@ -43,6 +43,7 @@ export class Connection {
   close(): void {
     this.socket?.destroy();
     this.socket = null;
+    this.received = Buffer.alloc(0);
   }
 
   private open(): Socket {
@@ -52,7 +53,9 @@ export class Connection {
     );
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     const fail = (error?: Error) => {
-      if (this.socket === socket) this.socket = null;
+      // A socket this connection already let go of (after `connection: close`) owes nothing.
+      if (this.socket !== socket) return;
+      this.socket = null;
       this.received = Buffer.alloc(0);
       const waiting = this.waiting;
       this.waiting = null;
