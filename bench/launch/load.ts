@@ -1,7 +1,7 @@
-import { Agent, request } from 'node:http';
+import { Connection } from './connection';
 
-// A cheap load generator for one machine: keep-alive sockets, a fixed number of requests in
-// flight, bodies prepared beforehand, so the generator's own CPU stays small next to the server's.
+// A cheap load generator for one machine: one keep-alive connection per request in flight,
+// bodies prepared beforehand, so the generator's own CPU stays small next to the server's.
 
 export interface LoadStep {
   path: string;
@@ -27,40 +27,21 @@ export interface LoadResult {
 const REQUEST_TIMEOUT_MS = 30_000;
 const MAX_ERROR_SAMPLES = 5;
 
-export function send(
-  agent: Agent,
-  origin: URL,
+/** Sends one step; its status and the head of its body, or the error that stopped it. */
+export async function send(
+  connection: Connection,
   step: LoadStep,
 ): Promise<{ status: number; head: string } | Error> {
-  return new Promise((resolve) => {
-    const req = request(
-      {
-        agent,
-        host: origin.hostname,
-        port: origin.port,
-        method: 'POST',
-        path: step.path,
-        headers: {
-          'content-type': 'application/json',
-          'content-length': step.body.length,
-          'x-forwarded-for': step.from,
-        },
-        timeout: REQUEST_TIMEOUT_MS,
-      },
-      (res) => {
-        const status = res.statusCode ?? 0;
-        let head = '';
-        res.on('data', (chunk: Buffer) => {
-          if (status !== step.expect && head.length < 200) head += chunk.toString('utf8');
-        });
-        res.on('end', () => resolve({ status, head: head.slice(0, 200) }));
-        res.on('error', resolve);
-      },
+  try {
+    const { status, body } = await connection.post(
+      step.path,
+      step.body,
+      `x-forwarded-for: ${step.from}\r\n`,
     );
-    req.on('timeout', () => req.destroy(new Error(`no answer in ${REQUEST_TIMEOUT_MS} ms`)));
-    req.on('error', resolve);
-    req.end(step.body);
-  });
+    return { status, head: status === step.expect ? '' : body.toString('utf8', 0, 200) };
+  } catch (error) {
+    return error instanceof Error ? error : new Error(String(error));
+  }
 }
 
 /**
@@ -74,7 +55,6 @@ export async function runLoad(
   stepsOf: (index: number) => LoadStep[],
 ): Promise<LoadResult> {
   const origin = new URL(url);
-  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
   const latencies = new Float64Array(count);
   let succeeded = 0;
   let errors = 0;
@@ -82,12 +62,13 @@ export async function runLoad(
   let next = 0;
 
   const worker = async () => {
+    const connection = new Connection(origin.hostname, Number(origin.port), REQUEST_TIMEOUT_MS);
     while (next < count) {
       const index = next++;
       const started = performance.now();
       let failure: string | null = null;
       for (const step of stepsOf(index)) {
-        const outcome = await send(agent, origin, step);
+        const outcome = await send(connection, step);
         if (outcome instanceof Error) failure = `${step.path}: ${outcome.message}`;
         else if (outcome.status !== step.expect) {
           failure = `${step.path}: ${outcome.status} ${outcome.head}`;
@@ -101,12 +82,12 @@ export async function runLoad(
         latencies[succeeded++] = performance.now() - started;
       }
     }
+    connection.close();
   };
 
   const started = performance.now();
   await Promise.all(Array.from({ length: concurrency }, worker));
   const elapsedMs = performance.now() - started;
-  agent.destroy();
   return {
     elapsedMs,
     latencies: latencies.subarray(0, succeeded),

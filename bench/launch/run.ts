@@ -15,7 +15,7 @@ import { opaqueSignup } from '../lib/opaque-account';
 import { rssOf, samplePeak } from '../lib/processes';
 import { startStorageProcess } from '../lib/storage-process';
 import { cpuSecondsOf } from './cpu';
-import { Agent } from 'node:http';
+import { Connection } from './connection';
 import { percentile, runLoad, send, type LoadResult, type LoadStep } from './load';
 
 const numbers = process.argv
@@ -67,18 +67,18 @@ interface Row {
 
 /** Log-in attempts with a wrong key from one address; the statuses it got, counted. */
 async function abuseFromOneAddress(url: string): Promise<Map<number, number>> {
-  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   const origin = new URL(url);
+  const connection = new Connection(origin.hostname, Number(origin.port), 30_000);
   const { email, authKey } = opaqueSignup('abuser@example.org');
   const body = Buffer.from(JSON.stringify({ email, authKey: authKey.slice(1) + 'A' }));
   const step = { path: ROUTES.login, body, expect: 401, from: '192.0.2.1' };
   const statuses = new Map<number, number>();
   for (let i = 0; i < ABUSE_ATTEMPTS; i++) {
-    const outcome = await send(agent, origin, step);
+    const outcome = await send(connection, step);
     const status = outcome instanceof Error ? 0 : outcome.status;
     statuses.set(status, (statuses.get(status) ?? 0) + 1);
   }
-  agent.destroy();
+  connection.close();
   return statuses;
 }
 
@@ -128,7 +128,7 @@ async function main() {
   const { signups, logins } = prepare();
   const server = await startStorageProcess({ COFFRE_TRUST_PROXY: '1', COFFRE_LOG_LEVEL: 'warn' });
   const rows: Row[] = [];
-  let abuse = new Map<number, number>();
+  let abuse: Map<number, number>;
   try {
     const phases = [
       { name: 'sign-up', work: signups },
