@@ -4,9 +4,7 @@ import { plainChunkSize } from '../../../core/format';
 import type { TransferSnapshot, UploadPhase } from './contract';
 import type { OutboxItem } from './outbox-item';
 
-export type TransferView = Partial<
-  Pick<TransferSnapshot, 'state' | 'error' | 'done' | 'canRetry'>
-> & {
+type TransferView = Partial<Pick<TransferSnapshot, 'state' | 'error' | 'done' | 'canRetry'>> & {
   phase: UploadPhase | null;
 };
 
