@@ -60,7 +60,7 @@ export async function startTamperProxy(upstream: string): Promise<TamperProxy> {
   };
 
   const fetchUpstream: Upstream = async (path, headers) => {
-    const { range: _range, ...rest } = headers;
+    const { range: _range, 'accept-encoding': _encoding, ...rest } = headers;
     return readAll(await forward('GET', path, { ...rest, host: target.host }));
   };
 
@@ -68,15 +68,17 @@ export async function startTamperProxy(upstream: string): Promise<TamperProxy> {
     try {
       const method = req.method ?? 'GET';
       const url = req.url ?? '/';
-      const headers = { ...req.headers, host: target.host };
+      const rule = method === 'GET' ? proxy.tamper : null;
+      // A rule rewrites plain bytes: ask the server for no compression while one is set.
+      const { 'accept-encoding': _encoding, ...plain } = req.headers;
+      const headers = { ...(rule ? plain : req.headers), host: target.host };
       let body: IncomingMessage | Buffer = req;
       if (proxy.record) {
         body = await readAll(req);
         proxy.record({ method, url, headers: req.headers, body });
       }
       const upstreamRes = await forward(method, url, headers, body);
-      const rule = proxy.tamper;
-      if (!rule || method !== 'GET') {
+      if (!rule) {
         res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
         upstreamRes.pipe(res);
         return;
@@ -85,7 +87,6 @@ export async function startTamperProxy(upstream: string): Promise<TamperProxy> {
       const replaced = await rule({ method, url }, original, (p) => fetchUpstream(p, req.headers));
       const answer = replaced ?? original;
       const outHeaders = { ...upstreamRes.headers, 'content-length': String(answer.length) };
-      delete outHeaders['content-encoding'];
       delete outHeaders['etag'];
       res.writeHead(upstreamRes.statusCode ?? 502, outHeaders);
       res.end(answer);
