@@ -13,7 +13,7 @@ export interface SealedTestFile {
   count: number;
   contentKey: Uint8Array;
   manifest: string;
-  plainChunk(index: number): Uint8Array;
+  plainChunk(index: number): Uint8Array<ArrayBuffer>;
   chunk(index: number): Uint8Array;
 }
 

@@ -36,7 +36,7 @@ export async function sendToDevice(options: {
       const sealedOffer = await sealFileOffer(signals.sessionKey, signals.roomId, offer);
       await sendTransfer(connection.frames, { sealedOffer, count, readChunk, onProgress });
     } finally {
-      connection.destroy();
+      await connection.end();
     }
   } finally {
     signaling.close();
@@ -64,20 +64,9 @@ export async function receiveFromDevice(options: {
     const connection = await connectPeer(signals, false, iceServers);
     try {
       const acceptOffer = pairedOfferCheck(signals.sessionKey, signals.roomId, openChunk, onOffer);
-      const held = await receiveTransfer(connection.frames, {
-        acceptOffer,
-        sink,
-        onProgress,
-        stallMs,
-      });
-      // The sender closes once it reads `done`; closing first could cut that frame off.
-      await new Promise<void>((resolve) => {
-        connection.frames.onClose(resolve);
-        setTimeout(resolve, 5000);
-      });
-      return held;
+      return await receiveTransfer(connection.frames, { acceptOffer, sink, onProgress, stallMs });
     } finally {
-      connection.destroy();
+      await connection.end();
     }
   } finally {
     signaling.close();

@@ -35,14 +35,18 @@ type SendingChannel = Pick<
  */
 export class DataChannelFrames implements FrameChannel {
   #closeHandlers: (() => void)[] = [];
-  #frameHandler: (frame: Uint8Array) => void = () => undefined;
+  #frameHandler: ((frame: Uint8Array) => void) | null = null;
+  /** Frames that arrived before anyone listened: the peer may start sending first. */
+  #early: Uint8Array[] = [];
 
   constructor(
     private readonly channel: SendingChannel,
     subscribe: (deliver: (frame: Uint8Array) => void) => void,
   ) {
     channel.bufferedAmountLowThreshold = LOW_WATER_BYTES;
-    subscribe((frame) => this.#frameHandler(frame));
+    subscribe((frame) =>
+      this.#frameHandler ? this.#frameHandler(frame) : this.#early.push(frame),
+    );
     channel.addEventListener('close', () => this.#closeHandlers.forEach((handler) => handler()));
   }
 
@@ -70,6 +74,7 @@ export class DataChannelFrames implements FrameChannel {
 
   onFrame(handler: (frame: Uint8Array) => void): void {
     this.#frameHandler = handler;
+    this.#early.splice(0).forEach((frame) => handler(frame));
   }
 
   onClose(handler: () => void): void {

@@ -8,6 +8,9 @@ import type { SignalingClient } from './signaling';
 /** How long the sender waits for the receiver's confirmation before the code is dropped. */
 export const CONFIRM_TIMEOUT_MS = 60_000;
 
+/** How long a receiver waits for the sender to show up in the room. */
+const PEER_WAIT_MS = 15_000;
+
 export class PairingError extends Error {
   override name = 'PairingError';
 }
@@ -54,9 +57,15 @@ export async function introduce(
     else settle.reject(error);
   };
 
+  // Armed once a peer is engaged: the code stays open for as long as nobody has tried it.
+  let timer: ReturnType<typeof setTimeout> | undefined;
   const engage = (candidate: string) => {
     if (peer !== null) return;
     peer = candidate;
+    timer = setTimeout(
+      () => fail(new PairingError('The other device did not confirm the code in time.')),
+      confirmTimeoutMs,
+    );
     void signaling
       .send(roomId, candidate, core.encodeShare(handshake.share))
       .catch(() => fail(new PairingError('The signal server did not pass the pairing on.')));
@@ -89,7 +98,10 @@ export async function introduce(
       if (room === roomId) engage(joined);
     }),
     signaling.onPeer('peer-left', (room, left) => {
-      if (room === roomId && left === peer) fail(new PairingError('The other device went away.'));
+      // Once confirmed, the peer leaves the room as soon as its side of WebRTC connects.
+      if (room === roomId && left === peer && !confirmed) {
+        fail(new PairingError('The other device went away.'));
+      }
     }),
     signaling.onSignal(({ roomId: room, from, data }) => {
       if (room !== roomId) return;
@@ -108,17 +120,15 @@ export async function introduce(
   };
 
   const peers = await signaling.join(roomId);
-  if (role === 'receiver') {
-    if (peers.length === 0) {
-      close();
-      throw new PairingError('No device is waiting with that code.');
-    }
-    engage(peers[0]!);
-  }
-  const timer = setTimeout(
-    () => fail(new PairingError('The other device did not confirm the code in time.')),
-    confirmTimeoutMs,
-  );
+  // The receiver takes the device already waiting, or the first to come within a short while
+  // (the code may be typed before the sender's page reached the room).
+  if (role === 'receiver' && peers.length > 0) engage(peers[0]!);
+  const noPeer =
+    role === 'receiver'
+      ? setTimeout(() => {
+          if (peer === null) fail(new PairingError('No device is waiting with that code.'));
+        }, PEER_WAIT_MS)
+      : undefined;
   try {
     await confirmation;
   } catch (error) {
@@ -126,6 +136,7 @@ export async function introduce(
     throw error;
   } finally {
     clearTimeout(timer);
+    clearTimeout(noPeer);
   }
 
   const open = session as SignalSession | null;

@@ -8,8 +8,13 @@ import type { SecureSignals } from './introduction';
 
 export interface PeerConnection {
   frames: FrameChannel;
+  /** Lets every queued frame (a last `done` or `error`) reach the peer, then closes. */
+  end(): Promise<void>;
   destroy(): void;
 }
+
+/** How long a closing channel may take to deliver what it still holds. */
+const DRAIN_TIMEOUT_MS = 5_000;
 
 const CONNECT_TIMEOUT_MS = 30_000;
 
@@ -20,7 +25,9 @@ export function connectPeer(
   iceServers: RTCIceServer[],
 ): Promise<PeerConnection> {
   const peer = new SimplePeer({ initiator, trickle: true, config: { iceServers } });
-  let deliver: (frame: Uint8Array) => void = () => undefined;
+  // 'data' can come before our own 'connect' event: keep it until the channel wrapper exists.
+  const early: Uint8Array[] = [];
+  let deliver: (frame: Uint8Array) => void = (frame) => early.push(frame);
   peer.on('signal', (data) => {
     void signals.send(data as unknown as Record<string, unknown>).catch(() => peer.destroy());
   });
@@ -49,8 +56,28 @@ export function connectPeer(
       signals.close();
       // simple-peer keeps its channel private; it is the one RTCDataChannel of this connection.
       const channel = (peer as unknown as { _channel: RTCDataChannel })._channel;
-      const frames = new DataChannelFrames(channel, (handler) => (deliver = handler));
-      resolve({ frames, destroy: () => peer.destroy() });
+      const frames = new DataChannelFrames(channel, (handler) => {
+        deliver = handler;
+        early.splice(0).forEach(handler);
+      });
+      resolve({
+        frames,
+        destroy: () => peer.destroy(),
+        async end() {
+          // A data channel delivers everything sent before its close; closing the whole
+          // connection at once would drop what is still queued.
+          if (channel.readyState === 'open') {
+            await new Promise<void>((done) => {
+              const timer = setTimeout(done, DRAIN_TIMEOUT_MS);
+              channel.addEventListener('close', () => (clearTimeout(timer), done()), {
+                once: true,
+              });
+              channel.close();
+            });
+          }
+          peer.destroy();
+        },
+      });
     });
   });
 }

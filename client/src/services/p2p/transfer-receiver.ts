@@ -176,6 +176,9 @@ export function receiveTransfer(
       if (!due.has(index))
         return protocol(`The sender sent chunk ${index}, which was not asked for.`);
       let assembly = due.get(index)!;
+      if (assembly !== null && assembly.received === assembly.bytes.length) {
+        return protocol(`The sender sent chunk ${index} twice.`); // the first copy is being verified
+      }
       if (assembly === null) {
         assembly = { bytes: new Uint8Array(offer.chunkLength(index)), received: 0 };
         due.set(index, assembly);
