@@ -47,6 +47,18 @@ export default defineConfig({
           hookTimeout: 120_000,
         },
       },
+      {
+        // WebRTC between Chromium processes: only inside a loopback-only network namespace,
+        // which `npm run test:p2p` enters (test/p2p/loopback.ts refuses to run elsewhere).
+        test: {
+          name: 'p2p',
+          include: ['test/p2p/**/*.test.ts'],
+          environment: 'node',
+          fileParallelism: false,
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
+      },
     ],
   },
 });

@@ -11,6 +11,7 @@ export const KDF_CONTEXT = {
   recovery: 'coffrerk',
   link: 'coffrelk',
   linkOwner: 'coffreol',
+  peerSession: 'coffrep2',
 } as const;
 
 export function deriveSubkey(key: Uint8Array, context: string, id: number): Uint8Array {

@@ -22,6 +22,13 @@ export const AD_FIELD_COUNTS = {
   'link-key': 3, // linkId, nodeId, type
   'link-owner-key': 2, // userId, linkId
   'link-password': 0, // the hashed message is this AD, '|', then the Argon2id output
+  // Peer-to-peer (§13): the last four are messages of a hash, followed by '|' and bytes.
+  'p2p-signal': 4, // roomId, from role, to role, counter
+  'p2p-offer': 1, // roomId
+  'p2p-pairing-room': 1, // nameplate
+  'p2p-cpace': 1, // roomId; then '|' and the pairing code
+  'p2p-pairing-key': 1, // roomId; then '|', the sender's and the receiver's shares
+  'p2p-link-key': 1, // roomId; then '|', the sender's and the receiver's nonces
 } as const;
 
 export type AdPurpose = keyof typeof AD_FIELD_COUNTS;

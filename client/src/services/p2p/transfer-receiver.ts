@@ -1,0 +1,266 @@
+// The receiver's side of a direct transfer (protocol.md, "Peer messages"). It trusts nothing the
+// sender says: every frame is decoded strictly, every chunk byte must be one it asked for, in
+// order and within the size the verified manifest gives, and each chunk is verified before it
+// reaches the sink. Any fault ends the transfer with a clear error; what was stored stays valid.
+import {
+  ChunkBitmap,
+  PEER_PROTOCOL_VERSION,
+  PeerProtocolError,
+  decodeFrame,
+  encodeFrame,
+  type PeerFrame,
+} from '../../../../core/protocol/peer-frames';
+import { MAX_SEALED_OFFER } from '../../../../core/crypto/peer-signals';
+import type { FrameChannel } from './frame-channel';
+import { PeerTransferError } from './transfer-errors';
+
+/** What the receiver learns from a verified offer. */
+export interface VerifiedOffer {
+  count: number;
+  /** Exact sealed length of chunk `index` (from the manifest's size). */
+  chunkLength(index: number): number;
+  /** Checks one chunk (length, id, AEAD) and returns its plaintext; throws on any fault. */
+  openChunk(index: number, chunk: Uint8Array): Promise<ArrayBuffer>;
+}
+
+/** Where verified chunks go. Another attempt resumes from what `held` reports. */
+export interface ChunkSink {
+  held(): Promise<Iterable<number>>;
+  put(index: number, chunk: Uint8Array, plaintext: ArrayBuffer): Promise<void>;
+}
+
+export interface ReceiveOptions {
+  /** Opens the sealed offer and verifies its manifest; throws if anything is wrong. */
+  acceptOffer: (sealedOffer: Uint8Array) => Promise<VerifiedOffer>;
+  sink: ChunkSink;
+  /** Chunks requested and not yet acknowledged. */
+  window?: number;
+  /** How long chunks may be due without a byte arriving. */
+  stallMs?: number;
+  onProgress?: (held: number, count: number) => void;
+}
+
+interface Assembly {
+  bytes: Uint8Array;
+  received: number;
+}
+
+export function receiveTransfer(
+  channel: FrameChannel,
+  options: ReceiveOptions,
+): Promise<ChunkBitmap> {
+  const { acceptOffer, sink, window = 4, stallMs = 30_000, onProgress } = options;
+  let offerBytes: Uint8Array | null = null;
+  let offerReceived = 0;
+  let offer: VerifiedOffer | null = null;
+  let held: ChunkBitmap | null = null;
+  const due = new Map<number, Assembly | null>(); // requested, not yet verified
+  let nextMissing = 0;
+  let finished = false;
+  let stallTimer: ReturnType<typeof setTimeout> | undefined;
+  let verifying = Promise.resolve();
+
+  return new Promise<ChunkBitmap>((resolve, reject) => {
+    const stop = () => {
+      finished = true;
+      clearTimeout(stallTimer);
+    };
+    const fail = (error: PeerTransferError, tell: boolean) => {
+      if (finished) return;
+      stop();
+      if (tell) {
+        const code = error.code === 'stalled' || error.code === 'closed' ? 'cancelled' : error.code;
+        void channel
+          .send(encodeFrame({ type: 'error', code, message: error.message }))
+          .catch(() => undefined)
+          .finally(() => channel.close());
+      }
+      reject(error);
+    };
+    const protocol = (message: string) => fail(new PeerTransferError('protocol', message), true);
+    const send = (frame: PeerFrame) =>
+      channel
+        .send(encodeFrame(frame))
+        .catch(() => fail(new PeerTransferError('closed', 'The connection closed.'), false));
+
+    /** Chunks asked for whose bytes have not all arrived (a complete one is being verified). */
+    const awaited = () =>
+      [...due].filter(([, a]) => a === null || a.received < a.bytes.length).map(([i]) => i);
+    const armStall = () => {
+      clearTimeout(stallTimer);
+      if (finished || awaited().length === 0) return;
+      stallTimer = setTimeout(() => {
+        const waiting = awaited().join(', ');
+        fail(
+          new PeerTransferError(
+            'stalled',
+            `The sender stopped sending (waiting for chunk ${waiting}).`,
+          ),
+          true,
+        );
+      }, stallMs);
+    };
+
+    const requestMore = () => {
+      if (!held || finished) return;
+      const indexes: number[] = [];
+      while (due.size + indexes.length < window && nextMissing < held.count) {
+        if (!held.has(nextMissing)) indexes.push(nextMissing);
+        nextMissing += 1;
+      }
+      for (const index of indexes) due.set(index, null);
+      if (indexes.length > 0) void send({ type: 'request', indexes });
+      armStall();
+    };
+
+    const finishIfComplete = () => {
+      if (!held || !held.complete || finished) return;
+      stop();
+      void send({ type: 'done' }).finally(() => resolve(held!));
+    };
+
+    const startChunks = async () => {
+      held = new ChunkBitmap(offer!.count);
+      for (const index of await sink.held()) held.set(index);
+      if (finished) return;
+      if (held.held > 0)
+        for (const frame of held.frames()) void channel.send(frame).catch(() => undefined);
+      onProgress?.(held.held, held.count);
+      finishIfComplete();
+      requestMore();
+    };
+
+    const onOffer = (frame: Extract<PeerFrame, { type: 'offer' }>) => {
+      if (offer !== null || (offerBytes === null && frame.offset !== 0)) {
+        return protocol('The sender sent its offer out of order.');
+      }
+      if (offerBytes === null) {
+        if (frame.total === 0 || frame.total > MAX_SEALED_OFFER)
+          return protocol('The offer is too large.');
+        offerBytes = new Uint8Array(frame.total);
+      }
+      if (frame.total !== offerBytes.length || frame.offset !== offerReceived) {
+        return protocol('The sender sent its offer out of order.');
+      }
+      if (frame.data.length > offerBytes.length - offerReceived)
+        return protocol('The offer is longer than announced.');
+      offerBytes.set(frame.data, offerReceived);
+      offerReceived += frame.data.length;
+      if (offerReceived < offerBytes.length) return;
+      const sealed = offerBytes;
+      acceptOffer(sealed).then(
+        (accepted) => {
+          if (finished) return;
+          offer = accepted;
+          void startChunks().catch(() =>
+            fail(
+              new PeerTransferError('cancelled', 'The received chunks could not be read.'),
+              true,
+            ),
+          );
+        },
+        () =>
+          fail(
+            new PeerTransferError('integrity', 'The offered file failed its integrity check.'),
+            true,
+          ),
+      );
+    };
+
+    const onChunk = (frame: Extract<PeerFrame, { type: 'chunk' }>) => {
+      if (!offer || !held) return protocol('The sender sent a chunk before its offer.');
+      const { index } = frame;
+      if (index >= offer.count)
+        return protocol(`The sender sent chunk ${index}, which the file does not have.`);
+      if (held.has(index)) return protocol(`The sender sent chunk ${index} twice.`);
+      if (!due.has(index))
+        return protocol(`The sender sent chunk ${index}, which was not asked for.`);
+      let assembly = due.get(index)!;
+      if (assembly !== null && assembly.received === assembly.bytes.length) {
+        return protocol(`The sender sent chunk ${index} twice.`); // the first copy is being verified
+      }
+      if (assembly === null) {
+        assembly = { bytes: new Uint8Array(offer.chunkLength(index)), received: 0 };
+        due.set(index, assembly);
+      }
+      if (frame.offset !== assembly.received) {
+        return protocol(`The sender sent the bytes of chunk ${index} out of order.`);
+      }
+      if (frame.data.length > assembly.bytes.length - assembly.received) {
+        return protocol(`The sender sent more bytes than chunk ${index} holds.`);
+      }
+      assembly.bytes.set(frame.data, assembly.received);
+      assembly.received += frame.data.length;
+      armStall();
+      if (assembly.received === assembly.bytes.length) {
+        const chunk = assembly.bytes;
+        due.set(index, { bytes: chunk, received: chunk.length }); // complete: no more bytes accepted
+        verifying = verifying.then(() => verifyAndStore(index, chunk));
+      }
+    };
+
+    const verifyAndStore = async (index: number, chunk: Uint8Array) => {
+      if (finished) return;
+      let plaintext: ArrayBuffer;
+      try {
+        plaintext = await offer!.openChunk(index, chunk);
+      } catch {
+        return fail(
+          new PeerTransferError('integrity', `Chunk ${index} failed its integrity check.`),
+          true,
+        );
+      }
+      if (finished) return;
+      try {
+        await sink.put(index, chunk, plaintext);
+      } catch {
+        return fail(
+          new PeerTransferError('cancelled', `Chunk ${index} could not be stored.`),
+          true,
+        );
+      }
+      if (finished) return;
+      held!.set(index);
+      due.delete(index);
+      void send({ type: 'ack', index });
+      onProgress?.(held!.held, held!.count);
+      finishIfComplete();
+      requestMore();
+    };
+
+    const handle = (frame: PeerFrame) => {
+      switch (frame.type) {
+        case 'hello':
+          if (frame.version !== PEER_PROTOCOL_VERSION)
+            protocol('The other device speaks another version.');
+          return;
+        case 'offer':
+          return onOffer(frame);
+        case 'chunk':
+          return onChunk(frame);
+        case 'error':
+          return fail(
+            new PeerTransferError(frame.code, `The sender stopped: ${frame.message}`, true),
+            false,
+          );
+        default:
+          return protocol(`Unexpected ${frame.type} frame from the sender.`);
+      }
+    };
+
+    channel.onFrame((bytes) => {
+      if (finished) return;
+      try {
+        handle(decodeFrame(bytes));
+      } catch (error) {
+        if (error instanceof PeerProtocolError)
+          protocol(`The sender sent a malformed message: ${error.message}.`);
+        else throw error;
+      }
+    });
+    channel.onClose(() =>
+      fail(new PeerTransferError('closed', 'The connection closed before the end.'), false),
+    );
+    void send({ type: 'hello', version: PEER_PROTOCOL_VERSION });
+  });
+}

@@ -1,0 +1,248 @@
+// Data-channel frames of a direct transfer (protocol.md, "Peer messages"). Every frame is one
+// binary message of at most 16 KiB: type (1 byte) ‖ body, integers big-endian. The decoder checks
+// every length and refuses unknown types; what a frame means in a session is checked by the session.
+
+/** The largest message any browser delivers intact (ADR 0006). */
+export const MAX_FRAME_BYTES = 16 * 1024;
+/** Bytes of offer or chunk data in one frame: the frame less type, index/total and offset. */
+export const FRAME_DATA_BYTES = MAX_FRAME_BYTES - 9;
+export const MAX_REQUEST_INDEXES = 64;
+export const MAX_ERROR_MESSAGE_BYTES = 256;
+export const PEER_PROTOCOL_VERSION = 1;
+
+export const PEER_ERROR = { protocol: 1, integrity: 2, cancelled: 3, unavailable: 4 } as const;
+export type PeerErrorCode = keyof typeof PEER_ERROR;
+
+export type PeerFrame =
+  | { type: 'hello'; version: number }
+  | { type: 'offer'; total: number; offset: number; data: Uint8Array }
+  | { type: 'request'; indexes: number[] }
+  | { type: 'chunk'; index: number; offset: number; data: Uint8Array }
+  | { type: 'ack'; index: number }
+  | { type: 'have'; count: number; first: number; bitmap: Uint8Array }
+  | { type: 'done' }
+  | { type: 'error'; code: PeerErrorCode; message: string };
+
+const TYPE = {
+  hello: 1,
+  offer: 2,
+  request: 3,
+  chunk: 4,
+  ack: 5,
+  have: 6,
+  done: 7,
+  error: 8,
+} as const;
+
+/** A frame that breaks the rules of its type; the message says how, for the person and the log. */
+export class PeerProtocolError extends Error {
+  override name = 'PeerProtocolError';
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+function frame(type: number, bodyLength: number, fill: (view: DataView, out: Uint8Array) => void) {
+  const out = new Uint8Array(1 + bodyLength);
+  out[0] = type;
+  fill(new DataView(out.buffer), out);
+  if (out.length > MAX_FRAME_BYTES) throw new PeerProtocolError('frame too large to send');
+  return out;
+}
+
+const isU32 = (n: number) => Number.isInteger(n) && n >= 0 && n <= 0xffff_ffff;
+
+export function encodeFrame(f: PeerFrame): Uint8Array {
+  switch (f.type) {
+    case 'hello':
+      return frame(TYPE.hello, 1, (_, out) => (out[1] = f.version));
+    case 'offer':
+    case 'chunk': {
+      const head = f.type === 'offer' ? f.total : f.index;
+      if (!isU32(head) || !isU32(f.offset) || f.data.length === 0) {
+        throw new PeerProtocolError(`bad ${f.type} frame`);
+      }
+      return frame(TYPE[f.type], 8 + f.data.length, (view, out) => {
+        view.setUint32(1, head);
+        view.setUint32(5, f.offset);
+        out.set(f.data, 9);
+      });
+    }
+    case 'request':
+      if (f.indexes.length === 0 || f.indexes.length > MAX_REQUEST_INDEXES) {
+        throw new PeerProtocolError('a request names 1 to 64 chunks');
+      }
+      return frame(TYPE.request, 4 * f.indexes.length, (view) =>
+        f.indexes.forEach((index, i) => view.setUint32(1 + 4 * i, index)),
+      );
+    case 'ack':
+      return frame(TYPE.ack, 4, (view) => view.setUint32(1, f.index));
+    case 'have':
+      if (f.first % 8 !== 0 || f.bitmap.length === 0) throw new PeerProtocolError('bad have frame');
+      return frame(TYPE.have, 8 + f.bitmap.length, (view, out) => {
+        view.setUint32(1, f.count);
+        view.setUint32(5, f.first);
+        out.set(f.bitmap, 9);
+      });
+    case 'done':
+      return frame(TYPE.done, 0, () => undefined);
+    case 'error': {
+      const message = truncateUtf8(f.message, MAX_ERROR_MESSAGE_BYTES);
+      return frame(TYPE.error, 1 + message.length, (_, out) => {
+        out[1] = PEER_ERROR[f.code];
+        out.set(message, 2);
+      });
+    }
+  }
+}
+
+/** UTF-8 of `text`, cut at a character boundary to at most `max` bytes. */
+function truncateUtf8(text: string, max: number): Uint8Array {
+  let bytes = encoder.encode(text);
+  while (bytes.length > max) {
+    text = text.slice(0, -1);
+    bytes = encoder.encode(text);
+  }
+  return bytes;
+}
+
+/** Decodes one received message. Throws PeerProtocolError for anything malformed. */
+export function decodeFrame(message: unknown): PeerFrame {
+  const bytes = asBytes(message);
+  if (bytes.length === 0) throw new PeerProtocolError('empty message');
+  if (bytes.length > MAX_FRAME_BYTES) {
+    throw new PeerProtocolError(`message of ${bytes.length} bytes, over the 16 KiB limit`);
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const bodyLength = bytes.length - 1;
+  const exactly = (n: number, name: string) => {
+    if (bodyLength !== n) throw new PeerProtocolError(`${name} frame of the wrong size`);
+  };
+  switch (bytes[0]) {
+    case TYPE.hello:
+      exactly(1, 'hello');
+      return { type: 'hello', version: bytes[1]! };
+    case TYPE.offer:
+    case TYPE.chunk: {
+      const name = bytes[0] === TYPE.offer ? 'offer' : 'chunk';
+      if (bodyLength < 9) throw new PeerProtocolError(`${name} frame without data`);
+      const head = view.getUint32(1);
+      const offset = view.getUint32(5);
+      const data = bytes.subarray(9);
+      return name === 'offer'
+        ? { type: 'offer', total: head, offset, data }
+        : { type: 'chunk', index: head, offset, data };
+    }
+    case TYPE.request: {
+      if (bodyLength === 0 || bodyLength % 4 !== 0 || bodyLength / 4 > MAX_REQUEST_INDEXES) {
+        throw new PeerProtocolError('request frame of the wrong size');
+      }
+      const indexes = Array.from({ length: bodyLength / 4 }, (_, i) => view.getUint32(1 + 4 * i));
+      return { type: 'request', indexes };
+    }
+    case TYPE.ack:
+      exactly(4, 'ack');
+      return { type: 'ack', index: view.getUint32(1) };
+    case TYPE.have: {
+      if (bodyLength < 9) throw new PeerProtocolError('have frame without a bitmap');
+      const first = view.getUint32(5);
+      if (first % 8 !== 0) throw new PeerProtocolError('have frame not aligned to a byte');
+      return { type: 'have', count: view.getUint32(1), first, bitmap: bytes.subarray(9) };
+    }
+    case TYPE.done:
+      exactly(0, 'done');
+      return { type: 'done' };
+    case TYPE.error: {
+      if (bodyLength < 1 || bodyLength > 1 + MAX_ERROR_MESSAGE_BYTES) {
+        throw new PeerProtocolError('error frame of the wrong size');
+      }
+      const code = (Object.keys(PEER_ERROR) as PeerErrorCode[]).find(
+        (k) => PEER_ERROR[k] === bytes[1],
+      );
+      if (code === undefined) throw new PeerProtocolError('unknown error code');
+      let text: string;
+      try {
+        text = decoder.decode(bytes.subarray(2));
+      } catch {
+        throw new PeerProtocolError('error message is not UTF-8');
+      }
+      return { type: 'error', code, message: text };
+    }
+    default:
+      throw new PeerProtocolError(`unknown frame type ${bytes[0]}`);
+  }
+}
+
+function asBytes(message: unknown): Uint8Array {
+  if (message instanceof Uint8Array) return message;
+  if (message instanceof ArrayBuffer) return new Uint8Array(message);
+  throw new PeerProtocolError('not a binary message');
+}
+
+/** Splits `payload` (a sealed offer, or one sealed chunk) into consecutive data frames. */
+export function* dataFrames(
+  kind: 'offer' | 'chunk',
+  head: number,
+  payload: Uint8Array,
+): Generator<Uint8Array> {
+  for (let offset = 0; offset < payload.length; offset += FRAME_DATA_BYTES) {
+    const data = payload.subarray(offset, offset + FRAME_DATA_BYTES);
+    yield kind === 'offer'
+      ? encodeFrame({ type: 'offer', total: head, offset, data })
+      : encodeFrame({ type: 'chunk', index: head, offset, data });
+  }
+}
+
+/** Which chunks of a file are held: bit i of byte ⌊i/8⌋, most significant bit first. */
+export class ChunkBitmap {
+  readonly bytes: Uint8Array;
+  #held = 0;
+
+  constructor(readonly count: number) {
+    this.bytes = new Uint8Array(Math.ceil(count / 8));
+  }
+
+  has(index: number): boolean {
+    return (this.bytes[index >> 3]! & (0x80 >> (index & 7))) !== 0;
+  }
+
+  set(index: number): void {
+    if (index < 0 || index >= this.count || this.has(index)) return;
+    this.bytes[index >> 3]! |= 0x80 >> (index & 7);
+    this.#held += 1;
+  }
+
+  get held(): number {
+    return this.#held;
+  }
+
+  get complete(): boolean {
+    return this.#held === this.count;
+  }
+
+  /** The `have` frames that describe this bitmap. */
+  *frames(): Generator<Uint8Array> {
+    const perFrame = FRAME_DATA_BYTES - 1; // `have` has 8 header bytes, one less than data frames
+    for (let byte = 0; byte < this.bytes.length; byte += perFrame) {
+      const bitmap = this.bytes.subarray(byte, byte + perFrame);
+      yield encodeFrame({ type: 'have', count: this.count, first: byte * 8, bitmap });
+    }
+  }
+
+  /** Applies a received `have` frame; a count or range that disagrees with ours is refused. */
+  merge(frame: { count: number; first: number; bitmap: Uint8Array }): void {
+    const start = frame.first / 8;
+    if (frame.count !== this.count || start + frame.bitmap.length > this.bytes.length) {
+      throw new PeerProtocolError('have frame for another file');
+    }
+    frame.bitmap.forEach((byte, i) => {
+      for (let bit = 0; bit < 8; bit += 1) {
+        if (byte & (0x80 >> bit)) {
+          const index = (start + i) * 8 + bit;
+          if (index >= this.count) throw new PeerProtocolError('have frame past the last chunk');
+          this.set(index);
+        }
+      }
+    });
+  }
+}
