@@ -99,8 +99,9 @@ export async function introduce(
     }),
     signaling.onPeer('peer-left', (room, left) => {
       // Once confirmed, the peer leaves the room as soon as its side of WebRTC connects.
+      // After the exchange of shares, leaving unconfirmed is what a peer with another code does.
       if (room === roomId && left === peer && !confirmed) {
-        fail(new PairingError('The other device went away.'));
+        fail(new PairingError(session !== null ? FAILED : 'The other device went away.'));
       }
     }),
     signaling.onSignal(({ roomId: room, from, data }) => {

@@ -2,18 +2,27 @@
 // is there, pass a string to one peer. Everything relayed is sealed by the layer above
 // (introduction.ts); this layer only checks shapes, because the server is not trusted.
 import { io, type Socket } from 'socket.io-client';
+import {
+  IceServersResponse,
+  JoinReply,
+  LeaveReply,
+  PeerEvent,
+  RelayedSignal,
+  SIGNAL_ROUTES,
+  SIGNAL_SOCKET_PATH,
+  SignalReply,
+  matches,
+  type SignalErrorCode,
+} from '../../../../core/protocol';
 
-export interface RelayedSignal {
-  roomId: string;
-  from: string;
-  data: string;
-}
-
-type Reply = { ok: true; peers?: unknown } | { ok: false; error?: unknown };
+export type { RelayedSignal } from '../../../../core/protocol';
 
 const ACK_TIMEOUT_MS = 10_000;
-const isText = (value: unknown): value is string =>
-  typeof value === 'string' && value.length <= 8192;
+
+const REFUSALS: Partial<Record<SignalErrorCode, string>> = {
+  room_full: 'That code is already in use.',
+  not_found: 'The other device has gone.',
+};
 
 export class SignalingError extends Error {
   override name = 'SignalingError';
@@ -23,7 +32,12 @@ export class SignalingClient {
   private constructor(private readonly socket: Socket) {}
 
   static connect(url: string): Promise<SignalingClient> {
-    const socket = io(url, { transports: ['websocket'], reconnection: false, forceNew: true });
+    const socket = io(url, {
+      path: SIGNAL_SOCKET_PATH,
+      transports: ['websocket'],
+      reconnection: false,
+      forceNew: true,
+    });
     return new Promise((resolve, reject) => {
       socket.once('connect', () => resolve(new SignalingClient(socket)));
       socket.once('connect_error', () => {
@@ -35,44 +49,36 @@ export class SignalingClient {
 
   /** Joins a room; resolves with the peers already in it. */
   async join(roomId: string): Promise<string[]> {
-    const reply = await this.request('join', roomId);
-    const peers = reply.ok ? reply.peers : undefined;
-    if (!Array.isArray(peers) || !peers.every(isText)) {
-      throw new SignalingError('The signal server gave a malformed answer.');
-    }
-    return peers;
+    const reply = await this.request('join', { roomId });
+    if (!matches(JoinReply, reply)) throw malformed();
+    if (!reply.ok) throw refused(reply.error);
+    return reply.peers;
   }
 
   leave(roomId: string): void {
-    this.socket.emit('leave', roomId);
+    this.socket.emit('leave', { roomId }, (reply: unknown) => {
+      // Nothing to do either way: leaving is best effort, and the socket closes soon after.
+      void matches(LeaveReply, reply);
+    });
   }
 
   async send(roomId: string, to: string, data: string): Promise<void> {
-    await this.request('signal', { roomId, to, data });
+    const reply = await this.request('signal', { roomId, to, data });
+    if (!matches(SignalReply, reply)) throw malformed();
+    if (!reply.ok) throw refused(reply.error);
   }
 
-  private async request(event: string, payload: unknown): Promise<Reply & { ok: true }> {
-    let reply: Reply;
+  private async request(event: string, payload: unknown): Promise<unknown> {
     try {
-      reply = (await this.socket.timeout(ACK_TIMEOUT_MS).emitWithAck(event, payload)) as Reply;
+      return await this.socket.timeout(ACK_TIMEOUT_MS).emitWithAck(event, payload);
     } catch {
       throw new SignalingError('The signal server did not answer.');
     }
-    if (typeof reply !== 'object' || reply === null || reply.ok !== true) {
-      const code = reply && reply.ok === false && isText(reply.error) ? reply.error : 'unknown';
-      throw new SignalingError(
-        code === 'room_full'
-          ? 'That code is already in use.'
-          : `The signal server refused (${code}).`,
-      );
-    }
-    return reply;
   }
 
   onSignal(handler: (signal: RelayedSignal) => void): () => void {
     const listener = (value: unknown) => {
-      const { roomId, from, data } = (value ?? {}) as Record<string, unknown>;
-      if (isText(roomId) && isText(from) && isText(data)) handler({ roomId, from, data });
+      if (matches(RelayedSignal, value)) handler(value);
     };
     this.socket.on('signal', listener);
     return () => this.socket.off('signal', listener);
@@ -80,8 +86,7 @@ export class SignalingClient {
 
   onPeer(event: 'peer-joined' | 'peer-left', handler: (roomId: string, peer: string) => void) {
     const listener = (value: unknown) => {
-      const { roomId, peer } = (value ?? {}) as Record<string, unknown>;
-      if (isText(roomId) && isText(peer)) handler(roomId, peer);
+      if (matches(PeerEvent, value)) handler(value.roomId, value.peer);
     };
     this.socket.on(event, listener);
     return () => this.socket.off(event, listener);
@@ -92,12 +97,16 @@ export class SignalingClient {
   }
 }
 
+const malformed = () => new SignalingError('The signal server gave a malformed answer.');
+const refused = (code: SignalErrorCode) =>
+  new SignalingError(REFUSALS[code] ?? `The signal server refused (${code}).`);
+
 /** The STUN/TURN servers the signal server hands out; none is fine on one network. */
 export async function fetchIceServers(signalUrl: string): Promise<RTCIceServer[]> {
   try {
-    const response = await fetch(new URL('/ice-servers', signalUrl));
-    const body = (await response.json()) as { iceServers?: unknown };
-    return Array.isArray(body.iceServers) ? (body.iceServers as RTCIceServer[]) : [];
+    const response = await fetch(new URL(SIGNAL_ROUTES.iceServers, signalUrl));
+    const body: unknown = await response.json();
+    return matches(IceServersResponse, body) ? body.iceServers : [];
   } catch {
     return [];
   }
