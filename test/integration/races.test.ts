@@ -3,6 +3,7 @@ import type { Account } from '../../core/protocol';
 import {
   blobOf,
   call,
+  createFolder,
   fakeChunks,
   newId,
   randomB64,
@@ -14,6 +15,7 @@ import {
   storesOf,
   TEST_DATABASE,
   testPlans,
+  uploadFile,
   type TestAccount,
   type TestServer,
 } from './harness';
@@ -143,6 +145,39 @@ describe('races across nodes', () => {
       }
     },
   );
+
+  it('a folder purged on two nodes at once, with an upload open into it, frees its space once', async () => {
+    const account = await signUp(nodeA);
+    for (let round = 0; round < 3; round++) {
+      const folder = await createFolder(nodeA, account, account.rootId);
+      await uploadFile(nodeA, account, folder, fakeChunks(3_000));
+      const chunks = fakeChunks(2_000);
+      const { uploadId } = (
+        await call<{ uploadId: string }>(nodeA, 'POST', '/api/v1/uploads', {
+          token: account.token,
+          json: {
+            nodeId: newId(),
+            parentId: folder,
+            wrappedKey: sealedKey(),
+            encMeta: sealedMeta(),
+            revision: 1,
+            wrappedContentKey: sealedKey(),
+            size: chunks[0]!.length,
+            chunkCount: 1,
+          },
+        })
+      ).body;
+      await call(nodeA, 'DELETE', `/api/v1/nodes/${folder}`, { token: account.token });
+      const [first, second, cancel] = await Promise.all([
+        call(nodeA, 'DELETE', `/api/v1/trash/${folder}`, { token: account.token }),
+        call(nodeB, 'DELETE', `/api/v1/trash/${folder}`, { token: account.token }),
+        call(nodeB, 'DELETE', `/api/v1/uploads/${uploadId}`, { token: account.token }),
+      ]);
+      expect([first.status, second.status]).toContain(204);
+      expect([204, 404]).toContain(cancel.status);
+    }
+    expect(await storageUsed(account)).toBe(0);
+  });
 
   it('a cancel on each node at once releases the reservation once', async () => {
     const account = await signUp(nodeA);

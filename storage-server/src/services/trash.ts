@@ -6,8 +6,6 @@ import { chainOf, type Nodes } from './nodes';
 
 interface SubtreeNode {
   id: string;
-  content_id: string | null;
-  size: number | null;
   depth: number;
 }
 
@@ -69,41 +67,50 @@ export class Trash {
           UNION ALL
           SELECT n.id, s.depth + 1 FROM nodes n JOIN subtree s ON n.parent_id = s.id
         )
-        SELECT n.id, n.content_id, n.size, s.depth FROM nodes n JOIN subtree s ON n.id = s.id
+        SELECT id, depth FROM subtree
       `.execute(trx);
       nodes.push(...rows);
     }
     if (nodes.length === 0) return [];
     const ids = nodes.map((n) => n.id);
+    // Every delete returns what it removed, and only that is freed: a purge and a cancel (or two
+    // purges) on two nodes at once each wait on the other's rows and then find them gone, so no
+    // byte is given back twice.
     const uploads: { id: string; size: number }[] = [];
     for (const batch of batches(ids)) {
       uploads.push(
         ...(await trx
-          .selectFrom('uploads')
-          .select(['id', 'size'])
+          .deleteFrom('uploads')
           .where('owner_id', '=', ownerId)
           .where('parent_id', 'in', batch)
+          .returning(['id', 'size'])
           .execute()),
       );
-    }
-    const contentIds = [
-      ...nodes.flatMap((n) => (n.content_id === null ? [] : [n.content_id])),
-      ...uploads.map((u) => u.id),
-    ];
-    for (const batch of batches(contentIds)) {
-      await trx.deleteFrom('chunks').where('content_id', 'in', batch).execute();
-      await trx.deleteFrom('uploads').where('id', 'in', batch).execute();
     }
     for (const batch of batches(ids)) {
       await trx.deleteFrom('links').where('node_id', 'in', batch).execute();
     }
     // Deepest first, so no statement removes a folder whose children are still there.
     const deepestFirst = [...nodes].sort((a, b) => b.depth - a.depth).map((n) => n.id);
+    const deleted: { content_id: string | null; size: number | null }[] = [];
     for (const batch of batches(deepestFirst)) {
-      await trx.deleteFrom('nodes').where('id', 'in', batch).execute();
+      deleted.push(
+        ...(await trx
+          .deleteFrom('nodes')
+          .where('id', 'in', batch)
+          .returning(['content_id', 'size'])
+          .execute()),
+      );
+    }
+    const contentIds = [
+      ...deleted.flatMap((n) => (n.content_id === null ? [] : [n.content_id])),
+      ...uploads.map((u) => u.id),
+    ];
+    for (const batch of batches(contentIds)) {
+      await trx.deleteFrom('chunks').where('content_id', 'in', batch).execute();
     }
     const freed =
-      nodes.reduce((sum, n) => sum + (n.size ?? 0), 0) + uploads.reduce((s, u) => s + u.size, 0);
+      deleted.reduce((sum, n) => sum + (n.size ?? 0), 0) + uploads.reduce((s, u) => s + u.size, 0);
     await trx
       .updateTable('accounts')
       .set((eb) => ({ storage_used: eb('storage_used', '-', freed) }))
