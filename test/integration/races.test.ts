@@ -133,15 +133,17 @@ describe('races across nodes', () => {
     'three nodes starting together on an empty database migrate it once',
     async () => {
       const databaseUrl = await createTestDatabase();
+      // One bucket and one database; each node a data dir of its own, as deployed.
+      const { blobStore, redis } = storesOf(nodeA);
       const nodes = await Promise.all(
-        [1, 2, 3].map(() => startServer({ ...storesOf(nodeA), databaseUrl })),
+        [1, 2, 3].map(() => startServer({ blobStore, redis, databaseUrl })),
       );
       try {
         const account = await signUp(nodes[0]!);
         const reply = await call(nodes[2]!, 'GET', '/api/v1/account', { token: account.token });
         expect(reply.status).toBe(200);
       } finally {
-        for (const started of nodes) await started.app.close();
+        for (const started of nodes) await started.close();
       }
     },
   );
