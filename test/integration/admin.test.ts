@@ -8,15 +8,13 @@ import { DEFAULT_CONFIG } from '../../storage-server/src/config';
 import {
   call,
   fakeChunks,
-  newId,
-  sealedKey,
-  sealedMeta,
   signUp,
   startServer,
   storesOf,
   TEST_DATABASE,
   uploadFile,
   type TestAccount,
+  uploadRequest,
   type TestServer,
 } from './harness';
 import { createTestDatabase } from './postgres-databases';
@@ -140,16 +138,7 @@ describe('npm run admin -- plan', { timeout: 120_000 }, () => {
     expect(still.status).toBe(200);
     const refused = await call<ErrorBody>(server, 'POST', '/api/v1/uploads', {
       token: account.token,
-      json: {
-        nodeId: newId(),
-        parentId: account.rootId,
-        wrappedKey: sealedKey(),
-        encMeta: sealedMeta(),
-        revision: 1,
-        wrappedContentKey: sealedKey(),
-        size: 141,
-        chunkCount: 1,
-      },
+      json: uploadRequest(account.rootId, 141, 1),
     });
     expect(refused.status).toBe(507);
     expect(refused.body.error.details).toEqual({ needed: 141, used, quota: 2000 });

@@ -4,7 +4,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { CHUNK_OVERHEAD } from '../../core/format';
-import type { PlanCatalog, SessionResponse, SignupRequest } from '../../core/protocol';
+import type {
+  CreateUploadRequest,
+  PlanCatalog,
+  SessionResponse,
+  SignupRequest,
+} from '../../core/protocol';
 import { buildApp } from '../../storage-server/src/app';
 import { DEFAULT_CONFIG, type Config } from '../../storage-server/src/config';
 import { createTestDatabase } from './postgres-databases';
@@ -233,6 +238,25 @@ export function fakeChunks(plainSize: number, chunkSize = 4 * 1024 * 1024): Buff
   );
 }
 
+/** A create-upload request for `chunkCount` chunks of `size` bytes in all, with fresh ids and keys. */
+export function uploadRequest(
+  parentId: string,
+  size: number,
+  chunkCount = 1,
+  nodeId = newId(),
+): CreateUploadRequest {
+  return {
+    nodeId,
+    parentId,
+    wrappedKey: sealedKey(),
+    encMeta: sealedMeta(),
+    revision: 1,
+    wrappedContentKey: sealedKey(),
+    size,
+    chunkCount,
+  };
+}
+
 /** Uploads and commits a file of these chunks; returns its node id. */
 export async function uploadFile(
   server: Endpoint,
@@ -243,16 +267,12 @@ export async function uploadFile(
   const nodeId = newId();
   const opened = await call<{ uploadId: string }>(server, 'POST', '/api/v1/uploads', {
     token: account.token,
-    json: {
-      nodeId,
+    json: uploadRequest(
       parentId,
-      wrappedKey: sealedKey(),
-      encMeta: sealedMeta(),
-      revision: 1,
-      wrappedContentKey: sealedKey(),
-      size: chunks.reduce((sum, c) => sum + c.length, 0),
-      chunkCount: chunks.length,
-    },
+      chunks.reduce((sum, c) => sum + c.length, 0),
+      chunks.length,
+      nodeId,
+    ),
   });
   if (opened.status !== 201) throw new Error(`upload failed: ${JSON.stringify(opened.body)}`);
   const { uploadId } = opened.body;

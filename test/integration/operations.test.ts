@@ -10,9 +10,6 @@ import {
   call,
   eventually,
   fakeChunks,
-  newId,
-  sealedKey,
-  sealedMeta,
   sha256,
   signUp,
   startServer,
@@ -21,6 +18,7 @@ import {
   testPlans,
   uploadFile,
   type Endpoint,
+  uploadRequest,
   type TestServer,
 } from './harness';
 import { createTestDatabase } from './postgres-databases';
@@ -61,16 +59,7 @@ describe('metrics', () => {
       await got.arrayBuffer();
       const refused = await call(server, 'POST', '/api/v1/uploads', {
         token: account.token,
-        json: {
-          nodeId: newId(),
-          parentId: account.rootId,
-          wrappedKey: sealedKey(),
-          encMeta: sealedMeta(),
-          revision: 1,
-          wrappedContentKey: sealedKey(),
-          size: 20_041,
-          chunkCount: 1,
-        },
+        json: uploadRequest(account.rootId, 20_041, 1),
       });
       expect(refused.status).toBe(507);
 
@@ -196,16 +185,7 @@ describe('shutdown', () => {
     const [chunk] = fakeChunks(1_000_000);
     const opened = await call<{ uploadId: string }>(endpoint, 'POST', '/api/v1/uploads', {
       token: account.token,
-      json: {
-        nodeId: newId(),
-        parentId: account.rootId,
-        wrappedKey: sealedKey(),
-        encMeta: sealedMeta(),
-        revision: 1,
-        wrappedContentKey: sealedKey(),
-        size: chunk!.length,
-        chunkCount: 1,
-      },
+      json: uploadRequest(account.rootId, chunk!.length, 1),
     });
     // Half the body goes now, the rest only once the server is closing.
     const put = request(`${endpoint.url}/api/v1/uploads/${opened.body.uploadId}/chunks/0`, {

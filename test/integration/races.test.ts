@@ -5,10 +5,7 @@ import {
   call,
   createFolder,
   fakeChunks,
-  newId,
   randomB64,
-  sealedKey,
-  sealedMeta,
   sha256,
   signUp,
   startServer,
@@ -17,6 +14,7 @@ import {
   testPlans,
   uploadFile,
   type TestAccount,
+  uploadRequest,
   type TestServer,
 } from './harness';
 import { createTestDatabase } from './postgres-databases';
@@ -52,16 +50,11 @@ async function storageUsed(account: TestAccount): Promise<number> {
 async function open(server: TestServer, account: TestAccount, chunks: Buffer[]) {
   return call<{ uploadId: string }>(server, 'POST', '/api/v1/uploads', {
     token: account.token,
-    json: {
-      nodeId: newId(),
-      parentId: account.rootId,
-      wrappedKey: sealedKey(),
-      encMeta: sealedMeta(),
-      revision: 1,
-      wrappedContentKey: sealedKey(),
-      size: chunks.reduce((sum, c) => sum + c.length, 0),
-      chunkCount: chunks.length,
-    },
+    json: uploadRequest(
+      account.rootId,
+      chunks.reduce((sum, c) => sum + c.length, 0),
+      chunks.length,
+    ),
   });
 }
 
@@ -157,16 +150,7 @@ describe('races across nodes', () => {
       const { uploadId } = (
         await call<{ uploadId: string }>(nodeA, 'POST', '/api/v1/uploads', {
           token: account.token,
-          json: {
-            nodeId: newId(),
-            parentId: folder,
-            wrappedKey: sealedKey(),
-            encMeta: sealedMeta(),
-            revision: 1,
-            wrappedContentKey: sealedKey(),
-            size: chunks[0]!.length,
-            chunkCount: 1,
-          },
+          json: uploadRequest(folder, chunks[0]!.length, 1),
         })
       ).body;
       await call(nodeA, 'DELETE', `/api/v1/nodes/${folder}`, { token: account.token });

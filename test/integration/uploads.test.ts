@@ -28,6 +28,7 @@ import {
   TEST_BLOB_STORE,
   testPlans,
   type TestAccount,
+  uploadRequest,
   type TestServer,
 } from './harness';
 import { streamingPut, truncatedPut } from './raw-http';
@@ -487,16 +488,7 @@ describe('quota', () => {
       const attempts = Array.from({ length: 20 }, () =>
         call<ErrorBody>(limited, 'POST', '/api/v1/uploads', {
           token: account.token,
-          json: {
-            nodeId: newId(),
-            parentId: account.rootId,
-            wrappedKey: sealedKey(),
-            encMeta: sealedMeta(),
-            revision: 1,
-            wrappedContentKey: sealedKey(),
-            size: 141,
-            chunkCount: 1,
-          },
+          json: uploadRequest(account.rootId, 141, 1),
         }),
       );
       const replies = await Promise.all(attempts);
