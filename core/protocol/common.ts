@@ -1,4 +1,4 @@
-import { Type } from 'typebox';
+import { type Static, Type } from 'typebox';
 import { ID_PATTERN, MAX_SEALED_META, SEALED_OVERHEAD } from '../format';
 
 /** Characters of base64url (no padding) that encode `bytes` bytes. */
@@ -45,3 +45,16 @@ export const ByteCount = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INT
 export const IdParams = Type.Object({ id: Id }, { additionalProperties: false });
 
 export const HealthResponse = Type.Object({ ok: Type.Literal(true) });
+
+/**
+ * Where this deployment's signal server is: an absolute http(s) URL, or `:port` on the host the
+ * app was loaded from (the embedded default); null when P2P is not deployed.
+ */
+export const SIGNAL_URL_PATTERN = '^(:[0-9]{1,5}|https?://[^\\s/?#]+/?)$';
+export const ClientConfig = Type.Object({
+  signalUrl: Type.Union([
+    Type.String({ pattern: SIGNAL_URL_PATTERN, maxLength: 512 }),
+    Type.Null(),
+  ]),
+});
+export type ClientConfig = Static<typeof ClientConfig>;

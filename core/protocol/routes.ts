@@ -4,6 +4,7 @@ export const API_PREFIX = '/api/v1';
 export const ROUTES = {
   health: `${API_PREFIX}/health`,
   ready: `${API_PREFIX}/ready`,
+  config: `${API_PREFIX}/config`,
   prelogin: `${API_PREFIX}/auth/prelogin`,
   signup: `${API_PREFIX}/auth/signup`,
   login: `${API_PREFIX}/auth/login`,
