@@ -3,6 +3,7 @@
 // requests or acks, no crypto. Its signals cross the same relay in the clear (test only).
 import { HIGH_WATER_BYTES, LOW_WATER_BYTES } from '../../../client/src/services/p2p/frame-channel';
 import { SignalingClient } from '../../../client/src/services/p2p/signaling';
+import { fromBase64Url, toBase64Url } from '../../../core/format';
 import { trackMemory } from './memory';
 
 const MESSAGE_BYTES = 16 * 1024;
@@ -21,13 +22,14 @@ async function relay(o: BareOptions, pc: RTCPeerConnection, initiator: boolean) 
     if (peer) for (const data of outbox.splice(0)) void signaling.send(o.roomId, peer, data);
   };
   const post = (value: unknown) => {
-    outbox.push(JSON.stringify(value));
+    // Signal data is base64url on the wire (protocol.md); here it carries plain JSON.
+    outbox.push(toBase64Url(new TextEncoder().encode(JSON.stringify(value))));
     flush();
   };
   pc.onicecandidate = (event) => event.candidate && post({ candidate: event.candidate.toJSON() });
   signaling.onSignal(async ({ from, data }) => {
     peer ??= from;
-    const message = JSON.parse(data) as {
+    const message = JSON.parse(new TextDecoder().decode(fromBase64Url(data))) as {
       description?: RTCSessionDescriptionInit;
       candidate?: RTCIceCandidateInit;
     };
@@ -41,18 +43,22 @@ async function relay(o: BareOptions, pc: RTCPeerConnection, initiator: boolean) 
       await pc.addIceCandidate(message.candidate);
     }
   });
-  signaling.onPeer('peer-joined', (_room, joined) => {
-    peer = joined;
-    if (initiator) {
+  // The initiator offers as soon as it knows its peer, whichever of the two joined first.
+  let offered = false;
+  const meet = (other: string) => {
+    peer = other;
+    if (initiator && !offered) {
+      offered = true;
       void pc
         .createOffer()
         .then((offer) => pc.setLocalDescription(offer))
         .then(() => post({ description: pc.localDescription }));
     }
     flush();
-  });
+  };
+  signaling.onPeer('peer-joined', (_room, joined) => meet(joined));
   const peers = await signaling.join(o.roomId);
-  if (peers.length > 0) peer = peers[0]!;
+  if (peers.length > 0) meet(peers[0]!);
   return signaling;
 }
 
