@@ -53,6 +53,11 @@ export default defineConfig({
         test: {
           name: 'p2p',
           include: ['test/p2p/**/*.test.ts'],
+          // The namespace has a loopback of its own: PostgreSQL is reached through its socket.
+          env: {
+            COFFRE_TEST_POSTGRES_URL:
+              'postgres://postgres@localhost/postgres?host=/var/run/postgresql',
+          },
           environment: 'node',
           fileParallelism: false,
           testTimeout: 120_000,
