@@ -27,8 +27,13 @@ export default defineConfig({
         test: {
           name: 'integration-scale',
           include: ['test/integration/**/*.test.ts'],
-          // The signal server and the S3 store's own test use no database or blob store.
-          exclude: ['test/integration/signal-*.test.ts', 'test/integration/s3-blob-store.test.ts'],
+          // The signal server and the S3 store's own test use no database or blob store, and the
+          // PostgreSQL restart test brings a PostgreSQL of its own.
+          exclude: [
+            'test/integration/signal-*.test.ts',
+            'test/integration/s3-blob-store.test.ts',
+            'test/integration/postgres-restart.test.ts',
+          ],
           environment: 'node',
           env: { COFFRE_TEST_BLOB_STORE: 's3', COFFRE_TEST_DATABASE: 'postgres' },
           setupFiles: ['test/integration/stores-setup.ts'],
