@@ -34,17 +34,9 @@ interface Row {
 
 async function startNodes(count: number, s3: S3Emulator): Promise<StorageProcess[]> {
   const databaseUrl = await createTestDatabase();
-  const bucket = s3.settings();
   const env = {
     DATABASE_URL: databaseUrl,
-    COFFRE_BLOB_STORE: 's3',
-    COFFRE_S3_BUCKET: bucket.bucket,
-    COFFRE_S3_ENDPOINT: bucket.endpoint!,
-    COFFRE_S3_REGION: bucket.region,
-    COFFRE_S3_PREFIX: bucket.prefix,
-    COFFRE_S3_FORCE_PATH_STYLE: '1',
-    COFFRE_S3_ACCESS_KEY_ID: bucket.credentials!.accessKeyId,
-    COFFRE_S3_SECRET_ACCESS_KEY: bucket.credentials!.secretAccessKey,
+    ...s3.environment(),
     // Behind a proxy, each account from its own address: production rate limits, a crowd.
     COFFRE_TRUST_PROXY: '1',
   };

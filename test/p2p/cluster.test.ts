@@ -51,17 +51,9 @@ beforeAll(async () => {
   const [appPort, signalPort] = [await freePort(), await freePort()];
   appUrl = `http://127.0.0.1:${appPort}`;
   signalUrl = `http://127.0.0.1:${signalPort}`;
-  const bucket = s3.settings();
   const storageEnv = {
     DATABASE_URL: databaseUrl,
-    COFFRE_BLOB_STORE: 's3',
-    COFFRE_S3_BUCKET: bucket.bucket,
-    COFFRE_S3_ENDPOINT: bucket.endpoint!,
-    COFFRE_S3_REGION: bucket.region,
-    COFFRE_S3_PREFIX: bucket.prefix,
-    COFFRE_S3_FORCE_PATH_STYLE: '1',
-    COFFRE_S3_ACCESS_KEY_ID: bucket.credentials!.accessKeyId,
-    COFFRE_S3_SECRET_ACCESS_KEY: bucket.credentials!.secretAccessKey,
+    ...s3.environment(),
     COFFRE_REDIS_URL: redis.url,
     COFFRE_TRUST_PROXY: '1',
     COFFRE_SIGNAL_URL: signalUrl,
