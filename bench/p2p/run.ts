@@ -18,7 +18,12 @@ import {
 
 const MiB = 1024 * 1024;
 const { values } = parseArgs({
-  options: { size: { type: 'string' }, rounds: { type: 'string' } },
+  options: {
+    size: { type: 'string' },
+    rounds: { type: 'string' },
+    /** One more Coffre run, not counted, with both pages' main threads sampled. */
+    profile: { type: 'boolean' },
+  },
 });
 const size = Number(values.size ?? process.env.COFFRE_BENCH_P2P_MIB ?? 1024) * MiB;
 const rounds = Number(values.rounds ?? 3);
@@ -60,6 +65,40 @@ function withTimeout<T>(promise: Promise<T>, what: string): Promise<T> {
       setTimeout(() => reject(new Error(`${what} took over ${ms / 1000} s`)), ms),
     ),
   ]);
+}
+
+/** Main-thread self time by function, from a CDP Profiler profile; the top `n` lines. */
+interface CpuProfile {
+  startTime: number;
+  endTime: number;
+  nodes: {
+    hitCount?: number;
+    callFrame: { functionName: string; url: string; lineNumber: number };
+  }[];
+}
+
+function topFunctions(profile: CpuProfile, n: number): string[] {
+  const self = new Map<string, number>();
+  let total = 0;
+  let all = 0;
+  for (const node of profile.nodes) {
+    all += node.hitCount ?? 0;
+    const { functionName, url, lineNumber } = node.callFrame;
+    const hits = node.hitCount ?? 0;
+    if (functionName === '(idle)' || functionName === '(program)') continue;
+    total += hits;
+    const key = `${functionName || '(anonymous)'} ${url.split('/').pop()}:${lineNumber + 1}`;
+    self.set(key, (self.get(key) ?? 0) + hits);
+  }
+  const seconds = (profile.endTime - profile.startTime) / 1e6;
+  const busy = `main thread busy ${((seconds * total) / (all || 1)).toFixed(1)} s of ${seconds.toFixed(1)} s`;
+  return [
+    busy,
+    ...[...self]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, n)
+      .map(([key, hits]) => `${((100 * hits) / (total || 1)).toFixed(1).padStart(5)}%  ${key}`),
+  ];
 }
 
 const median = (xs: number[]) => {
@@ -156,6 +195,24 @@ try {
           `load ${load}  machine busy ${(busy * 100).toFixed(0)}%`,
       );
       console.log(`        CPU ${cpu.join('; ')}`);
+    }
+  }
+  if (values.profile) {
+    console.log('\nProfiled Coffre run (not counted), main threads only, self time:');
+    const sessions = await Promise.all(
+      [sender, receiver].map((page) => page.context().newCDPSession(page)),
+    );
+    for (const session of sessions) {
+      await session.send('Profiler.enable');
+      await session.send('Profiler.setSamplingInterval', { interval: 500 });
+      await session.send('Profiler.start');
+    }
+    const result = await withTimeout(runCoffre(), 'profiled run');
+    console.log(`  ${(bytes / 1e6 / result.seconds).toFixed(2)} MB/s while profiled`);
+    for (const [i, session] of sessions.entries()) {
+      const { profile } = await session.send('Profiler.stop');
+      console.log(`  ${i === 0 ? 'sender' : 'receiver'}:`);
+      for (const line of topFunctions(profile, 12)) console.log(`    ${line}`);
     }
   }
   const bare = median(rates.bare);
