@@ -132,13 +132,13 @@ try {
     '- Coffre: the P2P transport (sendToDevice/receiveFromDevice): framed sealed 4 MiB chunks',
   );
   console.log(
-    '          read from a Blob of the pre-sealed file, requested ahead, each verified in the',
+    '          of the file sealed beforehand and held in memory, requested ahead, each verified in the',
   );
   console.log(
     '          crypto worker pool (SHA-256 id, AEAD) and acknowledged; the same water marks.',
   );
   console.log('          Timed from the verified offer to the last verified chunk.');
-  console.log('Sealing the test file into a Blob (not timed)…');
+  console.log('Sealing the test file (not timed)…');
   const bytes = await sender.evaluate((size) => window.p2pHarness.stage(size), size);
 
   const rates: Record<'bare' | 'Coffre', number[]> = { bare: [], Coffre: [] };
