@@ -29,6 +29,15 @@ const size = Number(values.size ?? process.env.COFFRE_BENCH_P2P_MIB ?? 1024) * M
 const rounds = Number(values.rounds ?? 3);
 if (!(size > 0) || !(rounds > 0)) throw new Error('--size (MiB) and --rounds must be positive');
 
+const WHAT_EACH_VARIANT_DOES = `\
+- bare:   one RTCDataChannel, 16 KiB messages of constant bytes, sent while bufferedAmount is
+          under 1 MiB, resumed on bufferedamountlow at 256 KiB; the receiver only counts bytes.
+          Timed from the open channel to the last byte received.
+- Coffre: the P2P transport (sendToDevice/receiveFromDevice): sealed 4 MiB chunks (sealed
+          beforehand, held in memory, as the app serves stored chunks) in 16 KiB frames with the
+          same water marks, requested ahead, each verified in the crypto worker pool (SHA-256 id,
+          AEAD) and acknowledged. Timed from the verified offer to the last verified chunk.`;
+
 const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 
 /** Busy and total jiffies of the whole machine, to tell a saturated machine from a slow channel. */
@@ -121,23 +130,7 @@ try {
   console.log(
     `machine: ${readFileSync('/proc/cpuinfo', 'utf8').match(/^processor/gm)?.length} cores, load ${loadavg()}`,
   );
-  console.log(`- bare:   one RTCDataChannel, ${16} KiB messages of constant bytes, send while`);
-  console.log(
-    '          bufferedAmount < 1 MiB, resume on bufferedamountlow at 256 KiB; the receiver',
-  );
-  console.log(
-    '          only counts bytes. Timed from the open channel to the last byte received.',
-  );
-  console.log(
-    '- Coffre: the P2P transport (sendToDevice/receiveFromDevice): framed sealed 4 MiB chunks',
-  );
-  console.log(
-    '          of the file sealed beforehand and held in memory, requested ahead, each verified in the',
-  );
-  console.log(
-    '          crypto worker pool (SHA-256 id, AEAD) and acknowledged; the same water marks.',
-  );
-  console.log('          Timed from the verified offer to the last verified chunk.');
+  console.log(WHAT_EACH_VARIANT_DOES);
   console.log('Sealing the test file (not timed)…');
   const bytes = await sender.evaluate((size) => window.p2pHarness.stage(size), size);
 
