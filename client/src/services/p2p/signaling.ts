@@ -92,6 +92,11 @@ export class SignalingClient {
     return () => this.socket.off(event, listener);
   }
 
+  /** False once the server or the network dropped the socket (it does not reconnect by itself). */
+  get connected(): boolean {
+    return this.socket.connected;
+  }
+
   close(): void {
     this.socket.close();
   }
