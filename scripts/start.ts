@@ -17,8 +17,15 @@ function stopAll(code: number) {
   process.exitCode = code;
 }
 
+// The app finds the signal server on the host it was loaded from, so a phone on the same network
+// reaches it too (protocol.md §2.1).
+const env = {
+  ...process.env,
+  COFFRE_SIGNAL_URL: process.env.COFFRE_SIGNAL_URL ?? `:${process.env.COFFRE_SIGNAL_PORT ?? 8081}`,
+};
+
 for (const [name, entry] of Object.entries(services)) {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], { stdio: 'inherit' });
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], { stdio: 'inherit', env });
   child.on('exit', (code, signal) => {
     if (!stopping) console.error(`${name} server stopped (${signal ?? code}); stopping the rest`);
     stopAll(code ?? 1);

@@ -5,7 +5,7 @@ import { createSignalServer } from './server';
 
 const log = pino({ name: 'coffre-signal', level: process.env.COFFRE_LOG_LEVEL ?? 'info' });
 const config = loadSignalConfig();
-const server = createSignalServer(config);
+const server = createSignalServer(config, log);
 
 server.http.listen(config.port, config.host, () => {
   const { port } = server.http.address() as AddressInfo;
@@ -16,6 +16,7 @@ server.http.listen(config.port, config.host, () => {
       origins: config.allowedOrigins.length > 0 ? config.allowedOrigins : 'any',
       stun: config.stunUrls.length,
       turn: config.turn ? config.turn.urls.length : 0,
+      rooms: config.redis ? 'shared through redis' : 'this process',
     },
     'signal server listening',
   );

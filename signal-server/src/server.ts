@@ -7,6 +7,8 @@ import { connectionLimits } from './connection-limits';
 import { httpRoutes } from './http-routes';
 import { iceServers } from './ice-servers';
 import { attachRelay, dismiss, type SignalIo } from './relay';
+import { shareRoomsThroughRedis, type SharedRooms } from './shared-rooms';
+import type { Logger } from 'pino';
 
 export interface SignalServer {
   http: HttpServer;
@@ -19,12 +21,18 @@ export interface SignalServer {
   close(): Promise<{ forced: boolean }>;
 }
 
+const silent = { warn: () => {}, info: () => {} };
+
 /**
  * The signal server: Socket.IO for the relay, plain HTTP for health and the ICE server list.
  * It keeps nothing on disk and nothing that outlives a connection.
  */
-export function createSignalServer(config: SignalConfig): SignalServer {
+export function createSignalServer(
+  config: SignalConfig,
+  log: Pick<Logger, 'warn' | 'info'> = silent,
+): SignalServer {
   let draining = false;
+  let shared: SharedRooms | null = null;
   const limits = connectionLimits(config);
   const originAllowed = (req: IncomingMessage) =>
     config.allowedOrigins.length === 0 ||
@@ -33,7 +41,7 @@ export function createSignalServer(config: SignalConfig): SignalServer {
   const http = createServer(
     httpRoutes({
       allowedOrigins: config.allowedOrigins,
-      isDraining: () => draining,
+      isReady: () => !draining && (shared?.connected() ?? true),
       iceServers: () => iceServers(config, Date.now()),
     }),
   );
@@ -59,6 +67,7 @@ export function createSignalServer(config: SignalConfig): SignalServer {
     },
   });
   limits.track(io);
+  if (config.redis) shared = shareRoomsThroughRedis(io, config.redis, log);
 
   // Every TCP connection, upgraded or not, so a shutdown past its deadline can end them all.
   const connections = new Set<Socket>();
@@ -86,6 +95,7 @@ export function createSignalServer(config: SignalConfig): SignalServer {
         if (forced) for (const conn of connections) conn.destroy();
         await closed;
         io.engine.close();
+        await shared?.close();
         return { forced };
       });
     },

@@ -14,6 +14,7 @@ import { installSecurityHeaders } from './http/security';
 import { Plans } from './plans';
 import { authRoutes } from './routes/auth';
 import { fileRoutes } from './routes/files';
+import { clientConfigRoutes } from './routes/client-config';
 import { healthRoutes } from './routes/health';
 import { linkRoutes } from './routes/links';
 import { nodeRoutes } from './routes/nodes';
@@ -142,6 +143,7 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
   installErrorHandling(app, notFound);
 
   await app.register(healthRoutes, { lifecycle });
+  await app.register(clientConfigRoutes, { signalUrl: config.signalUrl });
   await app.register(authRoutes, { services, rateLimit: config.authRateLimit });
   await app.register(planRoutes, { services });
   await app.register(nodeRoutes, { services });

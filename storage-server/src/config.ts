@@ -38,7 +38,10 @@ export interface Config {
   redis: { url: string; prefix: string } | null;
   /** The built client (`vite build` output). */
   clientDir: string;
-  /** Origin of the signal server, allowed in the CSP's connect-src; null when not deployed. */
+  /**
+   * The signal server: an origin, or `:port` on the host each page was loaded from (the embedded
+   * default); told to the app and allowed in the CSP's connect-src. Null when not deployed.
+   */
   signalUrl: string | null;
   logLevel: string;
   /** Applied to sign-up, login, pre-login and recovery. */
@@ -105,6 +108,22 @@ export const DEFAULT_CONFIG: Config = {
   shutdownTimeoutMs: 30_000,
   now: Date.now,
 };
+
+/** COFFRE_SIGNAL_URL as the app will be told it: `:port`, or an http(s) URL's origin. */
+function signalUrlFrom(raw: string | undefined): string | null {
+  if (!raw) return null;
+  if (/^:\d{1,5}$/.test(raw) && Number(raw.slice(1)) <= 65535) return raw;
+  let url: URL | null = null;
+  try {
+    url = new URL(raw);
+  } catch {
+    // reported below
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    throw new Error(`COFFRE_SIGNAL_URL must be an http(s) URL or ":port", got "${raw}"`);
+  }
+  return url.origin;
+}
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const raw = env[name];
@@ -192,7 +211,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ? { url: env.COFFRE_REDIS_URL, prefix: env.COFFRE_REDIS_PREFIX ?? 'coffre:' }
       : null,
     clientDir: path.resolve(env.COFFRE_CLIENT_DIR || d.clientDir),
-    signalUrl: env.COFFRE_SIGNAL_URL || null,
+    signalUrl: signalUrlFrom(env.COFFRE_SIGNAL_URL),
     logLevel: env.COFFRE_LOG_LEVEL || d.logLevel,
     authRateLimit: {
       max: integer(env, 'COFFRE_AUTH_RATE_MAX', d.authRateLimit.max),

@@ -1,3 +1,4 @@
+import { get as httpGet } from 'node:http';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -259,10 +260,52 @@ describe('the web app', () => {
     await sw.arrayBuffer();
   });
 
+  it('tells the app where the signal server is', async () => {
+    const answer = await call<{ signalUrl: string | null }>(app, 'GET', '/api/v1/config');
+    expect(answer).toMatchObject({
+      status: 200,
+      body: { signalUrl: 'https://signal.example.org:8443' },
+    });
+    const none = await call<{ signalUrl: string | null }>(server, 'GET', '/api/v1/config');
+    expect(none.body).toEqual({ signalUrl: null });
+  });
+
   it('says how to build the app when there is no build', async () => {
     const response = await fetch(`${server.url}/`);
     expect(response.status).toBe(200);
     expect(await response.text()).toContain('npm run build');
     expect(response.headers.get('content-security-policy')).toContain("default-src 'self'");
+  });
+});
+
+describe('a signal server on the same host as the page (`:port`)', () => {
+  let app: TestServer;
+  beforeAll(async () => {
+    app = await startServer({ signalUrl: ':8081' });
+  });
+  afterAll(() => app.close());
+
+  it('is told to the app as given, and allowed in the CSP for the host the page was asked for', async () => {
+    const answer = await call<{ signalUrl: string | null }>(app, 'GET', '/api/v1/config');
+    expect(answer.body).toEqual({ signalUrl: ':8081' });
+    const { port } = new URL(app.url);
+    // fetch() may not set Host, so plain http does.
+    const connectSrc = (host: string) =>
+      new Promise<string | undefined>((resolve, reject) => {
+        const request = httpGet(`${app.url}/api/v1/health`, { headers: { host } }, (response) => {
+          response.resume();
+          const csp = String(response.headers['content-security-policy'] ?? '');
+          resolve(csp.split(';').find((directive) => directive.startsWith('connect-src')));
+        });
+        request.on('error', reject);
+      });
+    expect(await connectSrc(`127.0.0.1:${port}`)).toBe(
+      "connect-src 'self' http://127.0.0.1:8081 ws://127.0.0.1:8081",
+    );
+    expect(await connectSrc(`laptop.local:${port}`)).toBe(
+      "connect-src 'self' http://laptop.local:8081 ws://laptop.local:8081",
+    );
+    // A Host header that is not a plain host name adds nothing to the policy.
+    expect(await connectSrc('evil.example;script-src *')).toBe("connect-src 'self'");
   });
 });

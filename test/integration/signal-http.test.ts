@@ -147,6 +147,8 @@ describe('signal server configuration', () => {
       COFFRE_TURN_URLS: turn.urls.join(','),
       COFFRE_TURN_SECRET: SECRET,
       COFFRE_TURN_TTL_SECONDS: '3600',
+      COFFRE_REDIS_URL: 'redis://10.0.0.9:6379/2',
+      COFFRE_REDIS_PREFIX: 'drive-eu:',
     });
     expect(config).toEqual({
       host: '0.0.0.0',
@@ -165,6 +167,7 @@ describe('signal server configuration', () => {
       shutdownTimeoutMs: 2000,
       stunUrls,
       turn,
+      redis: { url: 'redis://10.0.0.9:6379/2', prefix: 'drive-eu:' },
     });
   });
 

@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 
 /** http(s) and ws(s) forms of the signal server's origin: Socket.IO may use either. */
-function signalOrigins(signalUrl: string | null): string[] {
-  if (!signalUrl) return [];
-  const url = new URL(signalUrl);
-  const secure = url.protocol === 'https:' || url.protocol === 'wss:';
+function signalOrigins(signalOrigin: string | null): string[] {
+  if (!signalOrigin) return [];
+  const url = new URL(signalOrigin);
+  const secure = url.protocol === 'https:';
   return [`${secure ? 'https' : 'http'}://${url.host}`, `${secure ? 'wss' : 'ws'}://${url.host}`];
 }
 
@@ -12,7 +12,7 @@ function signalOrigins(signalUrl: string | null): string[] {
  * The CSP allows only the app's own scripts (plus WebAssembly for libsodium): no inline code, no
  * eval, no framing (R21).
  */
-function contentSecurityPolicy(signalUrl: string | null): string {
+function contentSecurityPolicy(signalOrigin: string | null): string {
   const directives: [string, string[]][] = [
     ['default-src', ["'self'"]],
     ['script-src', ["'self'", "'wasm-unsafe-eval'"]],
@@ -20,7 +20,7 @@ function contentSecurityPolicy(signalUrl: string | null): string {
     ['img-src', ["'self'", 'data:', 'blob:']],
     ['media-src', ["'self'", 'blob:']],
     ['worker-src', ["'self'", 'blob:']],
-    ['connect-src', ["'self'", ...signalOrigins(signalUrl)]],
+    ['connect-src', ["'self'", ...signalOrigins(signalOrigin)]],
     ['frame-ancestors', ["'none'"]],
     ['object-src', ["'none'"]],
     ['base-uri', ["'none'"]],
@@ -30,9 +30,9 @@ function contentSecurityPolicy(signalUrl: string | null): string {
 }
 
 /** Headers of every answer, the app page and the API alike. */
-export function securityHeaders(signalUrl: string | null): [string, string][] {
+export function securityHeaders(signalOrigin: string | null): [string, string][] {
   return [
-    ['content-security-policy', contentSecurityPolicy(signalUrl)],
+    ['content-security-policy', contentSecurityPolicy(signalOrigin)],
     // The app loads nothing cross-origin; these keep other sites from embedding or opening it.
     ['cross-origin-opener-policy', 'same-origin'],
     ['cross-origin-resource-policy', 'same-origin'],
@@ -49,15 +49,34 @@ export function securityHeaders(signalUrl: string | null): [string, string][] {
   ];
 }
 
+// A host name or an IP literal, nothing that could smuggle another directive into the CSP.
+const HOST_NAME = /^(?:[a-z0-9-]+(?:\.[a-z0-9-]+)*|\[[0-9a-f:.]+\])$/i;
+const PER_HOST_CACHE = 64;
+
 /**
  * Sets the security headers on every response. They are the same for every request, so they are
  * built once: a middleware that assembled them per request (as helmet does) took about 5% of the
- * server's CPU under a flood of sign-ups.
+ * server's CPU under a flood of sign-ups. With a `:port` signal URL the CSP names the host the
+ * page was asked for, so those headers are built once per host.
  */
 export function installSecurityHeaders(app: FastifyInstance, signalUrl: string | null): void {
-  const headers = securityHeaders(signalUrl);
-  app.addHook('onRequest', (_request, reply, done) => {
+  const portOnly = signalUrl?.startsWith(':') ? signalUrl : null;
+  const fixed = securityHeaders(portOnly ? null : signalUrl);
+  const perHost = new Map<string, [string, string][]>();
+  const headersFor = (protocol: string, hostname: string): [string, string][] => {
+    if (!portOnly || !HOST_NAME.test(hostname)) return fixed;
+    const key = `${protocol}://${hostname}`;
+    let headers = perHost.get(key);
+    if (!headers) {
+      if (perHost.size >= PER_HOST_CACHE) perHost.clear();
+      headers = securityHeaders(`${key}${portOnly}`);
+      perHost.set(key, headers);
+    }
+    return headers;
+  };
+  app.addHook('onRequest', (request, reply, done) => {
     // On the raw response, so even an answer Fastify does not send itself carries them.
+    const headers = portOnly ? headersFor(request.protocol, request.hostname) : fixed;
     for (const [name, value] of headers) reply.raw.setHeader(name, value);
     done();
   });
