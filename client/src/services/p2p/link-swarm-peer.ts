@@ -123,7 +123,7 @@ export class SeederPeer {
     void frames
       .send(encodeFrame({ type: 'error', code, message }))
       .catch(() => undefined)
-      .finally(() => this.connection.destroy());
+      .finally(() => void this.connection.end());
     this.#die(message, false);
   }
 

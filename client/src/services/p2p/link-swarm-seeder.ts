@@ -2,8 +2,7 @@
 // bitmap of the sealed chunks this device holds of that file (empty when the link does not grant
 // it), then sends requested chunks in request order. It reads only what `SeedSource` allows, so a
 // peer can never obtain a chunk of a file outside the link.
-import type {
-  ChunkBitmap} from '../../../../core/protocol/peer-frames';
+import type { ChunkBitmap } from '../../../../core/protocol/peer-frames';
 import {
   PEER_PROTOCOL_VERSION,
   PeerProtocolError,
