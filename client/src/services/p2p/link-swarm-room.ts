@@ -132,13 +132,14 @@ export class LinkRoom {
       pair.onConfirmed = () => {
         clearTimeout(pair.timer);
         const signals = this.#secureSignals(pair);
-        connectPeer(signals, initiator, this.#options.iceServers).then(
-          resolve,
-          (error: unknown) => {
-            pair.fail(new PairingError('No direct connection could be made.'));
-            reject(error instanceof Error ? error : new PairingError(String(error)));
-          },
-        );
+        // A browser without WebRTC throws at once: that is a failed connection, not tampering.
+        Promise.resolve()
+          .then(() => connectPeer(signals, initiator, this.#options.iceServers))
+          .then(resolve, () => {
+            const error = new PairingError('No direct connection could be made.');
+            pair.fail(error);
+            reject(error);
+          });
       };
     });
   }
