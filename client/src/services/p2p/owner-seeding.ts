@@ -19,6 +19,8 @@ import { SignalingClient, fetchIceServers } from './signaling';
 const MAX_ROOMS = 4;
 /** Far deeper than any real tree; stops a parent cycle. */
 const MAX_DEPTH = 512;
+/** After the signal server went away (a restart, the network), when to join the rooms again. */
+const REJOIN_DELAY_MS = 10_000;
 
 interface Seeding {
   room: LinkRoom;
@@ -55,8 +57,9 @@ export class OwnerSeeding {
   stop(): void {
     for (const { room } of this.#rooms.values()) room.close();
     this.#rooms.clear();
-    this.#signaling?.close();
-    this.#signaling = null;
+    const signaling = this.#signaling;
+    this.#signaling = null; // first: its own disconnect must not schedule a rejoin
+    signaling?.close();
   }
 
   async #sync(): Promise<void> {
@@ -67,7 +70,11 @@ export class OwnerSeeding {
     const wanted = await this.#linksToSeed(seeds);
     if (!this.#signaling?.connected) {
       this.stop();
-      this.#signaling = await SignalingClient.connect(signalUrl);
+      const signaling = await SignalingClient.connect(signalUrl);
+      signaling.onDisconnect(() => {
+        if (this.#signaling === signaling) setTimeout(() => this.refresh(), REJOIN_DELAY_MS);
+      });
+      this.#signaling = signaling;
     }
     for (const [linkId, seeding] of this.#rooms) {
       if (!wanted.has(linkId)) {
