@@ -38,6 +38,8 @@ export interface SignalConfig {
   turn: TurnConfig | null;
   /** Rooms shared with the other signal server processes through Redis; null: this one only. */
   redis: RedisConfig | null;
+  /** Where Prometheus scrapes `/metrics`; null: not served. */
+  metrics: { port: number; host: string } | null;
 }
 
 export const DEFAULT_SIGNAL_CONFIG: SignalConfig = {
@@ -58,6 +60,7 @@ export const DEFAULT_SIGNAL_CONFIG: SignalConfig = {
   stunUrls: [],
   turn: null,
   redis: null,
+  metrics: null,
 };
 
 type Env = Record<string, string | undefined>;
@@ -164,6 +167,12 @@ export function loadSignalConfig(env: Env = process.env): SignalConfig {
     turn: turnFrom(env),
     redis: env.COFFRE_REDIS_URL
       ? { url: env.COFFRE_REDIS_URL, prefix: env.COFFRE_REDIS_PREFIX ?? 'coffre:' }
+      : null,
+    metrics: env.COFFRE_SIGNAL_METRICS_PORT
+      ? {
+          port: intFrom(env, 'COFFRE_SIGNAL_METRICS_PORT', 0, 1, 65535),
+          host: env.COFFRE_SIGNAL_METRICS_HOST || '127.0.0.1',
+        }
       : null,
   };
 }

@@ -16,6 +16,7 @@ import {
   type SignalServerEvents,
 } from '../../core/protocol';
 import type { SignalConfig } from './config';
+import type { SignalMetrics } from './metrics';
 import { eventRateLimiter } from './rate-limit';
 
 type RelayConfig = Pick<
@@ -41,8 +42,6 @@ type Ack<T> = (reply: T) => void;
 
 const isClientEvent = (event: string): event is ClientEvent =>
   (CLIENT_EVENTS as readonly string[]).includes(event);
-
-const refuse = (error: SignalErrorCode): SignalError => ({ ok: false, error });
 
 /**
  * A member's own Socket.IO room within a room: a signal goes there, so it reaches the peer on
@@ -86,7 +85,15 @@ export function dismiss(socket: Socket, reason: Closing['reason']): void {
  * shared room, the sender stamped here from the connection (never from the message), and the
  * per-socket caps. Every payload is checked against its core/protocol schema first.
  */
-export function attachRelay(io: SignalIo, config: RelayConfig): void {
+export function attachRelay(io: SignalIo, config: RelayConfig, metrics: SignalMetrics): void {
+  const refuse = (error: SignalErrorCode): SignalError => {
+    metrics.refusal(error);
+    return { ok: false, error };
+  };
+  const drop = (socket: Socket, reason: Closing['reason']) => {
+    metrics.dismissal(reason);
+    dismiss(socket, reason);
+  };
   /** The members of a room on every process, oldest first. */
   const membersOf = async (roomId: string): Promise<PeerData[]> => {
     const members = await withinDeadline(io.in(roomId).fetchSockets());
@@ -111,7 +118,7 @@ export function attachRelay(io: SignalIo, config: RelayConfig): void {
       clearTimeout(idleTimer);
       idleTimer =
         roomCount() === 0
-          ? setTimeout(() => dismiss(socket, 'idle'), config.idleTimeoutMs)
+          ? setTimeout(() => drop(socket, 'idle'), config.idleTimeoutMs)
           : undefined;
     };
     watchIdle();
@@ -120,7 +127,7 @@ export function attachRelay(io: SignalIo, config: RelayConfig): void {
     // attachments cost the server as much as events do, and none of them reach a middleware.
     const overRate = eventRateLimiter(config.maxEventsPerSecond);
     socket.conn.on('packet', (packet: { type: string }) => {
-      if (packet.type === 'message' && overRate()) dismiss(socket, 'rate_limited');
+      if (packet.type === 'message' && overRate()) drop(socket, 'rate_limited');
     });
     socket.use(([event, ...args], next) => {
       if (isClientEvent(event)) return next();
@@ -186,6 +193,7 @@ export function attachRelay(io: SignalIo, config: RelayConfig): void {
       }
       // Built afresh: only these three fields reach the recipient, `from` from the connection.
       io.to(memberRoom(roomId, to)).emit('signal', { roomId, from: self.peerId, data });
+      metrics.relayed.inc();
       reply({ ok: true });
     });
 

@@ -6,6 +6,7 @@ import type { SignalConfig } from './config';
 import { connectionLimits } from './connection-limits';
 import { httpRoutes } from './http-routes';
 import { iceServers } from './ice-servers';
+import { SignalMetrics } from './metrics';
 import { attachRelay, dismiss, type SignalIo } from './relay';
 import { shareRoomsThroughRedis, type SharedRooms } from './shared-rooms';
 import type { Logger } from 'pino';
@@ -13,6 +14,7 @@ import type { Logger } from 'pino';
 export interface SignalServer {
   http: HttpServer;
   io: SignalIo;
+  metrics: SignalMetrics;
   /**
    * Graceful shutdown (protocol.md §5.6): stops accepting, tells every socket and disconnects it,
    * and resolves once every connection has closed, or at the deadline after closing the rest
@@ -75,11 +77,13 @@ export function createSignalServer(
     connections.add(conn);
     conn.once('close', () => connections.delete(conn));
   });
-  attachRelay(io, config);
+  const metrics = new SignalMetrics(io);
+  attachRelay(io, config, metrics);
 
   return {
     http,
     io,
+    metrics,
     close: () => {
       draining = true;
       const closed = new Promise<void>((resolve) => http.close(() => resolve()));

@@ -1,16 +1,8 @@
 // A Redis server of a test's own, on a free loopback port, that the test may stop and start
 // again on the same port: the machine's shared Redis must never be restarted under other tests.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+import { freePort } from './free-port';
 
 export interface PrivateRedis {
   url: string;
