@@ -67,7 +67,7 @@ function transferUsed(page: Page): Promise<number> {
 }
 
 /** A recipient with no account in a browser of their own: opens the link and downloads. */
-async function recipientDownload(browser: Browser) {
+async function recipientDownload(browser: Browser, { keepOpen = false } = {}) {
   const page = await newPage(browser, { acceptDownloads: true });
   const context = page.context();
   page.on('console', (message) => {
@@ -90,8 +90,8 @@ async function recipientDownload(browser: Browser) {
   await page.getByText('Downloaded ·').first().waitFor();
   const sources = page.locator('.progress .sources');
   const sourcesText = (await sources.count()) > 0 ? await sources.innerText() : '';
-  await context.close();
-  return { digest, sourcesText, seconds };
+  if (!keepOpen) await context.close();
+  return { digest, sourcesText, seconds, context };
 }
 
 beforeAll(async () => {
@@ -138,8 +138,23 @@ describe('share-link downloads helped by peers', () => {
     ['no-final', /stopped sending/],
   ];
 
+  it('a recipient whose link page stays open serves the next one', async () => {
+    await owner.context().close(); // the owner leaves: only recipients hold the file now
+    const first = await recipientDownload(browsers[1]!, { keepOpen: true });
+    expect(first.digest).toBe(sha256(file.content));
+    expect(first.sourcesText).toBe(''); // nobody else in the room: all from the server
+    const second = await recipientDownload(browsers[2]!);
+    await first.context.close();
+    expect(second.digest).toBe(sha256(file.content));
+    const [peers, server] = [...second.sourcesText.matchAll(/([\d.]+) MB/g)].map((m) =>
+      Number(m[1]),
+    );
+    expect(peers! * 1e6).toBeGreaterThan(SEALED_SIZE / 2);
+    expect(server! * 1e6).toBeLessThan(SEALED_SIZE / 2);
+  });
+
   it('refuses a malicious peer for every fault and completes from the server', async () => {
-    await owner.context().close(); // the owner leaves: only the scripted peer is in the room
+    // The owner and the earlier recipients are gone: only the scripted peer is in the room.
     const peer = await openHarnessPage(browsers[2]!, harness.pageUrl);
     const linkKey = new URL(linkUrl).hash.slice(1);
     for (const [how, refusal] of faults) {
