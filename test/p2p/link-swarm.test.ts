@@ -7,7 +7,16 @@
 import { createHash } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sha256OfFile, signUp, uploadFiles, waitUploaded } from '../e2e/app-flows';
+import path from 'node:path';
+import {
+  driveReady,
+  row,
+  sha256OfFile,
+  signUp,
+  uploadFiles,
+  uploadFolder,
+  waitUploaded,
+} from '../e2e/app-flows';
 import { startStorage, type RunningStorage } from '../e2e/harness';
 import { share } from '../e2e/link-flows';
 import { makeFiles, type TestFile } from '../e2e/test-files';
@@ -26,6 +35,8 @@ let browsers: Browser[] = [];
 let owner: Page;
 let file: TestFile;
 let linkUrl: string;
+let clip: TestFile;
+let folderLinkUrl: string;
 
 /** The media grant that lets Chromium gather loopback candidates (stack.md §3). */
 async function grantMedia(page: Page): Promise<void> {
@@ -105,6 +116,14 @@ beforeAll(async () => {
   await uploadFiles(owner, [file.absolute]);
   await waitUploaded(owner, ['holiday.mkv']);
   linkUrl = await share(owner, 'holiday.mkv');
+  const folder = await makeFiles({ 'Trip/clip.mp4': 9 * MiB + 5 });
+  clip = folder.files[0]!;
+  await uploadFolder(owner, path.join(folder.root, 'Trip'));
+  await waitUploaded(owner, ['clip.mp4']);
+  // The new folder shows in the root after a reload; seeding starts again with the session.
+  await owner.reload();
+  await driveReady(owner);
+  folderLinkUrl = await share(owner, 'Trip');
 }, 300_000);
 
 afterAll(async () => {
@@ -137,6 +156,23 @@ describe('share-link downloads helped by peers', () => {
     ['out-of-order', /out of order/],
     ['no-final', /stopped sending/],
   ];
+
+  it('serves a file below a shared folder from the owner’s browser too', async () => {
+    const page = await newPage(browsers[1]!, { acceptDownloads: true });
+    await page.goto(storage.url);
+    await grantMedia(page);
+    await page.goto(folderLinkUrl);
+    const [download] = await Promise.all([
+      page.waitForEvent('download', { timeout: 120_000 }),
+      row(page, 'clip.mp4').getByRole('button', { name: 'Download' }).click(),
+    ]);
+    expect(await sha256OfFile(await download.path())).toBe(sha256(clip.content));
+    // 3 chunks: chunk 0 from the server, the other two from the owner.
+    await expect
+      .poll(() => page.locator('.sources').first().innerText())
+      .toMatch(/^5\.2 MB from peers · 4\.2 MB from the server$/);
+    await page.context().close();
+  });
 
   it('a recipient whose link page stays open serves the next one', async () => {
     await owner.context().close(); // the owner leaves: only recipients hold the file now

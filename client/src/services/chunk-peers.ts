@@ -18,6 +18,8 @@ export interface PeerChunk {
 export interface ChunkPeers {
   /** Chunk `index` (exactly `length` bytes) from a peer, or null: take it from the server. */
   fetch(index: number, length: number, signal: AbortSignal): Promise<PeerChunk | null>;
+  /** Whether any peer is connected: the download then keeps more chunks due at once. */
+  connected(): boolean;
   /** A verified chunk, kept to serve other peers while this page stays open. */
   keep(index: number, chunk: Uint8Array): void;
 }

@@ -49,8 +49,9 @@ export class VerifiedFile {
     return this.chunkIds.length;
   }
 
+  /** Peers are connected that may hold its chunks. */
   get hasPeers(): boolean {
-    return this.peers !== null;
+    return this.peers?.connected() ?? false;
   }
 
   /** Without `waitOutQuota` (previews), a transfer quota refusal is thrown like any failure. */

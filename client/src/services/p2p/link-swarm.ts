@@ -178,6 +178,10 @@ class FilePeers implements ChunkPeers {
     }
   }
 
+  connected(): boolean {
+    return this.swarm.seeders.length > 0;
+  }
+
   keep(index: number, chunk: Uint8Array): void {
     this.swarm.cache.put(this.file, index, chunk);
   }
