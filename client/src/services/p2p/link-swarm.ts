@@ -9,6 +9,7 @@ import { PeerChunkError, SeederPeer } from './link-swarm-peer';
 import { LinkRoom } from './link-swarm-room';
 import { serveLinkPeer } from './link-swarm-seeder';
 import { p2pCrypto } from './p2p-crypto';
+import type { PeerConnection } from './peer';
 import { signalServerUrl } from './signal-config';
 import { SignalingClient, fetchIceServers } from './signaling';
 
@@ -21,6 +22,8 @@ export class LinkSwarm {
   readonly #candidates: string[];
   readonly #connecting = new Set<Promise<void>>();
   readonly #cache = new LinkSeedCache();
+  /** Connections of later peers this page serves. */
+  readonly #served = new Set<PeerConnection>();
   #waiters: (() => void)[] = [];
   #closed = false;
 
@@ -53,7 +56,7 @@ export class LinkSwarm {
         roomId,
         signalingKey,
         iceServers,
-        onReceiver: (connection) => swarm && serveLinkPeer(connection, swarm.#cache),
+        onReceiver: (connection) => (swarm ? swarm.#serve(connection) : connection.destroy()),
       });
       swarm = new LinkSwarm(room, signaling, peers);
       return swarm;
@@ -72,7 +75,17 @@ export class LinkSwarm {
     this.#closed = true;
     this.room.close();
     this.signaling.close();
+    this.#seeders.forEach((peer) => peer.drop('cancelled', 'The link page was closed.'));
+    this.#served.forEach((connection) => connection.destroy());
+    this.#served.clear();
     this.#wake();
+  }
+
+  #serve(connection: PeerConnection): void {
+    if (this.#closed) return connection.destroy();
+    this.#served.add(connection);
+    connection.frames.onClose(() => this.#served.delete(connection));
+    serveLinkPeer(connection, this.#cache);
   }
 
   get seeders(): readonly SeederPeer[] {

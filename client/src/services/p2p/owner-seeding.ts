@@ -11,6 +11,7 @@ import type { SeedRecord } from '../local-db';
 import { seedChunk, seededFiles } from '../seed-store';
 import { LinkRoom } from './link-swarm-room';
 import { serveLinkPeer, type SeedSource } from './link-swarm-seeder';
+import type { PeerConnection } from './peer';
 import { p2pCrypto } from './p2p-crypto';
 import { signalServerUrl } from './signal-config';
 import { SignalingClient, fetchIceServers } from './signaling';
@@ -24,6 +25,8 @@ const REJOIN_DELAY_MS = 10_000;
 
 interface Seeding {
   room: LinkRoom;
+  /** Recipients being served: ended when the room is left (logout, link revoked). */
+  served: Set<PeerConnection>;
   /** The seeded files this link grants, by node id. */
   files: Map<string, SeedRecord>;
 }
@@ -55,7 +58,7 @@ export class OwnerSeeding {
   }
 
   stop(): void {
-    for (const { room } of this.#rooms.values()) room.close();
+    for (const seeding of this.#rooms.values()) leave(seeding);
     this.#rooms.clear();
     const signaling = this.#signaling;
     this.#signaling = null; // first: its own disconnect must not schedule a rejoin
@@ -78,7 +81,7 @@ export class OwnerSeeding {
     }
     for (const [linkId, seeding] of this.#rooms) {
       if (!wanted.has(linkId)) {
-        seeding.room.close();
+        leave(seeding);
         this.#rooms.delete(linkId);
       }
     }
@@ -91,13 +94,17 @@ export class OwnerSeeding {
         continue;
       }
       const { roomId, signalingKey } = core.linkRoom(parseLinkFragment(new URL(link.url).hash));
-      const seeding: Seeding = { room: null!, files };
+      const seeding: Seeding = { room: null!, served: new Set(), files };
       const { room } = await LinkRoom.join({
         signaling: this.#signaling,
         roomId,
         signalingKey,
         iceServers,
-        onReceiver: (connection) => serveLinkPeer(connection, sourceOf(seeding)),
+        onReceiver: (connection) => {
+          seeding.served.add(connection);
+          connection.frames.onClose(() => seeding.served.delete(connection));
+          serveLinkPeer(connection, sourceOf(seeding));
+        },
       });
       seeding.room = room;
       this.#rooms.set(linkId, seeding);
@@ -137,6 +144,12 @@ export class OwnerSeeding {
     }
     return false;
   }
+}
+
+function leave(seeding: Seeding): void {
+  seeding.room.close();
+  seeding.served.forEach((connection) => connection.destroy());
+  seeding.served.clear();
 }
 
 /** Only the exact revision of a file the link grants; every chunk of it is in the store. */
