@@ -178,8 +178,17 @@ class SharedTree implements LinkSession, FileSource {
 
   // FileSource: what downloads, zips and previews read through this link.
 
+  /** Peers are asked only once chunk 0's grant arrived: a dead link gets nothing from them. */
   async peers(file: PeerFile): Promise<ChunkPeers | null> {
-    return (await this.swarm)?.forFile(file) ?? null;
+    const swarm = await this.swarm;
+    if (!swarm) return null;
+    let grant = this.grants.get(file.nodeId);
+    if (grant === undefined) {
+      grant = new DownloadGrant(); // chunk 0's request settles it
+      this.grants.set(file.nodeId, grant);
+    }
+    const pending = grant;
+    return swarm.forFile(file, (signal) => pending.wait(signal));
   }
 
   cached(nodeId: string): KnownNode | undefined {

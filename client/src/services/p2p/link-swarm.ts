@@ -66,9 +66,12 @@ export class LinkSwarm {
     }
   }
 
-  /** Peers for one file's download. */
-  forFile(file: PeerFile): ChunkPeers {
-    return new FilePeers(this, file);
+  /**
+   * Peers for one file's download. `granted` resolves once the server answered chunk 0 (the link
+   * is still live and the download counted); no peer is asked before.
+   */
+  forFile(file: PeerFile, granted: (signal: AbortSignal) => Promise<unknown>): ChunkPeers {
+    return new FilePeers(this, file, granted);
   }
 
   close(): void {
@@ -158,11 +161,13 @@ class FilePeers implements ChunkPeers {
   constructor(
     private readonly swarm: LinkSwarm,
     private readonly file: PeerFile,
+    private readonly granted: (signal: AbortSignal) => Promise<unknown>,
   ) {}
 
   async fetch(index: number, length: number, signal: AbortSignal): Promise<PeerChunk | null> {
     // Chunk 0 counts the download and returns its grant: always the server's (format.md §13.7).
     if (index === 0) return null;
+    await this.granted(signal);
     this.#asked ??= this.#askBitmaps();
     await this.#asked;
     for (;;) {
