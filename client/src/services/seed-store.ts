@@ -12,7 +12,11 @@ const range = (key: string) => IDBKeyRange.bound([key, 0], [key, Infinity]);
  * Deletes a committed outbox item, keeping its sealed chunks in the seed store in the same
  * transaction (the same Blobs, so nothing is copied on the page).
  */
-export async function keepCommitted(record: OutboxRecord, now = Date.now()): Promise<void> {
+export async function keepCommitted(
+  record: OutboxRecord,
+  now = Date.now(),
+  bound = SEED_STORE_BYTES,
+): Promise<void> {
   const db = await openLocalDb();
   const tx = db.transaction(
     ['outbox', 'outboxChunks', 'outboxProgress', 'seedFiles', 'seedChunks'],
@@ -22,7 +26,7 @@ export async function keepCommitted(record: OutboxRecord, now = Date.now()): Pro
   const bytes = chunks.reduce((sum, blob) => sum + blob.size, 0);
   const { nodeId, owner, createBody } = record;
   const complete = chunks.length === createBody.chunkCount;
-  if (complete && bytes <= SEED_STORE_BYTES) {
+  if (complete && bytes <= bound) {
     const seed: SeedRecord = {
       nodeId,
       owner,
@@ -40,11 +44,11 @@ export async function keepCommitted(record: OutboxRecord, now = Date.now()): Pro
     tx.objectStore('outboxProgress').delete(range(record.id)),
     tx.done,
   ]);
-  await evictOverBound();
+  await evictOverBound(bound);
 }
 
 /** Deletes the oldest files until the store is within its bound. */
-async function evictOverBound(): Promise<void> {
+async function evictOverBound(bound: number): Promise<void> {
   const db = await openLocalDb();
   const tx = db.transaction(['seedFiles', 'seedChunks'], 'readwrite');
   const files = (await tx.objectStore('seedFiles').getAll()).sort(
@@ -52,7 +56,7 @@ async function evictOverBound(): Promise<void> {
   );
   let total = files.reduce((sum, file) => sum + file.bytes, 0);
   for (const file of files) {
-    if (total <= SEED_STORE_BYTES) break;
+    if (total <= bound) break;
     total -= file.bytes;
     await tx.objectStore('seedFiles').delete(file.nodeId);
     await tx.objectStore('seedChunks').delete(range(file.nodeId));
