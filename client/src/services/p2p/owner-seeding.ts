@@ -95,19 +95,24 @@ export class OwnerSeeding {
       }
       const { roomId, signalingKey } = core.linkRoom(parseLinkFragment(new URL(link.url).hash));
       const seeding: Seeding = { room: null!, served: new Set(), files };
-      const { room } = await LinkRoom.join({
-        signaling: this.#signaling,
-        roomId,
-        signalingKey,
-        iceServers,
-        onReceiver: (connection) => {
-          seeding.served.add(connection);
-          connection.frames.onClose(() => seeding.served.delete(connection));
-          serveLinkPeer(connection, sourceOf(seeding));
-        },
-      });
-      seeding.room = room;
-      this.#rooms.set(linkId, seeding);
+      try {
+        const { room } = await LinkRoom.join({
+          signaling: this.#signaling,
+          roomId,
+          signalingKey,
+          iceServers,
+          onReceiver: (connection) => {
+            seeding.served.add(connection);
+            connection.frames.onClose(() => seeding.served.delete(connection));
+            serveLinkPeer(connection, sourceOf(seeding));
+          },
+        });
+        seeding.room = room;
+        this.#rooms.set(linkId, seeding);
+      } catch (error) {
+        // A full room (8 already share this link) only means its recipients do without us.
+        console.warn('a link room could not be joined', error);
+      }
     }
   }
 
