@@ -41,6 +41,8 @@ export default defineConfig({
     chunkSizeWarningLimit: 600,
   },
   worker: { format: 'es' },
+  // simple-peer's prebundled browser build (its sources need Node's stream and Buffer shims).
+  resolve: { alias: [{ find: /^simple-peer$/, replacement: 'simple-peer/simplepeer.min.js' }] },
   plugins: [
     svelte(),
     precompress(),

@@ -2,6 +2,8 @@
 // binary message of at most 16 KiB: type (1 byte) ‖ body, integers big-endian. The decoder checks
 // every length and refuses unknown types; what a frame means in a session is checked by the session.
 
+import { fromBase64Url, isId, toBase64Url } from '../format';
+
 /** The largest message any browser delivers intact (ADR 0006). */
 export const MAX_FRAME_BYTES = 16 * 1024;
 /** Bytes of offer or chunk data in one frame: the frame less type, index/total and offset. */
@@ -21,7 +23,8 @@ export type PeerFrame =
   | { type: 'ack'; index: number }
   | { type: 'have'; count: number; first: number; bitmap: Uint8Array }
   | { type: 'done' }
-  | { type: 'error'; code: PeerErrorCode; message: string };
+  | { type: 'error'; code: PeerErrorCode; message: string }
+  | { type: 'want'; nodeId: string; revision: number; count: number };
 
 const TYPE = {
   hello: 1,
@@ -32,7 +35,11 @@ const TYPE = {
   have: 6,
   done: 7,
   error: 8,
+  want: 9,
 } as const;
+
+/** Bytes of a node id on the wire (format.md §1: 16 bytes, 22 base64url characters). */
+const ID_BYTES = 16;
 
 /** A frame that breaks the rules of its type; the message says how, for the person and the log. */
 export class PeerProtocolError extends Error {
@@ -86,6 +93,17 @@ export function encodeFrame(f: PeerFrame): Uint8Array {
       });
     case 'done':
       return frame(TYPE.done, 0, () => undefined);
+    case 'want': {
+      const id = isId(f.nodeId) ? fromBase64Url(f.nodeId) : null;
+      if (id === null || !isU32(f.revision) || !isU32(f.count) || f.count === 0) {
+        throw new PeerProtocolError('bad want frame');
+      }
+      return frame(TYPE.want, ID_BYTES + 8, (view, out) => {
+        out.set(id, 1);
+        view.setUint32(1 + ID_BYTES, f.revision);
+        view.setUint32(5 + ID_BYTES, f.count);
+      });
+    }
     case 'error': {
       const message = truncateUtf8(f.message, MAX_ERROR_MESSAGE_BYTES);
       return frame(TYPE.error, 1 + message.length, (_, out) => {
@@ -167,6 +185,13 @@ export function decodeFrame(message: unknown): PeerFrame {
         throw new PeerProtocolError('error message is not UTF-8');
       }
       return { type: 'error', code, message: text };
+    }
+    case TYPE.want: {
+      exactly(ID_BYTES + 8, 'want');
+      const count = view.getUint32(5 + ID_BYTES);
+      if (count === 0) throw new PeerProtocolError('want frame for no chunks');
+      const nodeId = toBase64Url(bytes.subarray(1, 1 + ID_BYTES));
+      return { type: 'want', nodeId, revision: view.getUint32(1 + ID_BYTES), count };
     }
     default:
       throw new PeerProtocolError(`unknown frame type ${bytes[0]}`);

@@ -20,6 +20,7 @@ describe('peer frames', () => {
     { type: 'have', count: 20, first: 8, bitmap: Uint8Array.of(0xf0, 0x80) },
     { type: 'done' },
     { type: 'error', code: 'integrity', message: 'chunk 3 failed its check' },
+    { type: 'want', nodeId: 'AAECAwQFBgcICQoLDA0ODw', revision: 3, count: 10 },
   ];
 
   it('round-trips every type within 16 KiB', () => {
@@ -65,6 +66,11 @@ describe('peer frames', () => {
     refuse(Uint8Array.of(7, 0), /done frame of the wrong size/);
     refuse(Uint8Array.of(8, 9), /unknown error code/);
     refuse(Uint8Array.of(8, 1, 0xff), /not UTF-8/);
+    refuse(Uint8Array.of(9, 1, 2, 3), /want frame of the wrong size/);
+    refuse(
+      new Uint8Array(25).fill(0).map((v, i) => (i === 0 ? 9 : v)),
+      /want frame for no/,
+    );
     for (let i = 0; i < 200; i += 1) {
       const garbage = crypto.getRandomValues(new Uint8Array(1 + (i % 40)));
       try {
@@ -77,6 +83,9 @@ describe('peer frames', () => {
 
   it('refuses to build frames that break the limits', () => {
     expect(() => encodeFrame({ type: 'request', indexes: [] })).toThrow(PeerProtocolError);
+    expect(() => encodeFrame({ type: 'want', nodeId: 'not an id', revision: 1, count: 1 })).toThrow(
+      /bad want frame/,
+    );
     expect(() =>
       encodeFrame({
         type: 'chunk',

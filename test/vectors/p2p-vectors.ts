@@ -1,7 +1,8 @@
 // The P2P vectors (format.md §13): made by p2p-generate.ts, checked by p2p.test.ts. Both build
 // them with `makeP2pVectors`, so the test proves the code still gives every byte of p2p.json.
-import { toBase64Url } from '../../core/format';
+import { decodeLinkKey, toBase64Url } from '../../core/format';
 import { withDeterministicRandom } from '../../core/crypto/deterministic';
+import { linkWrapKey } from '../../core/crypto/links';
 import { linkRoom, newPairingCode, pairingRoomId } from '../../core/crypto/pairing';
 import {
   cpaceGenerator,
@@ -11,6 +12,7 @@ import {
 } from '../../core/crypto/pake';
 import {
   SignalSession,
+  encodeShare,
   offerKey,
   sealOffer,
   signalKey,
@@ -51,10 +53,18 @@ export interface P2pVectors {
     linkKey: string;
     roomId: string;
     signalingKey: string;
-    seeds: { sender: string; receiver: string };
+    seeds: { sender: string; receiver: string; envelopes: string };
     senderNonce: string;
     receiverNonce: string;
     sessionKey: string;
+    /** K of §11.3 for this link key without a password: unrelated to the room id and key. */
+    wrapKey: string;
+    /** §13.7's order: the receiver's nonce, then the sender's nonce and confirmation, then the
+     * receiver's confirmation. */
+    shares: { receiver: string; sender: string };
+    envelopes: EnvelopeVector[];
+    /** The receiver's confirmation under another pair's session key: the sender refuses it. */
+    otherPairConfirm: string;
   };
   codes: { input: string; canonical: string | null }[];
   failures: { name: string; to: PeerRole; before: number; text: string }[];
@@ -122,6 +132,7 @@ export function makeP2pVectors(): P2pVectors {
   const linkSeeds = {
     sender: b64(fixed('p2p link sender')),
     receiver: b64(fixed('p2p link receiver')),
+    envelopes: b64(fixed('p2p link envelopes')),
   };
   const ls = seeded(linkSeeds.sender, () =>
     linkHandshake(link.roomId, link.signalingKey, 'sender'),
@@ -129,6 +140,20 @@ export function makeP2pVectors(): P2pVectors {
   const lr = seeded(linkSeeds.receiver, () =>
     linkHandshake(link.roomId, link.signalingKey, 'receiver'),
   );
+  const linkSession = ls.finish(lr.share);
+  const linkEnvelopes = seeded(linkSeeds.envelopes, () => {
+    const tx = new SignalSession(linkSession, link.roomId, 'sender');
+    const rx = new SignalSession(linkSession, link.roomId, 'receiver');
+    const confirm: SignalMessage = { t: 'confirm' };
+    const list: EnvelopeVector[] = [
+      { from: 'sender', counter: 0, message: confirm, text: tx.seal(confirm) },
+      { from: 'receiver', counter: 0, message: confirm, text: rx.seal(confirm) },
+    ];
+    const otherPair = linkHandshake(link.roomId, link.signalingKey, 'receiver');
+    const otherKey = ls.finish(otherPair.share);
+    const otherPairConfirm = new SignalSession(otherKey, link.roomId, 'receiver').seal(confirm);
+    return { list, otherPairConfirm };
+  });
 
   return {
     pairing: {
@@ -152,7 +177,11 @@ export function makeP2pVectors(): P2pVectors {
       seeds: linkSeeds,
       senderNonce: b64(ls.share),
       receiverNonce: b64(lr.share),
-      sessionKey: b64(ls.finish(lr.share)),
+      sessionKey: b64(linkSession),
+      wrapKey: b64(linkWrapKey(decodeLinkKey(linkKey))),
+      shares: { receiver: encodeShare(lr.share), sender: encodeShare(ls.share) },
+      envelopes: linkEnvelopes.list,
+      otherPairConfirm: linkEnvelopes.otherPairConfirm,
     },
     codes: [
       { input: ' 0042 Acorn  zipper-ZEBRA ', canonical: '0042-acorn-zipper-zebra' },

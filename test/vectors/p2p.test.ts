@@ -47,6 +47,30 @@ describe('P2P vectors (format.md §13)', () => {
     expect(toBase64Url(fresh.finish(fromBase64Url(link.receiverNonce)))).not.toBe(link.sessionKey);
   });
 
+  it('keep a link room apart from the key that wraps the node key (§13.7)', () => {
+    const { link } = vectors;
+    const values = [link.roomId, link.signalingKey, link.wrapKey];
+    expect(new Set(values).size).toBe(3);
+  });
+
+  it('introduce link peers in the order of §13.7, and only that pair', () => {
+    const { link } = vectors;
+    const shares = [link.shares.receiver, link.shares.sender].map((text) => decodeEnvelope(text));
+    expect(shares.map((e) => e.kind === 'share' && toBase64Url(e.share))).toEqual([
+      link.receiverNonce,
+      link.senderNonce,
+    ]);
+    const key = fromBase64Url(link.sessionKey);
+    const sender = new SignalSession(key, link.roomId, 'sender');
+    const receiver = new SignalSession(key, link.roomId, 'receiver');
+    for (const envelope of link.envelopes) {
+      const reader = envelope.from === 'sender' ? receiver : sender;
+      expect(reader.open(decodeEnvelope(envelope.text))).toEqual(envelope.message);
+    }
+    const fresh = new SignalSession(key, link.roomId, 'sender');
+    expect(() => fresh.open(decodeEnvelope(link.otherPairConfirm))).toThrow(IntegrityError);
+  });
+
   it('read pairing codes loosely and refuse malformed ones', () => {
     for (const { input, canonical } of vectors.codes) {
       if (canonical === null) expect(() => parsePairingCode(input)).toThrow();

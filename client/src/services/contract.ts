@@ -76,6 +76,9 @@ export interface TransferSnapshot {
   phase: UploadPhase | null;
   /** A failed upload whose encrypted chunks are still on this device: Retry sends it again. */
   canRetry: boolean;
+  /** Downloads: sealed bytes received from peers in a share link's room, and from the server. */
+  fromPeers: number;
+  fromServer: number;
 }
 
 /**
@@ -211,6 +214,8 @@ export interface LinkSession {
   downloadZip(folderId: string): void;
   /** The whole decrypted file, only for files of at most 32 MiB; rejects otherwise. */
   preview(nodeId: string): Promise<Blob>;
+  /** Leaves the link's peer room (if joined): the page moved on to another link or closed. */
+  close(): void;
 }
 
 export type LinkErrorKind = 'malformed' | 'not-found' | 'wrong-key' | 'wrong-password';

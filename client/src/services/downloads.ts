@@ -24,7 +24,7 @@ import {
   type WorkerToPage,
 } from './sw-messages';
 import type { Transfers } from './transfers';
-import { ChunkReader, verifyFile, type WaitOutQuota } from './verified-file';
+import { ChunkReader, verifyFile, type TallyChunk, type WaitOutQuota } from './verified-file';
 
 const CONTROLLER_WAIT_MS = 10_000;
 const REGISTER_TIMEOUT_MS = 5000;
@@ -42,7 +42,11 @@ export interface SaveStream {
   read(): Promise<ArrayBuffer | null>;
 }
 
-type OpenSaveStream = (signal: AbortSignal, waitOutQuota: WaitOutQuota) => Promise<SaveStream>;
+type OpenSaveStream = (
+  signal: AbortSignal,
+  waitOutQuota: WaitOutQuota,
+  tally: TallyChunk,
+) => Promise<SaveStream>;
 
 interface SaveFilePicker {
   showSaveFilePicker(options: { suggestedName: string }): Promise<FileSystemFileHandle>;
@@ -59,9 +63,9 @@ export class DownloadService {
     this.save(
       cached?.meta?.name ?? 'file',
       cached?.meta?.size ?? 0,
-      async (signal, waitOutQuota) => {
+      async (signal, waitOutQuota, tally) => {
         const file = await verifyFile(source, this.pool, nodeId, signal);
-        const reader = new ChunkReader(file, signal, waitOutQuota);
+        const reader = new ChunkReader(file, signal, waitOutQuota, tally);
         return {
           filename: file.name,
           length: file.size,
@@ -76,8 +80,8 @@ export class DownloadService {
   downloadZip(source: FileSource, folderId: string): void {
     const cached = source.cached(folderId);
     const name = (cached?.meta?.name ?? 'files') + '.zip';
-    this.save(name, 0, (signal, waitOutQuota) =>
-      openFolderZip(source, this.pool, folderId, signal, waitOutQuota),
+    this.save(name, 0, (signal, waitOutQuota, tally) =>
+      openFolderZip(source, this.pool, folderId, signal, waitOutQuota, tally),
     );
   }
 
@@ -104,8 +108,10 @@ export class DownloadService {
           this.transfers.cancel(transferId);
         throw error;
       });
-      const stream = await open(signal, (refusal) =>
-        this.transfers.pause(transferId, refusal.message),
+      const stream = await open(
+        signal,
+        (refusal) => this.transfers.pause(transferId, refusal.message),
+        (origin, bytes) => this.transfers.tally(transferId, origin, bytes),
       );
       this.transfers.identify(transferId, stream.filename, stream.total);
       const first = await stream.read();

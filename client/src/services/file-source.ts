@@ -4,6 +4,7 @@
 import { FileManifestResponse, apiPath } from '../../../core/protocol';
 import type { OpenSession } from './account';
 import type { Api } from './api';
+import type { ChunkPeers, PeerFile } from './chunk-peers';
 import type { DriveNode } from './contract';
 import type { DriveService, KnownNode } from './drive';
 
@@ -20,6 +21,8 @@ export interface FileSource {
   chunk(nodeId: string, index: number, maxBytes: number, signal: AbortSignal): Promise<ArrayBuffer>;
   /** The Ed25519 key every manifest must be signed with. */
   signer(): Uint8Array;
+  /** Peers that may hold this file's chunks (a share link's room), or null: the server only. */
+  peers?(file: PeerFile): Promise<ChunkPeers | null>;
 }
 
 /** The owner's own drive: manifests must be signed by this account. */

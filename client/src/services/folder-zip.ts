@@ -8,7 +8,7 @@ import type { CryptoPool } from './crypto-pool';
 import type { SaveStream } from './downloads';
 import { integrityError } from './errors';
 import type { FileSource } from './file-source';
-import { ChunkReader, verifyFile, type WaitOutQuota } from './verified-file';
+import { ChunkReader, verifyFile, type TallyChunk, type WaitOutQuota } from './verified-file';
 
 /** Far deeper than any real tree; stops a server that answers with a folder cycle. */
 const MAX_DEPTH = 512;
@@ -25,6 +25,7 @@ export async function openFolderZip(
   folderId: string,
   signal: AbortSignal,
   waitOutQuota: WaitOutQuota,
+  tally: TallyChunk,
 ): Promise<SaveStream> {
   const folder = await source.node(folderId);
   const entries = await walk(source, folderId, signal);
@@ -41,7 +42,7 @@ export async function openFolderZip(
       )
     : null;
 
-  const reader = makeZip(zipInputs(entries, source, pool, signal, waitOutQuota)).getReader();
+  const reader = makeZip(zipInputs(entries, source, pool, signal, waitOutQuota, tally)).getReader();
   signal.addEventListener('abort', () => void reader.cancel(signal.reason).catch(() => undefined), {
     once: true,
   });
@@ -89,6 +90,7 @@ async function* zipInputs(
   pool: CryptoPool,
   signal: AbortSignal,
   waitOutQuota: WaitOutQuota,
+  tally: TallyChunk,
 ) {
   for (const { path, node } of entries) {
     const lastModified = new Date(node.mtime);
@@ -101,7 +103,7 @@ async function* zipInputs(
       name: path,
       lastModified,
       size: file.size,
-      input: plaintextStream(file, signal, waitOutQuota),
+      input: plaintextStream(file, signal, waitOutQuota, tally),
     };
   }
 }
@@ -110,8 +112,9 @@ function plaintextStream(
   file: Awaited<ReturnType<typeof verifyFile>>,
   signal: AbortSignal,
   waitOutQuota: WaitOutQuota,
+  tally: TallyChunk,
 ): ReadableStream<Uint8Array> {
-  const reader = new ChunkReader(file, signal, waitOutQuota);
+  const reader = new ChunkReader(file, signal, waitOutQuota, tally);
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       const bytes = await reader.read();

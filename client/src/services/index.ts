@@ -9,6 +9,7 @@ import { CryptoPool } from './crypto-pool';
 import { DownloadService } from './downloads';
 import { DriveService } from './drive';
 import { driveSource } from './file-source';
+import { LinkSeeding } from './link-seeding';
 import { openLinkSession } from './link-session';
 import { LinkService } from './links';
 import { Transfers } from './transfers';
@@ -42,12 +43,21 @@ function createServices(): Services {
   const ownFiles = driveSource(api, drive, session);
   const links = new LinkService(api, pool, drive, session);
   const usage = new UsageFeed(() => drive.usage());
+  const seeding = new LinkSeeding(() => links.list(), drive);
+  uploads.onCommitted = () => seeding.refresh();
   account.onChange((open) => {
     drive.reset();
     if (!open) transfers.cancelAll();
     usage.setOpen(open !== null);
     uploads.open(open?.userId ?? null);
+    seeding.open(open?.userId ?? null);
   });
+  /** Runs a link change, then lets the rooms this device seeds follow it. */
+  const relinking = async <T>(change: Promise<T>): Promise<T> => {
+    const result = await change;
+    seeding.refresh();
+    return result;
+  };
   // Back online (or woken by Background Sync): check a session opened offline, then send.
   connectivity.subscribe((online) => {
     if (!online) return uploads.wake();
@@ -108,10 +118,10 @@ function createServices(): Services {
     resumeTransfer: (transferId) => transfers.resume(transferId),
     onTransfers: (listener) => transfers.subscribe(listener),
 
-    createLink: (nodeId, options) => links.create(nodeId, options),
+    createLink: (nodeId, options) => relinking(links.create(nodeId, options)),
     listLinks: () => links.list(),
     updateLink: (linkId, changes) => links.update(linkId, changes),
-    revokeLink: (linkId) => links.revoke(linkId),
+    revokeLink: (linkId) => relinking(links.revoke(linkId)),
     openLink: (linkId, fragment) => openLinkSession(pool, downloads, linkId, fragment),
   };
 }

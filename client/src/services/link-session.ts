@@ -13,6 +13,7 @@ import {
   apiPath,
 } from '../../../core/protocol';
 import { Api } from './api';
+import type { ChunkPeers, PeerFile } from './chunk-peers';
 import { LinkError, type DriveNode, type LinkSession } from './contract';
 import type { CryptoPool } from './crypto-pool';
 import { coreCrypto } from './crypto-main';
@@ -21,6 +22,7 @@ import { byTypeThenName, openChildren, toDriveNode, type KnownNode } from './dri
 import { ApiError, InvalidRequestError, isIntegrityError, isTransferQuotaError } from './errors';
 import type { FileSource } from './file-source';
 import { isRetryable } from './retry';
+import type { LinkSwarm } from './p2p/link-swarm';
 import { readWholeFile } from './verified-file';
 
 /** Previews hold the whole file in memory: anything larger is downloaded instead. */
@@ -61,6 +63,9 @@ class SharedTree implements LinkSession, FileSource {
   private signPublicKey: Uint8Array | null = null;
   /** Per file: the download grant its chunk 0 was answered with. */
   private readonly grants = new Map<string, DownloadGrant>();
+  /** The link's peer room, joined once the link opened; null without a signal server. */
+  private swarm: Promise<LinkSwarm | null> | null = null;
+  private closed = false;
 
   constructor(
     private readonly api: Api,
@@ -104,6 +109,7 @@ class SharedTree implements LinkSession, FileSource {
       throw new LinkError('wrong-key');
     }
     this.signPublicKey = opened.signPublicKey;
+    this.joinPeers();
     // The shared item is the root of this view: no parent, its creation time is not public.
     this.root = this.remember({
       id: node.id,
@@ -148,7 +154,42 @@ class SharedTree implements LinkSession, FileSource {
     return readWholeFile(this, this.pool, nodeId, PREVIEW_MAX_BYTES);
   }
 
+  close(): void {
+    this.closed = true;
+    void this.swarm?.then((swarm) => swarm?.close());
+  }
+
+  /**
+   * Joins the link's room as soon as the link opened, so peers are connected by the time a
+   * download starts. The code is loaded only then: a page without peers never fetches it.
+   */
+  private joinPeers(): void {
+    this.swarm ??= import('./p2p/link-swarm')
+      .then(({ LinkSwarm }) => LinkSwarm.open(this.linkKey))
+      .then((swarm) => {
+        if (this.closed) swarm?.close();
+        return this.closed ? null : swarm;
+      })
+      .catch((error: unknown) => {
+        console.warn('the link room could not be joined', error);
+        return null;
+      });
+  }
+
   // FileSource: what downloads, zips and previews read through this link.
+
+  /** Peers are asked only once chunk 0's grant arrived: a dead link gets nothing from them. */
+  async peers(file: PeerFile): Promise<ChunkPeers | null> {
+    const swarm = await this.swarm;
+    if (!swarm) return null;
+    let grant = this.grants.get(file.nodeId);
+    if (grant === undefined) {
+      grant = new DownloadGrant(); // chunk 0's request settles it
+      this.grants.set(file.nodeId, grant);
+    }
+    const pending = grant;
+    return swarm.forFile(file, (signal) => pending.wait(signal));
+  }
 
   cached(nodeId: string): KnownNode | undefined {
     return this.known.get(nodeId);

@@ -3,7 +3,9 @@
 //
 // v1: the saved session. v2: the upload outbox (outbox-store.ts): one record per queued file, its
 // sealed chunks as Blobs, and one progress record per chunk. A v1 session record stays readable
-// (its `bundle` is simply absent until the next log-in or online start stores it).
+// (its `bundle` is simply absent until the next log-in or online start stores it). v3: the seed
+// store (seed-store.ts, ADR 0007): sealed chunks of files uploaded from this device, kept after
+// their upload committed so this device can serve them to the file's share-link recipients.
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import type { AccountBundle } from '../../../core/crypto';
 import type { CreateUploadRequest } from '../../../core/protocol';
@@ -64,18 +66,33 @@ export interface ChunkProgress {
 
 export type ChunkKey = [item: string, index: number];
 
+/** A committed file whose sealed chunks this device keeps (format.md §12, seed store). */
+export interface SeedRecord {
+  nodeId: string;
+  owner: string;
+  revision: number;
+  count: number;
+  /** Sealed bytes of all its chunks. */
+  bytes: number;
+  storedAt: number;
+}
+
+export type SeedChunkKey = [nodeId: string, index: number];
+
 interface CoffreDB extends DBSchema {
   session: { key: 'current'; value: StoredSession };
   outbox: { key: string; value: OutboxRecord; indexes: { owner: string } };
   /** Sealed chunk bytes, as Blobs (the browser keeps large ones on disk). */
   outboxChunks: { key: ChunkKey; value: Blob };
   outboxProgress: { key: ChunkKey; value: ChunkProgress };
+  seedFiles: { key: string; value: SeedRecord; indexes: { owner: string } };
+  seedChunks: { key: SeedChunkKey; value: Blob };
 }
 
 export type LocalDb = IDBPDatabase<CoffreDB>;
 
 const DB_NAME = 'coffre';
-const DB_VERSION = 2;
+const DB_VERSION = 3;
 
 let db: Promise<LocalDb> | null = null;
 
@@ -87,6 +104,12 @@ export function openLocalDb(): Promise<LocalDb> {
         database.createObjectStore('outbox', { keyPath: 'id' }).createIndex('owner', 'owner');
         database.createObjectStore('outboxChunks');
         database.createObjectStore('outboxProgress', { keyPath: ['item', 'index'] });
+      }
+      if (oldVersion < 3) {
+        database
+          .createObjectStore('seedFiles', { keyPath: 'nodeId' })
+          .createIndex('owner', 'owner');
+        database.createObjectStore('seedChunks');
       }
     },
     // Another tab opened a newer version: let it upgrade; this tab reopens on its next call.

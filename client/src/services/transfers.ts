@@ -54,6 +54,8 @@ export class Transfers {
         parentId,
         phase: null,
         canRetry: false,
+        fromPeers: 0,
+        fromServer: 0,
       },
       samples: [],
       controller,
@@ -85,6 +87,14 @@ export class Transfers {
     const elapsed = (now - first.at) / 1000;
     transfer.snapshot.speed = elapsed > 0.2 ? (transfer.snapshot.done - first.done) / elapsed : 0;
     this.changed();
+  }
+
+  /** Counts a verified chunk's sealed bytes by where they came from. */
+  tally(id: string, origin: 'peer' | 'server', bytes: number): void {
+    this.update(id, (s) => {
+      if (origin === 'peer') s.fromPeers += bytes;
+      else s.fromServer += bytes;
+    });
   }
 
   /** Sets name and total once they are verified (a download learns them from its manifest). */

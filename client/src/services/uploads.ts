@@ -36,6 +36,7 @@ import {
 } from './outbox-store';
 import { OutboxTabs, type OutboxChange } from './outbox-tabs';
 import { transferView } from './outbox-view';
+import { keepCommitted } from './seed-store';
 import type { Transfers } from './transfers';
 import type { UploadWakeLock } from './wake-lock';
 
@@ -54,6 +55,8 @@ export class UploadService {
   private draining = false;
   private releaseLock: (() => void) | null = null;
   private running = 0;
+  /** Told after a file committed and its chunks moved to the seed store. */
+  onCommitted: (() => void) | null = null;
   private readonly tabs = new OutboxTabs(
     () => this.owner,
     (id, change) => void this.heard(id, change),
@@ -331,7 +334,13 @@ export class UploadService {
     if (item.life.signal.aborted) return;
     this.apply(item, { type: 'committed' });
     this.items.delete(item.record.id);
-    void deleteItem(item.record.id).then(() => this.tabs.tell(item.record.id, 'done'));
+    // Its sealed chunks stay on this device for its share links' recipients (ADR 0007).
+    void keepCommitted(item.record)
+      .catch(() => deleteItem(item.record.id))
+      .then(() => {
+        this.tabs.tell(item.record.id, 'done');
+        this.onCommitted?.();
+      });
     this.changed();
   }
 

@@ -6,15 +6,29 @@
 // A chunk the transfer quota refuses (429 transfer_quota_exceeded) is not retried blindly: a
 // transfer waits on `waitOutQuota` (paused until the person resumes it) and then asks for that same
 // chunk again, so a download stops at a chunk boundary and never restarts from zero.
+//
+// Through a share link, chunks may come from peers in the link's room (chunk-peers.ts): those
+// bytes go through exactly the same checks, and a chunk that fails them, or that no peer
+// delivers, is taken from the server instead.
 import { cipherChunkSize } from '../../../core/format';
+import type { ChunkPeers } from './chunk-peers';
 import type { CryptoPool } from './crypto-pool';
 import { coreCrypto } from './crypto-main';
-import { integrityError, InvalidRequestError, isTransferQuotaError, type ApiError } from './errors';
+import {
+  integrityError,
+  InvalidRequestError,
+  isIntegrityError,
+  isTransferQuotaError,
+  type ApiError,
+} from './errors';
 import type { FileSource } from './file-source';
 import { withRetry } from './retry';
 
 /** Waits out a transfer quota refusal: resolves when the transfer resumes, rejects on cancel. */
 export type WaitOutQuota = (refusal: ApiError) => Promise<void>;
+
+/** Counts each verified chunk's sealed bytes by where they came from (the transfers panel). */
+export type TallyChunk = (origin: 'peer' | 'server', sealedBytes: number) => void;
 
 /** A file whose keys, manifest and chunk listing were verified; chunks are checked as read. */
 export class VerifiedFile {
@@ -28,10 +42,16 @@ export class VerifiedFile {
     readonly revision: number,
     private readonly contentKey: Uint8Array,
     private readonly chunkIds: string[],
+    private readonly peers: ChunkPeers | null = null,
   ) {}
 
   get count(): number {
     return this.chunkIds.length;
+  }
+
+  /** Peers are connected that may hold its chunks. */
+  get hasPeers(): boolean {
+    return this.peers?.connected() ?? false;
   }
 
   /** Without `waitOutQuota` (previews), a transfer quota refusal is thrown like any failure. */
@@ -39,10 +59,32 @@ export class VerifiedFile {
     index: number,
     signal: AbortSignal,
     waitOutQuota?: WaitOutQuota,
+    tally?: TallyChunk,
   ): Promise<ArrayBuffer> {
     const expected = cipherChunkSize(this.size, index);
+    const fromPeer = await this.peers?.fetch(index, expected, signal);
+    if (fromPeer) {
+      try {
+        if (fromPeer.bytes.byteLength !== expected) throw integrityError();
+        const plaintext = await this.open(index, fromPeer.bytes.slice().buffer);
+        tally?.('peer', expected);
+        return plaintext;
+      } catch (error) {
+        if (!isIntegrityError(error)) throw error;
+        fromPeer.blame(index); // and the server's copy is used instead
+      }
+    }
     const bytes = await this.fetch(index, expected, signal, waitOutQuota);
     if (bytes.byteLength !== expected) throw integrityError();
+    const plaintext = await this.open(index, bytes);
+    tally?.('server', expected);
+    return plaintext;
+  }
+
+  /** SHA-256 against the manifest, then the AEAD with the chunk's AD, in a worker. */
+  private async open(index: number, bytes: ArrayBuffer): Promise<ArrayBuffer> {
+    // The worker takes the buffer; peers are served a copy, kept only once it verified.
+    const kept = this.peers ? bytes.slice(0) : null;
     const { plaintext } = await this.pool.run(
       'openChunk',
       {
@@ -56,6 +98,7 @@ export class VerifiedFile {
       },
       [bytes],
     );
+    if (kept) this.peers?.keep(index, new Uint8Array(kept));
     return plaintext;
   }
 
@@ -109,6 +152,8 @@ export async function verifyFile(
     );
   if (!listingMatches) throw integrityError();
   if (node.meta.size !== null && node.meta.size !== manifest.size) throw integrityError();
+  const peers =
+    (await source.peers?.({ nodeId, revision: info.revision, count: manifest.count })) ?? null;
   return new VerifiedFile(
     source,
     pool,
@@ -119,11 +164,17 @@ export async function verifyFile(
     info.revision,
     contentKey,
     manifest.chunks,
+    peers,
   );
 }
 
 /** Chunks fetched and decrypted ahead of the one being written: keeps two workers busy. */
 const READ_AHEAD = 2;
+/**
+ * With peers, more chunks are due at once (protocol.md §6: 6 ahead in all, 2 per peer): a peer
+ * answers one chunk at a time, and the server's share runs alongside.
+ */
+const READ_AHEAD_WITH_PEERS = 5;
 
 /** Reads chunks in order, preparing the next few while the current one is being written. */
 export class ChunkReader {
@@ -134,12 +185,14 @@ export class ChunkReader {
     private readonly file: VerifiedFile,
     private readonly signal: AbortSignal,
     private readonly waitOutQuota?: WaitOutQuota,
+    private readonly tally?: TallyChunk,
   ) {}
 
   /** The next chunk's plaintext, or null at the end. */
   read(): Promise<ArrayBuffer | null> {
-    while (this.next < this.file.count && this.ahead.length <= READ_AHEAD) {
-      const chunk = this.file.chunk(this.next++, this.signal, this.waitOutQuota);
+    const ahead = this.file.hasPeers ? READ_AHEAD_WITH_PEERS : READ_AHEAD;
+    while (this.next < this.file.count && this.ahead.length <= ahead) {
+      const chunk = this.file.chunk(this.next++, this.signal, this.waitOutQuota, this.tally);
       // A failure is reported when that chunk is read; don't let it go unhandled before.
       chunk.catch(() => undefined);
       this.ahead.push(chunk);

@@ -55,6 +55,7 @@ class LinkPage {
   async open(linkId: string, fragment: string): Promise<void> {
     this.#linkId = linkId;
     this.#fragment = fragment;
+    this.#session?.close();
     this.#session = null;
     this.#listTicket++;
     this.closePreview();

@@ -15,6 +15,7 @@ import { SignalingClient } from '../../../client/src/services/p2p/signaling';
 import type { ChunkSink } from '../../../client/src/services/p2p/transfer-receiver';
 import { sealedTestFile, type SealedTestFile } from '../sealed-file';
 import { bareReceive, bareSend } from './bare-channel';
+import { linkSeederHarness } from './link-seeder';
 import { trackMemory } from './memory';
 
 export type Misbehaviour =
@@ -255,6 +256,7 @@ const harness = {
   },
   bareSend,
   bareReceive,
+  linkSeeder: linkSeederHarness,
 };
 
 declare global {

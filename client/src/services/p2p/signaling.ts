@@ -93,6 +93,16 @@ export class SignalingClient {
     return () => this.socket.off(event, listener);
   }
 
+  /** The server or the network dropped the socket; it does not reconnect by itself. */
+  onDisconnect(handler: () => void): void {
+    this.socket.on('disconnect', handler);
+  }
+
+  /** False once the server or the network dropped the socket (it does not reconnect by itself). */
+  get connected(): boolean {
+    return this.socket.connected;
+  }
+
   close(): void {
     this.socket.close();
   }
