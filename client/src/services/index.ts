@@ -10,6 +10,10 @@ import { DownloadService } from './downloads';
 import { DriveService } from './drive';
 import { driveSource } from './file-source';
 import { openLinkSession } from './link-session';
+import { DirectReceiver } from './p2p/direct-receive';
+import { DirectSender } from './p2p/direct-send';
+import { p2pCrypto } from './p2p/p2p-crypto';
+import { signalServerUrl } from './p2p/signal-config';
 import { LinkService } from './links';
 import { Transfers } from './transfers';
 import { UploadService } from './uploads';
@@ -42,6 +46,8 @@ function createServices(): Services {
   const ownFiles = driveSource(api, drive, session);
   const links = new LinkService(api, pool, drive, session);
   const usage = new UsageFeed(() => drive.usage());
+  const sender = new DirectSender(drive, ownFiles, links, uploads, transfers, session);
+  const receiver = new DirectReceiver(pool, downloads);
   account.onChange((open) => {
     drive.reset();
     if (!open) transfers.cancelAll();
@@ -113,6 +119,18 @@ function createServices(): Services {
     updateLink: (linkId, changes) => links.update(linkId, changes),
     revokeLink: (linkId) => links.revoke(linkId),
     openLink: (linkId, fragment) => openLinkSession(pool, downloads, linkId, fragment),
+
+    direct: {
+      available: () => signalServerUrl().then((url) => url !== null),
+      newCode: async () => (await p2pCrypto()).newPairingCode(),
+      checkCode: (text) => receiver.checkCode(text),
+      send: (source, code, events, signal) => sender.send(source, code, events, signal),
+      linkInstead: (source, onWaiting) => sender.linkInstead(source, onWaiting),
+      receive: (code, events, signal) => receiver.receive(code, events, signal),
+      received: () => receiver.received(),
+      save: (id) => receiver.save(id),
+      discard: (id) => receiver.discard(id),
+    },
   };
 }
 
