@@ -90,11 +90,17 @@ describe('send to a device from the drive', () => {
     const firstCode = await sendFromRow(owner, 'archive.tar');
     const first = await receiverPage();
     await first.goto(`${env.url}/receive#${firstCode}`);
-    await first.waitForFunction(
-      () => (document.querySelector('progress')?.value ?? 0) >= 40,
-      null,
-      { timeout: 300_000, polling: 50 },
-    );
+    await first
+      .waitForFunction(() => (document.querySelector('progress')?.value ?? 0) >= 40, null, {
+        timeout: 120_000,
+        polling: 50,
+      })
+      .catch(async (error: unknown) => {
+        const shown = await first.locator('main').innerText();
+        throw new Error(`the transfer did not get halfway; the page shows: ${shown}`, {
+          cause: error,
+        });
+      });
     await first.close();
 
     const dialog = owner.getByRole('dialog');

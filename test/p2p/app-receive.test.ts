@@ -1,0 +1,141 @@
+// The receive page and the way out when no direct connection happens, in the built app: a
+// malformed code is refused before anything reaches the signal server, and when the receiver
+// never connects "Send a link instead" gives a share link that downloads the same bytes, for a
+// drive file and for a file still in the upload queue (which first finishes uploading its
+// already-sealed chunks). Runs only inside a loopback-only network namespace.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Page, Route } from 'playwright-core';
+import { sha256OfFile, signUp, uploadFiles, waitUploaded } from '../e2e/app-flows';
+import {
+  appContext,
+  type AppEnv,
+  type BigFile,
+  sendFromRow,
+  shownCode,
+  startApp,
+  writeBigFile,
+} from './app-env';
+import { launchChromium } from './loopback';
+
+const MiB = 1024 * 1024;
+
+let env: AppEnv;
+let browsers: Browser[] = [];
+let owner: Page;
+let visitors: BrowserContext;
+const files: BigFile[] = [];
+
+beforeAll(async () => {
+  env = await startApp();
+  browsers = await Promise.all([launchChromium(), launchChromium()]);
+  owner = await (await appContext(browsers[0]!)).newPage();
+  visitors = await appContext(browsers[1]!);
+  await signUp(owner, env.url, 'owner@example.com');
+}, 300_000);
+
+afterAll(async () => {
+  await Promise.all(browsers.map((browser) => browser.close()));
+  await env?.close();
+  await Promise.all(files.map((file) => file.remove()));
+});
+
+async function bigFile(name: string, size: number): Promise<BigFile> {
+  const file = await writeBigFile(name, size);
+  files.push(file);
+  return file;
+}
+
+/** Opens the link the dialog shows on a page without an account and downloads the file. */
+async function downloadThroughLink(dialog: ReturnType<Page['getByRole']>): Promise<string> {
+  const field = dialog.getByLabel('Link', { exact: true });
+  await field.waitFor({ timeout: 300_000 });
+  const url = await field.inputValue();
+  expect(url).toMatch(/\/s\/[\w-]+#/);
+  const page = await visitors.newPage();
+  await page.goto(url);
+  const [saved] = await Promise.all([
+    page.waitForEvent('download', { timeout: 300_000 }),
+    page.getByRole('button', { name: 'Download' }).click(),
+  ]);
+  expect(await saved.failure()).toBeNull();
+  const digest = await sha256OfFile(await saved.path());
+  await page.close();
+  return digest;
+}
+
+describe('receive page', () => {
+  it('refuses a malformed code with a clear message, and nothing reaches the signal server', async () => {
+    const page = await visitors.newPage();
+    const toSignal: string[] = [];
+    page.on('request', (request) => {
+      if (request.url().startsWith(env.signalUrl)) toSignal.push(request.url());
+    });
+    page.on('websocket', (socket) => toSignal.push(socket.url()));
+    await page.goto(`${env.url}/receive`);
+    const code = page.getByLabel('Code');
+
+    await code.fill('12-glacier');
+    await page.getByRole('button', { name: 'Receive' }).click();
+    const alert = page.getByRole('alert');
+    await expect
+      .poll(() => alert.innerText())
+      .toBe('A code has four parts: a number and three words, like 1234-word-word-word.');
+    expect(await code.getAttribute('aria-invalid')).toBe('true');
+
+    await code.fill('9407-glacier-cactus-notaword');
+    await page.getByRole('button', { name: 'Receive' }).click();
+    await expect.poll(() => alert.innerText()).toBe('Word 3 ("notaword") is not a code word.');
+
+    // A malformed code in a scanned link's fragment is refused the same way.
+    const scanned = await visitors.newPage();
+    scanned.on('request', (request) => {
+      if (request.url().startsWith(env.signalUrl)) toSignal.push(request.url());
+    });
+    scanned.on('websocket', (socket) => toSignal.push(socket.url()));
+    await scanned.goto(`${env.url}/receive#abcd-glacier-cactus-winter`);
+    await expect
+      .poll(() => scanned.getByRole('alert').innerText())
+      .toBe('A code starts with four digits.');
+    expect(toSignal).toEqual([]);
+    await Promise.all([page.close(), scanned.close()]);
+  });
+});
+
+describe('send a link instead', () => {
+  it('gives a link to a drive file when the receiver never connects; it downloads identical', async () => {
+    const file = await bigFile('report.pdf', 24 * MiB + 5);
+    await uploadFiles(owner, [file.path]);
+    await waitUploaded(owner, ['report.pdf']);
+    await sendFromRow(owner, 'report.pdf');
+    const dialog = owner.getByRole('dialog');
+    await dialog.getByText('Waiting for the other device…').waitFor();
+    await dialog.getByRole('button', { name: 'Send a link instead' }).click();
+    expect(await downloadThroughLink(dialog)).toBe(file.sha256);
+    await dialog.getByRole('button', { name: 'Done' }).click();
+  });
+
+  it('lets a queued file finish uploading its sealed chunks, then gives its link', async () => {
+    const file = await bigFile('queued.iso', 40 * MiB + 99);
+    // The upload's chunks are held back, so the file sits in the queue as it would on a slow line.
+    const held: Route[] = [];
+    let holding = true;
+    await owner.route('**/api/v1/uploads/*/chunks/*', async (route) => {
+      if (holding) held.push(route);
+      else await route.continue();
+    });
+    await uploadFiles(owner, [file.path]);
+    const send = owner.getByRole('button', { name: 'Send queued.iso to a device' });
+    await send.waitFor({ timeout: 120_000 });
+    await send.click();
+    await shownCode(owner);
+    const dialog = owner.getByRole('dialog');
+    await dialog.getByRole('button', { name: 'Send a link instead' }).click();
+    await dialog.getByText(/Finishing the upload first/).waitFor();
+
+    holding = false;
+    await Promise.all(held.splice(0).map((route) => route.continue()));
+    expect(await downloadThroughLink(dialog)).toBe(file.sha256);
+    await owner.unroute('**/api/v1/uploads/*/chunks/*');
+    await waitUploaded(owner, ['queued.iso']);
+  });
+});
