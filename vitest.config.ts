@@ -27,8 +27,13 @@ export default defineConfig({
         test: {
           name: 'integration-scale',
           include: ['test/integration/**/*.test.ts'],
-          // The signal server and the S3 store's own test use no database or blob store.
-          exclude: ['test/integration/signal-*.test.ts', 'test/integration/s3-blob-store.test.ts'],
+          // The signal server and the S3 store's own test use no database or blob store, and the
+          // PostgreSQL restart test brings a PostgreSQL of its own.
+          exclude: [
+            'test/integration/signal-*.test.ts',
+            'test/integration/s3-blob-store.test.ts',
+            'test/integration/postgres-restart.test.ts',
+          ],
           environment: 'node',
           env: { COFFRE_TEST_BLOB_STORE: 's3', COFFRE_TEST_DATABASE: 'postgres' },
           setupFiles: ['test/integration/stores-setup.ts'],
@@ -53,6 +58,11 @@ export default defineConfig({
         test: {
           name: 'p2p',
           include: ['test/p2p/**/*.test.ts'],
+          // The namespace has a loopback of its own: PostgreSQL is reached through its socket.
+          env: {
+            COFFRE_TEST_POSTGRES_URL:
+              'postgres://postgres@localhost/postgres?host=/var/run/postgresql',
+          },
           environment: 'node',
           fileParallelism: false,
           testTimeout: 120_000,

@@ -52,6 +52,7 @@ export const SIGNAL_ERROR_CODES = [
   'not_found',
   'room_full',
   'too_many_rooms',
+  'unavailable',
 ] as const;
 export type SignalErrorCode = (typeof SIGNAL_ERROR_CODES)[number];
 

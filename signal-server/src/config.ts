@@ -1,4 +1,5 @@
 import { MAX_ROOM_SIZE, MIN_SIGNAL_FRAME_BYTES } from '../../core/protocol';
+import type { RedisConfig } from './shared-rooms';
 
 /** TURN with coturn's shared-secret scheme: credentials are minted per request, never stored. */
 export interface TurnConfig {
@@ -35,6 +36,10 @@ export interface SignalConfig {
   shutdownTimeoutMs: number;
   stunUrls: string[];
   turn: TurnConfig | null;
+  /** Rooms shared with the other signal server processes through Redis; null: this one only. */
+  redis: RedisConfig | null;
+  /** Where Prometheus scrapes `/metrics`; null: not served. */
+  metrics: { port: number; host: string } | null;
 }
 
 export const DEFAULT_SIGNAL_CONFIG: SignalConfig = {
@@ -54,6 +59,8 @@ export const DEFAULT_SIGNAL_CONFIG: SignalConfig = {
   shutdownTimeoutMs: 5_000,
   stunUrls: [],
   turn: null,
+  redis: null,
+  metrics: null,
 };
 
 type Env = Record<string, string | undefined>;
@@ -158,5 +165,14 @@ export function loadSignalConfig(env: Env = process.env): SignalConfig {
     ),
     stunUrls: iceUrlsFrom(env, 'COFFRE_STUN_URLS', ['stun', 'stuns']),
     turn: turnFrom(env),
+    redis: env.COFFRE_REDIS_URL
+      ? { url: env.COFFRE_REDIS_URL, prefix: env.COFFRE_REDIS_PREFIX ?? 'coffre:' }
+      : null,
+    metrics: env.COFFRE_SIGNAL_METRICS_PORT
+      ? {
+          port: intFrom(env, 'COFFRE_SIGNAL_METRICS_PORT', 0, 1, 65535),
+          host: env.COFFRE_SIGNAL_METRICS_HOST || '127.0.0.1',
+        }
+      : null,
   };
 }

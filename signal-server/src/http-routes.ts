@@ -9,7 +9,8 @@ import type { Static } from 'typebox';
 
 interface RouteContext {
   allowedOrigins: string[];
-  isDraining(): boolean;
+  /** Not draining, and able to reach the other processes when rooms are shared. */
+  isReady(): boolean;
   iceServers(): IceServersResponse;
 }
 
@@ -38,7 +39,7 @@ export function httpRoutes(context: RouteContext) {
       return send(200, { ok: true } satisfies Static<typeof HealthResponse>);
     }
     if (req.method === 'GET' && path === SIGNAL_ROUTES.ready) {
-      const ready = !context.isDraining();
+      const ready = context.isReady();
       return send(ready ? 200 : 503, { ready } satisfies ReadyResponse);
     }
     if (req.method === 'GET' && path === SIGNAL_ROUTES.iceServers) {

@@ -1,11 +1,15 @@
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { loadSignalConfig } from './config';
+import { listenForScrapes } from './metrics';
 import { createSignalServer } from './server';
 
 const log = pino({ name: 'coffre-signal', level: process.env.COFFRE_LOG_LEVEL ?? 'info' });
 const config = loadSignalConfig();
-const server = createSignalServer(config);
+const server = createSignalServer(config, log);
+const scrapes = config.metrics
+  ? await listenForScrapes(server.metrics, config.metrics.port, config.metrics.host)
+  : null;
 
 server.http.listen(config.port, config.host, () => {
   const { port } = server.http.address() as AddressInfo;
@@ -16,6 +20,7 @@ server.http.listen(config.port, config.host, () => {
       origins: config.allowedOrigins.length > 0 ? config.allowedOrigins : 'any',
       stun: config.stunUrls.length,
       turn: config.turn ? config.turn.urls.length : 0,
+      rooms: config.redis ? 'shared through redis' : 'this process',
     },
     'signal server listening',
   );
@@ -29,6 +34,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     if (stopping) return;
     stopping = true;
     log.info({ signal, sockets: server.io.engine.clientsCount }, 'shutting down');
+    scrapes?.close();
     void server.close().then(({ forced }) => {
       if (forced) {
         log.warn({ deadlineMs: config.shutdownTimeoutMs }, 'closed connections left at deadline');

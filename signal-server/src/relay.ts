@@ -16,6 +16,7 @@ import {
   type SignalServerEvents,
 } from '../../core/protocol';
 import type { SignalConfig } from './config';
+import type { SignalMetrics } from './metrics';
 import { eventRateLimiter } from './rate-limit';
 
 type RelayConfig = Pick<
@@ -25,8 +26,11 @@ type RelayConfig = Pick<
 
 export interface PeerData {
   peerId: string;
-  /** The rooms this socket joined (never its own Socket.IO room). */
-  rooms: Set<string>;
+  /**
+   * The rooms this socket joined, each with when, so members are listed oldest first whichever
+   * process they are on. A plain object: other processes read it through the adapter.
+   */
+  joined: Record<string, number>;
 }
 
 /** What arrives from a client is unknown until its schema says otherwise. */
@@ -39,7 +43,26 @@ type Ack<T> = (reply: T) => void;
 const isClientEvent = (event: string): event is ClientEvent =>
   (CLIENT_EVENTS as readonly string[]).includes(event);
 
-const refuse = (error: SignalErrorCode): SignalError => ({ ok: false, error });
+/**
+ * A member's own Socket.IO room within a room: a signal goes there, so it reaches the peer on
+ * whichever process holds its connection, and only while it is a member. `/` is not in a room or
+ * peer id, so these never collide with a room id.
+ */
+const memberRoom = (roomId: string, peerId: string) => `${roomId}/${peerId}`;
+
+/** How long a join or a signal waits for the other processes (through Redis) to answer. */
+const CLUSTER_ANSWER_MS = 3000;
+
+function withinDeadline<T>(work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error('the other processes did not answer')),
+      CLUSTER_ANSWER_MS,
+    );
+  });
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+}
 
 /**
  * Splits an event's arguments into its payload and its ack: the ack is the last argument when it
@@ -62,27 +85,40 @@ export function dismiss(socket: Socket, reason: Closing['reason']): void {
  * shared room, the sender stamped here from the connection (never from the message), and the
  * per-socket caps. Every payload is checked against its core/protocol schema first.
  */
-export function attachRelay(io: SignalIo, config: RelayConfig): void {
-  /** Peer id → socket. Peer ids are ours, not Socket.IO's, so they name nothing else. */
-  const peers = new Map<string, Socket>();
-
-  const membersOf = (roomId: string): Socket[] =>
-    [...(io.sockets.adapter.rooms.get(roomId) ?? [])].flatMap((sid) => {
-      const member = io.sockets.sockets.get(sid);
-      return member ? [member] : [];
-    });
+export function attachRelay(io: SignalIo, config: RelayConfig, metrics: SignalMetrics): void {
+  const refuse = (error: SignalErrorCode): SignalError => {
+    metrics.refusal(error);
+    return { ok: false, error };
+  };
+  const drop = (socket: Socket, reason: Closing['reason']) => {
+    metrics.dismissal(reason);
+    dismiss(socket, reason);
+  };
+  /** The members of a room on every process, oldest first. */
+  const membersOf = async (roomId: string): Promise<PeerData[]> => {
+    const members = await withinDeadline(io.in(roomId).fetchSockets());
+    return members
+      .map((member) => member.data)
+      .sort((a, b) => (a.joined[roomId] ?? 0) - (b.joined[roomId] ?? 0));
+  };
+  /** Whether `peerId` is in `roomId`: this process first, then the others. */
+  const isMember = async (roomId: string, peerId: string): Promise<boolean> => {
+    const room = memberRoom(roomId, peerId);
+    if (io.sockets.adapter.rooms.get(room)?.size) return true;
+    return (await withinDeadline(io.in(room).fetchSockets())).length > 0;
+  };
 
   io.on('connection', (socket) => {
-    const self: PeerData = { peerId: randomBytes(16).toString('base64url'), rooms: new Set() };
+    const self: PeerData = { peerId: randomBytes(16).toString('base64url'), joined: {} };
     socket.data = self;
-    peers.set(self.peerId, socket);
+    const roomCount = () => Object.keys(self.joined).length;
 
     let idleTimer: NodeJS.Timeout | undefined;
     const watchIdle = () => {
       clearTimeout(idleTimer);
       idleTimer =
-        self.rooms.size === 0
-          ? setTimeout(() => dismiss(socket, 'idle'), config.idleTimeoutMs)
+        roomCount() === 0
+          ? setTimeout(() => drop(socket, 'idle'), config.idleTimeoutMs)
           : undefined;
     };
     watchIdle();
@@ -91,7 +127,7 @@ export function attachRelay(io: SignalIo, config: RelayConfig): void {
     // attachments cost the server as much as events do, and none of them reach a middleware.
     const overRate = eventRateLimiter(config.maxEventsPerSecond);
     socket.conn.on('packet', (packet: { type: string }) => {
-      if (packet.type === 'message' && overRate()) dismiss(socket, 'rate_limited');
+      if (packet.type === 'message' && overRate()) drop(socket, 'rate_limited');
     });
     socket.use(([event, ...args], next) => {
       if (isClientEvent(event)) return next();
@@ -99,59 +135,72 @@ export function attachRelay(io: SignalIo, config: RelayConfig): void {
     });
 
     const leaveRoom = (roomId: string) => {
-      self.rooms.delete(roomId);
+      delete self.joined[roomId];
       void socket.leave(roomId);
+      void socket.leave(memberRoom(roomId, self.peerId));
       socket.to(roomId).emit('peer-left', { roomId, peer: self.peerId });
     };
+    const othersIn = async (roomId: string) =>
+      (await membersOf(roomId)).map((member) => member.peerId).filter((id) => id !== self.peerId);
 
-    socket.on('join', (...args: unknown[]) => {
+    socket.on('join', async (...args: unknown[]) => {
       const [payload, reply] = payloadAndAck<JoinReply>(args);
       if (!matches(JoinRequest, payload)) return reply(refuse('bad_request'));
       const { roomId } = payload;
-      const others = () =>
-        membersOf(roomId)
-          .map((member) => member.data.peerId)
-          .filter((id) => id !== self.peerId);
-      if (self.rooms.has(roomId)) return reply({ ok: true, self: self.peerId, peers: others() });
-      if (self.rooms.size >= config.maxRoomsPerSocket) return reply(refuse('too_many_rooms'));
-      if (membersOf(roomId).length >= config.maxRoomSize) return reply(refuse('room_full'));
-      const peersBefore = others();
-      self.rooms.add(roomId);
-      void socket.join(roomId);
+      const rejoin = roomId in self.joined;
+      if (!rejoin && roomCount() >= config.maxRoomsPerSocket)
+        return reply(refuse('too_many_rooms'));
+      // Held while the other processes answer, so two joins at once cannot both take the last
+      // of this socket's rooms.
+      if (!rejoin) self.joined[roomId] = Date.now();
+      let peers: string[];
+      try {
+        peers = await othersIn(roomId);
+      } catch {
+        if (!rejoin) delete self.joined[roomId];
+        return reply(refuse('unavailable'));
+      }
+      if (rejoin) return reply({ ok: true, self: self.peerId, peers });
+      if (peers.length >= config.maxRoomSize || socket.disconnected) {
+        delete self.joined[roomId];
+        return reply(refuse('room_full'));
+      }
+      void socket.join([roomId, memberRoom(roomId, self.peerId)]);
       watchIdle();
       socket.to(roomId).emit('peer-joined', { roomId, peer: self.peerId });
-      reply({ ok: true, self: self.peerId, peers: peersBefore });
+      reply({ ok: true, self: self.peerId, peers });
     });
 
     socket.on('leave', (...args: unknown[]) => {
       const [payload, reply] = payloadAndAck<LeaveReply>(args);
       if (!matches(LeaveRequest, payload)) return reply(refuse('bad_request'));
-      if (self.rooms.has(payload.roomId)) {
+      if (payload.roomId in self.joined) {
         leaveRoom(payload.roomId);
         watchIdle();
       }
       reply({ ok: true });
     });
 
-    socket.on('signal', (...args: unknown[]) => {
+    socket.on('signal', async (...args: unknown[]) => {
       const [payload, reply] = payloadAndAck<SignalReply>(args);
       if (!matches(SignalRequest, payload)) return reply(refuse('bad_request'));
       const { roomId, to, data } = payload;
-      const target = peers.get(to);
-      const member = target !== undefined && target !== socket && target.data.rooms.has(roomId);
-      if (!self.rooms.has(roomId) || !member) return reply(refuse('not_found'));
+      if (!(roomId in self.joined) || to === self.peerId) return reply(refuse('not_found'));
+      try {
+        if (!(await isMember(roomId, to))) return reply(refuse('not_found'));
+      } catch {
+        return reply(refuse('unavailable'));
+      }
       // Built afresh: only these three fields reach the recipient, `from` from the connection.
-      target.emit('signal', { roomId, from: self.peerId, data });
+      io.to(memberRoom(roomId, to)).emit('signal', { roomId, from: self.peerId, data });
+      metrics.relayed.inc();
       reply({ ok: true });
     });
 
     socket.on('disconnecting', () => {
       clearTimeout(idleTimer);
-      for (const roomId of [...self.rooms]) leaveRoom(roomId);
+      for (const roomId of Object.keys(self.joined)) leaveRoom(roomId);
     });
-    socket.on('disconnect', () => {
-      clearTimeout(idleTimer);
-      peers.delete(self.peerId);
-    });
+    socket.on('disconnect', () => clearTimeout(idleTimer));
   });
 }

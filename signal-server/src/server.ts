@@ -6,11 +6,15 @@ import type { SignalConfig } from './config';
 import { connectionLimits } from './connection-limits';
 import { httpRoutes } from './http-routes';
 import { iceServers } from './ice-servers';
+import { SignalMetrics } from './metrics';
 import { attachRelay, dismiss, type SignalIo } from './relay';
+import { shareRoomsThroughRedis, type SharedRooms } from './shared-rooms';
+import type { Logger } from 'pino';
 
 export interface SignalServer {
   http: HttpServer;
   io: SignalIo;
+  metrics: SignalMetrics;
   /**
    * Graceful shutdown (protocol.md §5.6): stops accepting, tells every socket and disconnects it,
    * and resolves once every connection has closed, or at the deadline after closing the rest
@@ -19,12 +23,18 @@ export interface SignalServer {
   close(): Promise<{ forced: boolean }>;
 }
 
+const silent = { warn: () => {}, info: () => {} };
+
 /**
  * The signal server: Socket.IO for the relay, plain HTTP for health and the ICE server list.
  * It keeps nothing on disk and nothing that outlives a connection.
  */
-export function createSignalServer(config: SignalConfig): SignalServer {
+export function createSignalServer(
+  config: SignalConfig,
+  log: Pick<Logger, 'warn' | 'info'> = silent,
+): SignalServer {
   let draining = false;
+  let shared: SharedRooms | null = null;
   const limits = connectionLimits(config);
   const originAllowed = (req: IncomingMessage) =>
     config.allowedOrigins.length === 0 ||
@@ -33,7 +43,7 @@ export function createSignalServer(config: SignalConfig): SignalServer {
   const http = createServer(
     httpRoutes({
       allowedOrigins: config.allowedOrigins,
-      isDraining: () => draining,
+      isReady: () => !draining && (shared?.connected() ?? true),
       iceServers: () => iceServers(config, Date.now()),
     }),
   );
@@ -59,6 +69,7 @@ export function createSignalServer(config: SignalConfig): SignalServer {
     },
   });
   limits.track(io);
+  if (config.redis) shared = shareRoomsThroughRedis(io, config.redis, log);
 
   // Every TCP connection, upgraded or not, so a shutdown past its deadline can end them all.
   const connections = new Set<Socket>();
@@ -66,11 +77,13 @@ export function createSignalServer(config: SignalConfig): SignalServer {
     connections.add(conn);
     conn.once('close', () => connections.delete(conn));
   });
-  attachRelay(io, config);
+  const metrics = new SignalMetrics(io);
+  attachRelay(io, config, metrics);
 
   return {
     http,
     io,
+    metrics,
     close: () => {
       draining = true;
       const closed = new Promise<void>((resolve) => http.close(() => resolve()));
@@ -86,6 +99,7 @@ export function createSignalServer(config: SignalConfig): SignalServer {
         if (forced) for (const conn of connections) conn.destroy();
         await closed;
         io.engine.close();
+        await shared?.close();
         return { forced };
       });
     },

@@ -115,7 +115,7 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
   metrics.install(app);
   const downloads = new ChunkDownloads(blobs, quotas, transfers, metrics);
 
-  const sweeper = new Sweeper(uploads, app.log);
+  const sweeper = new Sweeper(uploads, transfers, app.log);
   await sweeper.sweep();
   const orphans = await uploads.removeOrphanBlobs();
   if (orphans > 0) app.log.info({ orphans }, 'unreferenced chunk directories removed');

@@ -44,6 +44,20 @@ export class S3Emulator {
     };
   }
 
+  /** The same settings as a storage-server process reads them from its environment. */
+  environment(settings = this.settings()): Record<string, string> {
+    return {
+      COFFRE_BLOB_STORE: 's3',
+      COFFRE_S3_BUCKET: settings.bucket,
+      COFFRE_S3_ENDPOINT: settings.endpoint ?? '',
+      COFFRE_S3_REGION: settings.region,
+      COFFRE_S3_PREFIX: settings.prefix,
+      COFFRE_S3_FORCE_PATH_STYLE: '1',
+      COFFRE_S3_ACCESS_KEY_ID: settings.credentials?.accessKeyId ?? '',
+      COFFRE_S3_SECRET_ACCESS_KEY: settings.credentials?.secretAccessKey ?? '',
+    };
+  }
+
   /** Every chunk object under `prefix`, as `<contentId>/<index>-<chunkId>`. */
   async storedChunks(prefix: string): Promise<string[]> {
     const root = path.join(this.directory, BUCKET, prefix, 'chunks');

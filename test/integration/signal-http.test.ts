@@ -4,7 +4,8 @@ import { connect as tcpConnect, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { IceServersResponse, MIN_SIGNAL_FRAME_BYTES, matches } from '../../core/protocol';
 import { DEFAULT_SIGNAL_CONFIG, loadSignalConfig } from '../../signal-server/src/config';
-import { startSignal } from './signal-harness';
+import { listenForScrapes } from '../../signal-server/src/metrics';
+import { client, join, joinAs, newRoomId, sealed, signal, startSignal } from './signal-harness';
 
 const SECRET = 'a-shared-secret-with-coturn-0123456789';
 const turn = {
@@ -147,6 +148,9 @@ describe('signal server configuration', () => {
       COFFRE_TURN_URLS: turn.urls.join(','),
       COFFRE_TURN_SECRET: SECRET,
       COFFRE_TURN_TTL_SECONDS: '3600',
+      COFFRE_REDIS_URL: 'redis://10.0.0.9:6379/2',
+      COFFRE_REDIS_PREFIX: 'drive-eu:',
+      COFFRE_SIGNAL_METRICS_PORT: '9101',
     });
     expect(config).toEqual({
       host: '0.0.0.0',
@@ -165,6 +169,8 @@ describe('signal server configuration', () => {
       shutdownTimeoutMs: 2000,
       stunUrls,
       turn,
+      redis: { url: 'redis://10.0.0.9:6379/2', prefix: 'drive-eu:' },
+      metrics: { port: 9101, host: '127.0.0.1' },
     });
   });
 
@@ -196,6 +202,34 @@ describe('signal server configuration', () => {
     ];
     for (const [env, message] of refusals) {
       expect(() => loadSignalConfig(env), JSON.stringify(env)).toThrow(message);
+    }
+  });
+});
+
+describe('signal server metrics', () => {
+  it('counts sockets, rooms, relayed signals and refusals, on a listener of its own', async () => {
+    const { server, url } = await startSignal();
+    const scrapes = await listenForScrapes(server.metrics, 0, '127.0.0.1');
+    const { port } = scrapes.address() as { port: number };
+    const scrape = async () => (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    try {
+      const [alice, bob] = await Promise.all([client(url), client(url)]);
+      const roomId = newRoomId();
+      await joinAs(alice, roomId);
+      const bobId = await joinAs(bob, roomId);
+      expect(await signal(alice, { roomId, to: bobId, data: sealed() })).toEqual({ ok: true });
+      expect(await join(alice, 'not a room id')).toMatchObject({ ok: false, error: 'bad_request' });
+      const text = await scrape();
+      expect(text).toMatch(/^coffre_signal_sockets 2$/m);
+      expect(text).toMatch(/^coffre_signal_rooms 1$/m);
+      expect(text).toMatch(/^coffre_signal_relayed_total 1$/m);
+      expect(text).toMatch(/^coffre_signal_refusals_total\{code="bad_request"\} 1$/m);
+      // Counts only: no room or peer id is ever a label.
+      expect(text).not.toContain(roomId);
+      expect(text).not.toContain(bobId);
+      expect((await fetch(`http://127.0.0.1:${port}/`)).status).toBe(404);
+    } finally {
+      scrapes.close();
     }
   });
 });

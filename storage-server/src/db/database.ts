@@ -81,6 +81,9 @@ function openPostgres(location: { url: string; poolSize: number }): Db {
   // An idle client losing its connection (a PostgreSQL restart) must not crash the process; the
   // pool drops it and the next query connects again.
   pool.on('error', () => {});
+  // The same for a client checked out between two statements: its query fails on its own, and
+  // the socket's error event must find a listener.
+  pool.on('connect', (client) => client.on('error', () => {}));
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 

@@ -161,9 +161,33 @@ const serverSecrets: Migration = {
   },
 };
 
+const transferHolds: Migration = {
+  async up(db: Kysely<unknown>) {
+    // A chunk response's transfer reservation until the response ends. A process that dies
+    // mid-response leaves its hold behind, and a sweep gives the bytes back: a crash never bills
+    // what it did not finish sending, and the retry on another node is billed instead.
+    await db.schema
+      .createTable('transfer_holds')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('user_id', 'text', (c) =>
+        c.notNull().references('accounts.user_id').onDelete('cascade'),
+      )
+      .addColumn('month', 'text', (c) => c.notNull())
+      .addColumn('bytes', 'bigint', (c) => c.notNull())
+      .addColumn('expires_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createIndex('transfer_holds_expiry')
+      .on('transfer_holds')
+      .column('expires_at')
+      .execute();
+  },
+};
+
 export const migrations: Record<string, Migration> = {
   '0001_initial': initial,
   '0002_links': links,
   '0003_plans': plans,
   '0004_server_secrets': serverSecrets,
+  '0005_transfer_holds': transferHolds,
 };

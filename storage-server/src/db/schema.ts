@@ -110,6 +110,15 @@ export interface TransferUsageTable {
   bytes: number;
 }
 
+/** The transfer a chunk response reserved, until it ends (or, if its process died, expires). */
+export interface TransferHoldsTable {
+  id: string;
+  user_id: string;
+  month: string;
+  bytes: number;
+  expires_at: number;
+}
+
 /** Secrets of the deployment, shared by every node through the database. */
 export interface ServerSecretsTable {
   name: string;
@@ -125,5 +134,6 @@ export interface Database {
   chunks: ChunksTable;
   links: LinksTable;
   transfer_usage: TransferUsageTable;
+  transfer_holds: TransferHoldsTable;
   server_secrets: ServerSecretsTable;
 }

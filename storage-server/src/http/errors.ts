@@ -6,6 +6,7 @@ import {
   type ErrorDetails,
 } from '../../../core/protocol';
 import { ApiError } from '../api-error';
+import { isDatabaseUnavailable } from '../db/unavailable';
 import { isUniqueViolation } from '../db/unique-violation';
 
 const CODE_BY_STATUS = new Map<number, ErrorCode>(
@@ -46,6 +47,9 @@ function toEnvelope(error: FastifyError | ApiError): {
   }
   if (error.validation) return { code: 'bad_request', message: describeValidation(error) };
   if (isUniqueViolation(error)) return { code: 'conflict', message: 'id already in use' };
+  if (isDatabaseUnavailable(error)) {
+    return { code: 'unavailable', message: 'the database cannot be reached; try again shortly' };
+  }
   const status = error.statusCode ?? 500;
   const code = status < 500 ? (CODE_BY_STATUS.get(status) ?? 'bad_request') : 'internal';
   const message = code === 'internal' ? 'internal error' : error.message;
@@ -64,6 +68,8 @@ export function installErrorHandling(
     if (code === 'internal') {
       if (clientGone) request.log.info('client closed the connection mid-request');
       else request.log.error({ err: error }, 'request failed');
+    } else if (isDatabaseUnavailable(error)) {
+      request.log.warn({ err: error }, 'database unavailable');
     }
     // A body left unread (refused upload, lying Content-Length) is not drained: drop the connection.
     if (!request.raw.complete) reply.header('connection', 'close');

@@ -1,13 +1,18 @@
 import type { FastifyBaseLogger } from 'fastify';
+import type { Transfers } from './transfers';
 import type { Uploads } from './uploads';
 
-/** Periodically removes expired upload sessions, their chunks and their reservations. */
+/**
+ * Periodically removes expired upload sessions, their chunks and their reservations, and gives
+ * back the transfer held by chunk responses whose process died.
+ */
 export class Sweeper {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
 
   constructor(
     private readonly uploads: Uploads,
+    private readonly transfers: Transfers,
     private readonly log: FastifyBaseLogger,
   ) {}
 
@@ -18,12 +23,16 @@ export class Sweeper {
 
   /** One pass; a pass still running is joined rather than overlapped. */
   sweep(): Promise<void> {
-    this.running ??= this.uploads
-      .sweepExpired()
-      .then((count) => {
+    this.running ??= Promise.all([
+      this.uploads.sweepExpired().then((count) => {
         if (count > 0) this.log.info({ count }, 'expired uploads removed');
-      })
-      .catch((error: unknown) => this.log.error({ err: error }, 'upload sweep failed'))
+      }),
+      this.transfers.releaseExpired().then((count) => {
+        if (count > 0) this.log.info({ count }, 'transfer held by unfinished responses given back');
+      }),
+    ])
+      .then(() => undefined)
+      .catch((error: unknown) => this.log.error({ err: error }, 'sweep failed'))
       .finally(() => {
         this.running = null;
       });

@@ -67,6 +67,9 @@ class CountingSink implements ChunkSink {
 }
 
 const harness = {
+  /** Chunks the running receive holds, so a test can act in the middle of a transfer. */
+  held: 0,
+
   /** The media grant that lets Chromium gather loopback candidates (stack.md §3). */
   async prepare(): Promise<void> {
     const stream = await navigator.mediaDevices.getUserMedia({ audio: true });
@@ -130,6 +133,7 @@ const harness = {
         stallMs: o.stallMs,
         openChunk: async (args) => (await pool.run('openChunk', args, [args.chunk])).plaintext,
         onOffer: () => (started = performance.now()),
+        onProgress: (held) => (harness.held = held),
       });
       const { count } = held;
       const seconds = (performance.now() - started) / 1000;

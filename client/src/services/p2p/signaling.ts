@@ -22,6 +22,7 @@ const ACK_TIMEOUT_MS = 10_000;
 const REFUSALS: Partial<Record<SignalErrorCode, string>> = {
   room_full: 'That code is already in use.',
   not_found: 'The other device has gone.',
+  unavailable: 'The signal server is busy. Try again in a moment.',
 };
 
 export class SignalingError extends Error {

@@ -1,0 +1,83 @@
+import { createServer, type Server } from 'node:http';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { SignalErrorCode, Closing } from '../../core/protocol';
+import type { SignalIo } from './relay';
+
+/** A room id is 43 base64url characters; Socket.IO's own rooms (socket ids, member rooms) are not. */
+const ROOM_ID = /^[A-Za-z0-9_-]{43}$/;
+
+/**
+ * What an operator watches on a signal server: sockets and rooms on this process, signals
+ * relayed, refusals by code and disconnections by reason. Counts only; no room or peer id.
+ */
+export class SignalMetrics {
+  readonly registry = new Registry();
+  readonly relayed = new Counter({
+    name: 'coffre_signal_relayed_total',
+    help: 'Signals handed to a member of the sender’s room.',
+    registers: [this.registry],
+  });
+  readonly refused = new Counter({
+    name: 'coffre_signal_refusals_total',
+    help: 'join and signal requests refused, by error code.',
+    labelNames: ['code'] as const,
+    registers: [this.registry],
+  });
+  readonly dismissed = new Counter({
+    name: 'coffre_signal_dismissals_total',
+    help: 'Sockets the server disconnected, by reason.',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
+  constructor(io: SignalIo) {
+    collectDefaultMetrics({ register: this.registry, prefix: 'coffre_signal_' });
+    new Gauge({
+      name: 'coffre_signal_sockets',
+      help: 'Sockets connected to this process.',
+      registers: [this.registry],
+      collect() {
+        this.set(io.engine.clientsCount);
+      },
+    });
+    new Gauge({
+      name: 'coffre_signal_rooms',
+      help: 'Rooms with at least one member on this process.',
+      registers: [this.registry],
+      collect() {
+        let rooms = 0;
+        for (const name of io.sockets.adapter.rooms.keys()) if (ROOM_ID.test(name)) rooms++;
+        this.set(rooms);
+      },
+    });
+  }
+
+  refusal(code: SignalErrorCode): void {
+    this.refused.inc({ code });
+  }
+
+  dismissal(reason: Closing['reason']): void {
+    this.dismissed.inc({ reason });
+  }
+}
+
+/** `/metrics` on a listener of its own (`COFFRE_SIGNAL_METRICS_PORT`), off the public port. */
+export async function listenForScrapes(
+  metrics: SignalMetrics,
+  port: number,
+  host: string,
+): Promise<Server> {
+  const server = createServer((request, response) => {
+    if (request.method !== 'GET' || request.url !== '/metrics')
+      return response.writeHead(404).end();
+    void metrics.registry.metrics().then(
+      (text) => response.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text),
+      () => response.writeHead(500).end(),
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, resolve);
+  });
+  return server;
+}

@@ -1,0 +1,70 @@
+// PostgreSQL killed under a running storage server, then started again: requests in between fail
+// cleanly with 503 `unavailable` (readiness says so too, the process stays up), nothing half-done
+// is left behind, and the same server serves again once the database is back.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  call,
+  fakeChunks,
+  signUp,
+  signupRequest,
+  startServer,
+  uploadFile,
+  type TestServer,
+} from './harness';
+import { startPrivatePostgres, type PrivatePostgres } from './private-postgres';
+
+let db: PrivatePostgres;
+let server: TestServer;
+
+beforeAll(async () => {
+  db = await startPrivatePostgres();
+  server = await startServer({ databaseUrl: db.url, redis: null });
+});
+afterAll(async () => {
+  await server?.close();
+  await db?.close();
+});
+
+async function untilReady(): Promise<void> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    if ((await call(server, 'GET', '/api/v1/ready')).status === 200) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error('never ready again');
+}
+
+describe('a PostgreSQL restart under a running storage server', () => {
+  it('fails requests cleanly while it is down and serves again once it is back', async () => {
+    const account = await signUp(server);
+    const before = await uploadFile(server, account, account.rootId, fakeChunks(1000));
+
+    await db.kill();
+    const refused = signupRequest();
+    for (const attempt of [
+      call(server, 'GET', '/api/v1/account', { token: account.token }),
+      call(server, 'POST', '/api/v1/auth/signup', { json: refused }),
+      call(server, 'GET', `/api/v1/nodes/${account.rootId}/children`, { token: account.token }),
+    ]) {
+      const { status, body } = await attempt;
+      expect(status).toBe(503);
+      expect(body).toMatchObject({ error: { code: 'unavailable' } });
+    }
+    expect((await call(server, 'GET', '/api/v1/ready')).status).toBe(503);
+    expect((await call(server, 'GET', '/api/v1/health')).status).toBe(200);
+
+    await db.start();
+    await untilReady();
+    const children = await call<{ nodes: { id: string }[] }>(
+      server,
+      'GET',
+      `/api/v1/nodes/${account.rootId}/children`,
+      { token: account.token },
+    );
+    expect(children.status).toBe(200);
+    expect(children.body.nodes.map((node) => node.id)).toEqual([before]);
+    await uploadFile(server, account, account.rootId, fakeChunks(2000));
+    // The sign-up refused while the database was down left nothing behind: it goes through now.
+    const again = await call(server, 'POST', '/api/v1/auth/signup', { json: refused });
+    expect(again.status).toBe(201);
+  });
+});
