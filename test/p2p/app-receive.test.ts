@@ -101,6 +101,35 @@ describe('receive page', () => {
   });
 });
 
+describe('pairing', () => {
+  it('tells both sides when the receiver types a wrong code', async () => {
+    const file = await bigFile('notes.txt', 1000);
+    await uploadFiles(owner, [file.path]);
+    await waitUploaded(owner, ['notes.txt']);
+    const code = await sendFromRow(owner, 'notes.txt');
+    const [nameplate, first, second, third] = code.split('-') as [string, string, string, string];
+    const wrong = [nameplate, first, second, third === first ? second : first].join('-');
+    const page = await visitors.newPage();
+    await page.goto(`${env.url}/receive`);
+    await page.getByLabel('Code').fill(wrong);
+    await page.getByRole('button', { name: 'Receive' }).click();
+    await expect
+      .poll(() => page.getByRole('alert').innerText(), { timeout: 60_000 })
+      .toBe('The pairing failed: wrong code, or a message was tampered with on the way.');
+    const dialog = owner.getByRole('dialog');
+    await expect
+      .poll(() => dialog.getByRole('alert').innerText(), { timeout: 60_000 })
+      .toBe(
+        'The other device typed a wrong code (or the pairing was tampered with). Make a new code and try again.',
+      );
+    // The code is spent: the dialog offers a new one.
+    await dialog.getByRole('button', { name: 'New code' }).click();
+    expect(await shownCode(owner)).not.toBe(code);
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await page.close();
+  });
+});
+
 describe('send a link instead', () => {
   it('gives a link to a drive file when the receiver never connects; it downloads identical', async () => {
     const file = await bigFile('report.pdf', 24 * MiB + 5);

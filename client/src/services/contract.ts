@@ -182,8 +182,11 @@ export type SendSource =
   | { kind: 'file'; nodeId: string; name: string; size: number }
   | { kind: 'upload'; transferId: string; name: string; size: number };
 
-/** 'paired': the other device typed the right code; 'connected': the direct channel is open. */
-export type DirectStep = 'paired' | 'connected';
+/**
+ * 'ready': the sender has the file ready and waits for the other device; 'paired': the other
+ * device typed the right code; 'connected': the direct channel is open.
+ */
+export type DirectStep = 'ready' | 'paired' | 'connected';
 
 /** A file received (or being received) from another device, kept on this one until saved. */
 export interface ReceivedItem {

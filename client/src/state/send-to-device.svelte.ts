@@ -9,6 +9,8 @@ import { announcer } from './announcer.svelte';
 export type SendPhase =
   'preparing' | 'waiting' | 'connecting' | 'sending' | 'done' | 'failed' | 'linking' | 'link';
 
+const STEP_PHASES = { ready: 'waiting', paired: 'connecting', connected: 'sending' } as const;
+
 /** Speed over the last few seconds, as the transfers panel measures it. */
 const SPEED_WINDOW_MS = 4000;
 
@@ -39,15 +41,15 @@ export class DeviceSend {
     try {
       this.code = await services.direct.newCode();
       if (attempt.signal.aborted) return;
-      this.phase = 'waiting';
-      announcer.say(`Code ready: ${this.code}. Waiting for the other device.`);
       await services.direct.send(
         this.source,
         this.code,
         {
           onStep: (step) => {
             if (attempt.signal.aborted) return;
-            this.phase = step === 'paired' ? 'connecting' : 'sending';
+            this.phase = STEP_PHASES[step];
+            if (step === 'ready')
+              announcer.say(`Code ready: ${this.code}. Waiting for the other device.`);
             if (step === 'connected') announcer.say(`Sending ${this.source.name}.`);
           },
           onProgress: (bytes) => !attempt.signal.aborted && this.#progress(bytes),

@@ -65,7 +65,10 @@ export class DirectReceiver {
     let sink: IdbSink | null = null;
     let size = 0;
     // The WebRTC and relay code loads only when a transfer starts.
-    const { receiveFromDevice } = await import('./direct-transfer');
+    const [{ receiveFromDevice }, { directError }] = await Promise.all([
+      import('./direct-transfer'),
+      import('./direct-errors'),
+    ]);
     await receiveFromDevice({
       signalUrl,
       code,
@@ -80,6 +83,8 @@ export class DirectReceiver {
         return sink;
       },
       onProgress: (held) => events.onProgress(bytesOf(size, held)),
+    }).catch((error: unknown) => {
+      throw signal.aborted ? error : directError(error, 'receiver');
     });
     const record = sink === null ? undefined : await receivedFile((sink as IdbSink).file);
     if (!record) throw new InvalidRequestError('The received file was discarded.');

@@ -10,6 +10,7 @@ import type { DriveService } from '../drive';
 import { integrityError, InvalidRequestError } from '../errors';
 import type { FileSource } from '../file-source';
 import type { LinkService } from '../links';
+import type { OutboxRecord } from '../local-db';
 import { chunkBlob, outboxRecord } from '../outbox-store';
 import { withRetry } from '../retry';
 import type { Transfers } from '../transfers';
@@ -46,7 +47,11 @@ export class DirectSender {
         ? await this.driveFile(source.nodeId, signal)
         : await this.queuedFile(source.transferId, signal);
     // The WebRTC and relay code loads only when a transfer starts.
-    const { sendToDevice } = await import('./direct-transfer');
+    events.onStep('ready');
+    const [{ sendToDevice }, { directError }] = await Promise.all([
+      import('./direct-transfer'),
+      import('./direct-errors'),
+    ]);
     await sendToDevice({
       signalUrl,
       code,
@@ -56,6 +61,8 @@ export class DirectSender {
       onStep: events.onStep,
       onProgress: (acknowledged) =>
         events.onProgress(Math.min(file.size, acknowledged * CHUNK_SIZE)),
+    }).catch((error: unknown) => {
+      throw signal.aborted ? error : directError(error, 'sender');
     });
   }
 
@@ -145,10 +152,7 @@ export class DirectSender {
    * (the node key under its folder's key), since the outbox keeps no key (format.md §12).
    */
   private async queuedFile(transferId: string, signal: AbortSignal): Promise<Sendable> {
-    const record = await outboxRecord(transferId);
-    if (!record) throw new InvalidRequestError('This file is no longer in the upload queue.');
-    if (record.manifest === null)
-      throw new InvalidRequestError('The file is still being encrypted. Try again in a moment.');
+    const record = await sealedRecord(transferId, signal);
     this.sentNodes.set(transferId, record.nodeId);
     const core = await coreCrypto();
     const body = record.createBody;
@@ -160,7 +164,7 @@ export class DirectSender {
       encMeta: body.encMeta,
     });
     const contentKey = core.openContentKey(body.nodeId, key, body.revision, body.wrappedContentKey);
-    const manifest = core.openManifest(record.manifest, contentKey, {
+    const manifest = core.openManifest(record.manifest!, contentKey, {
       nodeId: body.nodeId,
       revision: body.revision,
       signer: this.session().keys.signPublicKey,
@@ -174,7 +178,7 @@ export class DirectSender {
         name: meta.name,
         mime: meta.mime,
         size: manifest.size,
-        manifest: record.manifest,
+        manifest: record.manifest!,
         contentKey: toBase64Url(contentKey),
         count: manifest.count,
       },
@@ -184,5 +188,24 @@ export class DirectSender {
         return this.serverChunk(body.nodeId, manifest.size, index, signal);
       },
     };
+  }
+}
+
+/** How often a file still being sealed is looked at again. */
+const SEALED_POLL_MS = 500;
+
+/**
+ * The outbox record once every chunk is sealed and the manifest stored: chunks may be uploading
+ * while later ones are still sealed, and the offer needs the manifest.
+ */
+async function sealedRecord(transferId: string, signal: AbortSignal): Promise<OutboxRecord> {
+  for (;;) {
+    signal.throwIfAborted();
+    const record = await outboxRecord(transferId);
+    if (!record) throw new InvalidRequestError('This file is no longer in the upload queue.');
+    if (record.manifest !== null) return record;
+    if (record.phase === 'failed')
+      throw new InvalidRequestError(record.reason ?? 'This file could not be encrypted.');
+    await new Promise((resolve) => setTimeout(resolve, SEALED_POLL_MS));
   }
 }

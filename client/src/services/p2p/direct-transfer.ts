@@ -41,7 +41,7 @@ function abortable<T>(work: Promise<T>, signal: AbortSignal | undefined, stop: (
 /** Tells the peer the person stopped, then lets the channel deliver that and closes. */
 function cancelled(connection: PeerConnection | null): void {
   if (!connection) return;
-  const frame = encodeFrame({ type: 'error', code: 'cancelled', message: 'Cancelled.' });
+  const frame = encodeFrame({ type: 'error', code: 'cancelled', message: 'The person cancelled.' });
   void connection.frames
     .send(frame)
     .catch(() => undefined)
