@@ -67,7 +67,7 @@ export async function writeBigFile(name: string, size: number): Promise<BigFile>
   for (let written = 0; written < size; written += PIECE) {
     const piece = randomBytes(Math.min(PIECE, size - written));
     hash.update(piece);
-    if (!out.write(piece)) await new Promise((resolve) => out.once('drain', resolve));
+    if (!out.write(piece)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
   }
   await new Promise<void>((resolve, reject) =>
     out.end((error?: Error | null) => (error ? reject(error) : resolve())),
@@ -79,9 +79,13 @@ export async function writeBigFile(name: string, size: number): Promise<BigFile>
   };
 }
 
-/** Opens "Send to a device" on a drive row and returns the code the dialog shows. */
+/**
+ * Opens "Send to a device" on a drive row from the keyboard (the transfers panel may cover the
+ * row) and returns the code the dialog shows.
+ */
 export async function sendFromRow(page: Page, name: string): Promise<string> {
-  await row(page, name).getByRole('button', { name: 'Send to a device' }).click();
+  await row(page, name).getByRole('button', { name: 'Send to a device' }).focus();
+  await page.keyboard.press('Enter');
   return shownCode(page);
 }
 

@@ -130,6 +130,78 @@ describe('pairing', () => {
   });
 });
 
+describe('from the upload queue, and partial files', () => {
+  it('sends a file still in the upload queue from the sealed chunks on this device', async () => {
+    const file = await bigFile('draft.mkv', 20 * MiB + 3);
+    // Nothing of the upload reaches the server: every chunk comes from the outbox.
+    const held: Route[] = [];
+    await owner.route('**/api/v1/uploads/*/chunks/*', (route) => void held.push(route));
+    await uploadFiles(owner, [file.path]);
+    const send = owner.getByRole('button', { name: 'Send draft.mkv to a device' });
+    await send.waitFor({ timeout: 120_000 });
+    await send.click();
+    const code = await shownCode(owner);
+    const page = await visitors.newPage();
+    const [saved] = await Promise.all([
+      page.waitForEvent('download', { timeout: 300_000 }),
+      page.goto(`${env.url}/receive#${code}`),
+    ]);
+    expect(await saved.failure()).toBeNull();
+    expect(saved.suggestedFilename()).toBe('draft.mkv');
+    expect(await sha256OfFile(await saved.path())).toBe(file.sha256);
+    const dialog = owner.getByRole('dialog');
+    await expect.poll(() => dialog.getByRole('status').innerText()).toMatch(/^Sent\./);
+    await dialog.getByRole('button', { name: 'Done' }).click();
+    // Unrouting lets the held chunk uploads go on.
+    await owner.unroute('**/api/v1/uploads/*/chunks/*');
+    await waitUploaded(owner, ['draft.mkv']);
+    await page.close();
+  });
+
+  it('keeps what arrived when the receiver cancels, and lets the person discard it', async () => {
+    const file = await bigFile('film.mp4', 60 * MiB);
+    await uploadFiles(owner, [file.path]);
+    await waitUploaded(owner, ['film.mp4']);
+    const code = await sendFromRow(owner, 'film.mp4');
+    const page = await visitors.newPage();
+    await page.goto(`${env.url}/receive#${code}`);
+    await page.waitForFunction(() => (document.querySelector('progress')?.value ?? 0) >= 10, null, {
+      timeout: 120_000,
+      polling: 50,
+    });
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    const dialog = owner.getByRole('dialog');
+    await expect
+      .poll(() => dialog.getByRole('alert').innerText(), { timeout: 60_000 })
+      .toBe(
+        'The other device cancelled. What already arrived is kept: a new code continues from there.',
+      );
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+
+    const stored = page.getByRole('region', { name: 'On this device' });
+    await stored.getByText('film.mp4').waitFor();
+    await stored.getByRole('button', { name: 'Discard film.mp4' }).click();
+    await stored.waitFor({ state: 'detached' });
+    const left = await page.evaluate(async () => {
+      const db = await new Promise<IDBDatabase>((resolve, reject) => {
+        const request = indexedDB.open('coffre-received');
+        request.onsuccess = () => resolve(request.result);
+        request.onerror = () => reject(request.error);
+      });
+      const count = (store: string) =>
+        new Promise<number>((resolve) => {
+          const request = db.transaction(store).objectStore(store).count();
+          request.onsuccess = () => resolve(request.result);
+        });
+      const counts = [await count('received'), await count('receivedChunks')];
+      db.close();
+      return counts;
+    });
+    expect(left).toEqual([0, 0]);
+    await page.close();
+  });
+});
+
 describe('send a link instead', () => {
   it('gives a link to a drive file when the receiver never connects; it downloads identical', async () => {
     const file = await bigFile('report.pdf', 24 * MiB + 5);
