@@ -238,5 +238,16 @@ describe('send a link instead', () => {
     expect(await downloadThroughLink(dialog)).toBe(file.sha256);
     await owner.unroute('**/api/v1/uploads/*/chunks/*');
     await waitUploaded(owner, ['queued.iso']);
+    await dialog.getByRole('button', { name: 'Done' }).click();
+  });
+});
+
+describe('from the drive', () => {
+  it('the account menu leads to the receive page', async () => {
+    await owner.getByRole('button', { name: 'Account menu for' }).click();
+    await owner.getByRole('link', { name: 'Receive from a device' }).click();
+    await owner.getByRole('heading', { name: 'Receive from a device' }).waitFor();
+    expect(new URL(owner.url()).pathname).toBe('/receive');
+    await expect.poll(() => owner.getByLabel('Code').isVisible()).toBe(true);
   });
 });
