@@ -24,6 +24,9 @@ interface Sendable {
 }
 
 export class DirectSender {
+  /** Node ids of queued files this page offered, by transfer id, for a link after they commit. */
+  private readonly sentNodes = new Map<string, string>();
+
   constructor(
     private readonly drive: DriveService,
     private readonly ownFiles: FileSource,
@@ -46,8 +49,8 @@ export class DirectSender {
       source.kind === 'file'
         ? await this.driveFile(source.nodeId, signal)
         : await this.queuedFile(source.transferId, signal);
-    // The WebRTC and relay code loads only when a transfer starts.
     events.onStep('ready');
+    // The WebRTC and relay code loads only when a transfer starts.
     const [{ sendToDevice }, { directError }] = await Promise.all([
       import('./direct-transfer'),
       import('./direct-errors'),
@@ -80,9 +83,6 @@ export class DirectSender {
     if (!nodeId) throw new InvalidRequestError('This file is no longer in the upload queue.');
     return this.links.create(nodeId, options);
   }
-
-  /** Node ids of queued files this page offered, by transfer id, for a link after they commit. */
-  private readonly sentNodes = new Map<string, string>();
 
   private uploaded(transferId: string, onWaiting: (bytes: number) => void): Promise<void> {
     return new Promise((resolve, reject) => {

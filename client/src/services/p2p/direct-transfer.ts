@@ -38,14 +38,39 @@ function abortable<T>(work: Promise<T>, signal: AbortSignal | undefined, stop: (
   });
 }
 
-/** Tells the peer the person stopped, then lets the channel deliver that and closes. */
-function cancelled(connection: PeerConnection | null): void {
-  if (!connection) return;
-  const frame = encodeFrame({ type: 'error', code: 'cancelled', message: 'The person cancelled.' });
-  void connection.frames
-    .send(frame)
-    .catch(() => undefined)
-    .finally(() => void connection.end());
+/**
+ * The connection of one attempt. A cancel tells the peer (error 3) and closes, once, whether it
+ * comes before the connection opened or after.
+ */
+class AttemptConnection {
+  private connection: PeerConnection | null = null;
+  private cancelled = false;
+  private told = false;
+
+  opened(connection: PeerConnection): void {
+    this.connection = connection;
+    if (this.cancelled) this.tell();
+  }
+
+  cancel(): void {
+    this.cancelled = true;
+    this.tell();
+  }
+
+  private tell(): void {
+    const connection = this.connection;
+    if (!connection || this.told) return;
+    this.told = true;
+    const frame = encodeFrame({
+      type: 'error',
+      code: 'cancelled',
+      message: 'The person cancelled.',
+    });
+    void connection.frames
+      .send(frame)
+      .catch(() => undefined)
+      .finally(() => void connection.end());
+  }
 }
 
 export async function sendToDevice(options: {
@@ -63,17 +88,18 @@ export async function sendToDevice(options: {
     SignalingClient.connect(signalUrl),
     fetchIceServers(signalUrl),
   ]);
-  let connection: PeerConnection | null = null;
+  const attemptConnection = new AttemptConnection();
   const stop = () => {
     signaling.close();
-    cancelled(connection);
+    attemptConnection.cancel();
   };
   try {
     const attempt = async () => {
       const signals = await introduce(signaling, core.pairingHandshake(code, 'sender'));
       signal?.throwIfAborted();
       onStep?.('paired');
-      connection = await connectPeer(signals, true, iceServers);
+      const connection = await connectPeer(signals, true, iceServers);
+      attemptConnection.opened(connection);
       try {
         signal?.throwIfAborted();
         onStep?.('connected');
@@ -109,17 +135,18 @@ export async function receiveFromDevice(options: {
     SignalingClient.connect(signalUrl),
     fetchIceServers(signalUrl),
   ]);
-  let connection: PeerConnection | null = null;
+  const attemptConnection = new AttemptConnection();
   const stop = () => {
     signaling.close();
-    cancelled(connection);
+    attemptConnection.cancel();
   };
   try {
     const attempt = async () => {
       const signals = await introduce(signaling, core.pairingHandshake(canonical, 'receiver'));
       signal?.throwIfAborted();
       onStep?.('paired');
-      connection = await connectPeer(signals, false, iceServers);
+      const connection = await connectPeer(signals, false, iceServers);
+      attemptConnection.opened(connection);
       try {
         signal?.throwIfAborted();
         onStep?.('connected');
