@@ -2,7 +2,7 @@
 // and told where a real signal server is, both on loopback, and Chromium processes with the
 // WebRTC flags. Only inside a loopback-only network namespace (assertLoopbackOnly).
 import { createHash, randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -10,6 +10,7 @@ import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { loadSignalConfig } from '../../signal-server/src/config';
 import { createSignalServer } from '../../signal-server/src/server';
+import { DEFAULT_CONFIG } from '../../storage-server/src/config';
 import { row } from '../e2e/app-flows';
 import { type RunningStorage, startStorage } from '../e2e/harness';
 import { assertLoopbackOnly } from './loopback';
@@ -23,6 +24,11 @@ export interface AppEnv {
 
 export async function startApp(): Promise<AppEnv> {
   assertLoopbackOnly();
+  if (!existsSync(path.join(DEFAULT_CONFIG.clientDir, 'index.html'))) {
+    throw new Error(
+      'These tests drive the built app: run `npx vite build` first (`npm test` does).',
+    );
+  }
   const signal = createSignalServer({ ...loadSignalConfig(), host: '127.0.0.1', port: 0 });
   await new Promise<void>((resolve) => signal.http.listen(0, '127.0.0.1', resolve));
   const signalUrl = `http://127.0.0.1:${(signal.http.address() as AddressInfo).port}`;
