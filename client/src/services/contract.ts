@@ -183,8 +183,8 @@ export type SendSource =
   | { kind: 'upload'; transferId: string; name: string; size: number };
 
 /**
- * 'ready': the sender has the file ready and waits for the other device; 'paired': the other
- * device typed the right code; 'connected': the direct channel is open.
+ * 'ready': the sender has the file ready and reached the signal server, so its code can be
+ * shown; 'paired': the other device typed the right code; 'connected': the direct channel is open.
  */
 export type DirectStep = 'ready' | 'paired' | 'connected';
 

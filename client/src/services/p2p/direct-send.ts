@@ -49,7 +49,6 @@ export class DirectSender {
       source.kind === 'file'
         ? await this.driveFile(source.nodeId, signal)
         : await this.queuedFile(source.transferId, signal);
-    events.onStep('ready');
     // The WebRTC and relay code loads only when a transfer starts.
     const [{ sendToDevice }, { directError }] = await Promise.all([
       import('./direct-transfer'),

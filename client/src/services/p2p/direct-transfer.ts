@@ -18,8 +18,11 @@ export interface OfferedFile extends Omit<PeerOffer, 'v' | 'contentKey'> {
 /** Where a verified offer's chunks go: one sink for every file, or one chosen per offer. */
 export type SinkChoice = ChunkSink | ((offer: PeerOffer) => Promise<ChunkSink>);
 
-/** The steps of an attempt, for the person watching it. */
-export type DirectStep = 'paired' | 'connected';
+/**
+ * The steps of an attempt, for the person watching it: 'ready' (the sender reached the signal
+ * server: its code can be shown), 'paired', 'connected'.
+ */
+export type DirectStep = 'ready' | 'paired' | 'connected';
 
 /**
  * Settles with `work`, or rejects with the signal's reason once it aborts; `stop` then ends what
@@ -88,6 +91,7 @@ export async function sendToDevice(options: {
     SignalingClient.connect(signalUrl),
     fetchIceServers(signalUrl),
   ]);
+  onStep?.('ready');
   const attemptConnection = new AttemptConnection();
   const stop = () => {
     signaling.close();
