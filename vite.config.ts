@@ -40,6 +40,8 @@ export default defineConfig({
     // libsodium (~530 kB) is one chunk, loaded lazily and by the crypto worker, never on first paint.
     chunkSizeWarningLimit: 600,
   },
+  // simple-peer's prebundled browser build: its package entry expects Node's stream and Buffer.
+  resolve: { alias: [{ find: /^simple-peer$/, replacement: 'simple-peer/simplepeer.min.js' }] },
   worker: { format: 'es' },
   // simple-peer's prebundled browser build (its sources need Node's stream and Buffer shims).
   resolve: { alias: [{ find: /^simple-peer$/, replacement: 'simple-peer/simplepeer.min.js' }] },

@@ -175,6 +175,67 @@ export interface Services {
   revokeLink(linkId: string): Promise<void>;
   /** For the link page (no account needed). Validates the fragment before any request. */
   openLink(linkId: string, fragment: string): Promise<LinkSession>;
+
+  /** Sending a file straight to another device, and receiving one (issue 5). */
+  direct: DirectTransfers;
+}
+
+/** What "Send to a device" sends: a file of the drive, or a file waiting in the upload queue. */
+export type SendSource =
+  | { kind: 'file'; nodeId: string; name: string; size: number }
+  | { kind: 'upload'; transferId: string; name: string; size: number };
+
+/**
+ * 'ready': the sender has the file ready and reached the signal server, so its code can be
+ * shown; 'paired': the other device typed the right code; 'connected': the direct channel is open.
+ */
+export type DirectStep = 'ready' | 'paired' | 'connected';
+
+/** A file received (or being received) from another device, kept on this one until saved. */
+export interface ReceivedItem {
+  id: string;
+  name: string;
+  size: number;
+  /** Plaintext bytes already on this device. */
+  held: number;
+  complete: boolean;
+}
+
+export interface DirectTransfers {
+  /** Whether a signal server is deployed for this app (otherwise no direct transfer is offered). */
+  available(): Promise<boolean>;
+  /** A fresh pairing code, `1234-word-word-word`. */
+  newCode(): Promise<string>;
+  /** The canonical code; throws an Error whose message says what is wrong, before any request. */
+  checkCode(text: string): Promise<string>;
+  /**
+   * Waits for the device that types `code`, then sends it the file's sealed chunks and manifest.
+   * Rejects with a readable error (wrong code, the other device left, no connection).
+   */
+  send(
+    source: SendSource,
+    code: string,
+    events: { onStep(step: DirectStep): void; onProgress(bytes: number): void },
+    signal: AbortSignal,
+  ): Promise<void>;
+  /** A share link to the file instead; a queued file first finishes uploading. */
+  linkInstead(source: SendSource, onWaiting: (bytes: number) => void): Promise<SharedLink>;
+  /** Receives into this device's store; chunks an earlier attempt stored are not sent again. */
+  receive(
+    code: string,
+    events: {
+      onStep(step: DirectStep): void;
+      onOffer(item: ReceivedItem): void;
+      onProgress(bytes: number): void;
+    },
+    signal: AbortSignal,
+  ): Promise<ReceivedItem>;
+  /** Files received in full or in part and not saved yet, newest first. */
+  received(): Promise<ReceivedItem[]>;
+  /** Streams a complete received file to disk; deletes it here once saved. Resolves true then. */
+  save(id: string): Promise<boolean>;
+  /** Deletes a received file (complete or partial) from this device. */
+  discard(id: string): Promise<void>;
 }
 
 export interface LinkOptions {

@@ -60,7 +60,7 @@ export class DownloadService {
 
   download(source: FileSource, nodeId: string): void {
     const cached = source.cached(nodeId);
-    this.save(
+    void this.save(
       cached?.meta?.name ?? 'file',
       cached?.meta?.size ?? 0,
       async (signal, waitOutQuota, tally) => {
@@ -80,17 +80,25 @@ export class DownloadService {
   downloadZip(source: FileSource, folderId: string): void {
     const cached = source.cached(folderId);
     const name = (cached?.meta?.name ?? 'files') + '.zip';
-    this.save(name, 0, (signal, waitOutQuota, tally) =>
+    void this.save(name, 0, (signal, waitOutQuota, tally) =>
       openFolderZip(source, this.pool, folderId, signal, waitOutQuota, tally),
     );
   }
 
+  /**
+   * Saves bytes this device already holds (a file received from another device); resolves true
+   * once the browser has the whole file, false if it failed or was cancelled.
+   */
+  saveLocal(name: string, size: number, open: () => Promise<SaveStream>): Promise<boolean> {
+    return this.save(name, size, () => open());
+  }
+
   /** Registers a transfer, then saves what `open` yields once it has verified what it needs. */
-  private save(name: string, size: number, open: OpenSaveStream): void {
+  private save(name: string, size: number, open: OpenSaveStream): Promise<boolean> {
     const { id, signal } = this.transfers.add('download', name, size, null);
     // Asked now, while the click's user activation still holds.
     const picked = savePickerIfNoWorker(name);
-    void this.run(id, signal, picked, open);
+    return this.run(id, signal, picked, open);
   }
 
   private async run(
@@ -98,7 +106,7 @@ export class DownloadService {
     signal: AbortSignal,
     picked: Promise<FileSystemWritableFileStream | null>,
     open: OpenSaveStream,
-  ): Promise<void> {
+  ): Promise<boolean> {
     this.transfers.start(transferId);
     let writable: FileSystemWritableFileStream | null = null;
     try {
@@ -127,12 +135,14 @@ export class DownloadService {
         );
       }
       this.transfers.finish(transferId, 'done');
+      return true;
     } catch (error) {
       await writable?.abort().catch(() => undefined);
       if (!signal.aborted) {
         console.warn('download failed', error);
         this.transfers.finish(transferId, 'failed', describeError(error));
       }
+      return false;
     }
   }
 

@@ -11,6 +11,10 @@ import { DriveService } from './drive';
 import { driveSource } from './file-source';
 import { LinkSeeding } from './link-seeding';
 import { openLinkSession } from './link-session';
+import { DirectReceiver } from './p2p/direct-receive';
+import { DirectSender } from './p2p/direct-send';
+import { p2pCrypto } from './p2p/p2p-crypto';
+import { signalServerUrl } from './p2p/signal-config';
 import { LinkService } from './links';
 import { Transfers } from './transfers';
 import { UploadService } from './uploads';
@@ -45,6 +49,8 @@ function createServices(): Services {
   const usage = new UsageFeed(() => drive.usage());
   const seeding = new LinkSeeding(() => links.list(), drive);
   uploads.onCommitted = () => seeding.refresh();
+  const sender = new DirectSender(drive, ownFiles, links, uploads, transfers, session);
+  const receiver = new DirectReceiver(pool, downloads);
   account.onChange((open) => {
     drive.reset();
     if (!open) transfers.cancelAll();
@@ -123,6 +129,18 @@ function createServices(): Services {
     updateLink: (linkId, changes) => links.update(linkId, changes),
     revokeLink: (linkId) => relinking(links.revoke(linkId)),
     openLink: (linkId, fragment) => openLinkSession(pool, downloads, linkId, fragment),
+
+    direct: {
+      available: () => signalServerUrl().then((url) => url !== null),
+      newCode: async () => (await p2pCrypto()).newPairingCode(),
+      checkCode: (text) => receiver.checkCode(text),
+      send: (source, code, events, signal) => sender.send(source, code, events, signal),
+      linkInstead: (source, onWaiting) => sender.linkInstead(source, onWaiting),
+      receive: (code, events, signal) => receiver.receive(code, events, signal),
+      received: () => receiver.received(),
+      save: (id) => receiver.save(id),
+      discard: (id) => receiver.discard(id),
+    },
   };
 }
 

@@ -1,0 +1,113 @@
+// The app as deployed, for direct-transfer tests: a real storage server serving the built client
+// and told where a real signal server is, both on loopback, and Chromium processes with the
+// WebRTC flags. Only inside a loopback-only network namespace (assertLoopbackOnly).
+import { createHash, randomBytes } from 'node:crypto';
+import { createWriteStream, existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { loadSignalConfig } from '../../signal-server/src/config';
+import { createSignalServer } from '../../signal-server/src/server';
+import { DEFAULT_CONFIG } from '../../storage-server/src/config';
+import { row } from '../e2e/app-flows';
+import { type RunningStorage, startStorage } from '../e2e/harness';
+import { assertLoopbackOnly } from './loopback';
+
+export interface AppEnv {
+  url: string;
+  signalUrl: string;
+  storage: RunningStorage;
+  close(): Promise<void>;
+}
+
+export async function startApp(): Promise<AppEnv> {
+  assertLoopbackOnly();
+  if (!existsSync(path.join(DEFAULT_CONFIG.clientDir, 'index.html'))) {
+    throw new Error(
+      'These tests drive the built app: run `npx vite build` first (`npm test` does).',
+    );
+  }
+  const signal = createSignalServer({ ...loadSignalConfig(), host: '127.0.0.1', port: 0 });
+  await new Promise<void>((resolve) => signal.http.listen(0, '127.0.0.1', resolve));
+  const signalUrl = `http://127.0.0.1:${(signal.http.address() as AddressInfo).port}`;
+  const storage = await startStorage({ signalUrl });
+  return {
+    url: storage.url,
+    signalUrl,
+    storage,
+    async close() {
+      await storage.close();
+      await signal.close();
+    },
+  };
+}
+
+/**
+ * A browser profile for the app. Chromium reports `navigator.onLine` false in a namespace whose
+ * only interface is loopback, although both servers answer there; the app would hold uploads
+ * "until the network returns", so the pages are told the truth: they are online.
+ */
+export async function appContext(browser: Browser): Promise<BrowserContext> {
+  const context = await browser.newContext({ acceptDownloads: true });
+  await context.addInitScript(() =>
+    Object.defineProperty(Navigator.prototype, 'onLine', { get: () => true, configurable: true }),
+  );
+  return context;
+}
+
+export interface BigFile {
+  path: string;
+  sha256: string;
+  remove(): Promise<void>;
+}
+
+/** A file of random bytes written in pieces, so no test holds it whole in memory. */
+export async function writeBigFile(name: string, size: number): Promise<BigFile> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'coffre-direct-'));
+  const file = path.join(dir, name);
+  const hash = createHash('sha256');
+  const out = createWriteStream(file);
+  const PIECE = 8 * 1024 * 1024;
+  for (let written = 0; written < size; written += PIECE) {
+    const piece = randomBytes(Math.min(PIECE, size - written));
+    hash.update(piece);
+    if (!out.write(piece)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
+  }
+  await new Promise<void>((resolve, reject) =>
+    out.end((error?: Error | null) => (error ? reject(error) : resolve())),
+  );
+  return {
+    path: file,
+    sha256: hash.digest('hex'),
+    remove: () => rm(dir, { recursive: true, force: true }),
+  };
+}
+
+/**
+ * Opens "Send to a device" on a drive row from the keyboard (the transfers panel may cover the
+ * row) and returns the code the dialog shows.
+ */
+export async function sendFromRow(page: Page, name: string): Promise<string> {
+  await row(page, name).getByRole('button', { name: 'Send to a device' }).focus();
+  await page.keyboard.press('Enter');
+  return shownCode(page);
+}
+
+export async function shownCode(page: Page): Promise<string> {
+  const code = page.getByRole('dialog').getByTestId('pairing-code');
+  await code.waitFor({ timeout: 30_000 });
+  return (await code.innerText()).trim();
+}
+
+/** Chunk indexes the page fetches from the storage server, in order, while it runs. */
+export function watchChunkFetches(page: Page): { indexes: number[]; stop(): void } {
+  const indexes: number[] = [];
+  const listener = (request: { url(): string }) => {
+    const match = /\/files\/[^/]+\/chunks\/(\d+)$/.exec(new URL(request.url()).pathname);
+    if (match) indexes.push(Number(match[1]));
+  };
+  page.on('request', listener);
+  return { indexes, stop: () => page.off('request', listener) };
+}

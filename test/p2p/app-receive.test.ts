@@ -1,0 +1,253 @@
+// The receive page and the way out when no direct connection happens, in the built app: a
+// malformed code is refused before anything reaches the signal server, and when the receiver
+// never connects "Send a link instead" gives a share link that downloads the same bytes, for a
+// drive file and for a file still in the upload queue (which first finishes uploading its
+// already-sealed chunks). Runs only inside a loopback-only network namespace.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Page, Route } from 'playwright-core';
+import { sha256OfFile, signUp, uploadFiles, waitUploaded } from '../e2e/app-flows';
+import {
+  appContext,
+  type AppEnv,
+  type BigFile,
+  sendFromRow,
+  shownCode,
+  startApp,
+  writeBigFile,
+} from './app-env';
+import { launchChromium } from './loopback';
+
+const MiB = 1024 * 1024;
+
+let env: AppEnv;
+let browsers: Browser[] = [];
+let owner: Page;
+let visitors: BrowserContext;
+const files: BigFile[] = [];
+
+beforeAll(async () => {
+  env = await startApp();
+  browsers = await Promise.all([launchChromium(), launchChromium()]);
+  owner = await (await appContext(browsers[0]!)).newPage();
+  visitors = await appContext(browsers[1]!);
+  await signUp(owner, env.url, 'owner@example.com');
+}, 300_000);
+
+afterAll(async () => {
+  await Promise.all(browsers.map((browser) => browser.close()));
+  await env?.close();
+  await Promise.all(files.map((file) => file.remove()));
+});
+
+async function bigFile(name: string, size: number): Promise<BigFile> {
+  const file = await writeBigFile(name, size);
+  files.push(file);
+  return file;
+}
+
+/** Opens the link the dialog shows on a page without an account and downloads the file. */
+async function downloadThroughLink(dialog: ReturnType<Page['getByRole']>): Promise<string> {
+  const field = dialog.getByLabel('Link', { exact: true });
+  await field.waitFor({ timeout: 300_000 });
+  const url = await field.inputValue();
+  expect(url).toMatch(/\/s\/[\w-]+#/);
+  const page = await visitors.newPage();
+  await page.goto(url);
+  const [saved] = await Promise.all([
+    page.waitForEvent('download', { timeout: 300_000 }),
+    page.getByRole('button', { name: 'Download' }).click(),
+  ]);
+  expect(await saved.failure()).toBeNull();
+  const digest = await sha256OfFile(await saved.path());
+  await page.close();
+  return digest;
+}
+
+describe('receive page', () => {
+  it('refuses a malformed code with a clear message, and nothing reaches the signal server', async () => {
+    const page = await visitors.newPage();
+    const toSignal: string[] = [];
+    page.on('request', (request) => {
+      if (request.url().startsWith(env.signalUrl)) toSignal.push(request.url());
+    });
+    page.on('websocket', (socket) => toSignal.push(socket.url()));
+    await page.goto(`${env.url}/receive`);
+    const code = page.getByLabel('Code');
+
+    await code.fill('12-glacier');
+    await page.getByRole('button', { name: 'Receive' }).click();
+    const alert = page.getByRole('alert');
+    await expect
+      .poll(() => alert.innerText())
+      .toBe('A code has four parts: a number and three words, like 1234-word-word-word.');
+    expect(await code.getAttribute('aria-invalid')).toBe('true');
+
+    await code.fill('9407-glacier-cactus-notaword');
+    await page.getByRole('button', { name: 'Receive' }).click();
+    await expect.poll(() => alert.innerText()).toBe('Word 3 ("notaword") is not a code word.');
+
+    // A malformed code in a scanned link's fragment is refused the same way.
+    const scanned = await visitors.newPage();
+    scanned.on('request', (request) => {
+      if (request.url().startsWith(env.signalUrl)) toSignal.push(request.url());
+    });
+    scanned.on('websocket', (socket) => toSignal.push(socket.url()));
+    await scanned.goto(`${env.url}/receive#abcd-glacier-cactus-winter`);
+    await expect
+      .poll(() => scanned.getByRole('alert').innerText())
+      .toBe('A code starts with four digits.');
+    expect(toSignal).toEqual([]);
+    await Promise.all([page.close(), scanned.close()]);
+  });
+});
+
+describe('pairing', () => {
+  it('tells both sides when the receiver types a wrong code', async () => {
+    const file = await bigFile('notes.txt', 1000);
+    await uploadFiles(owner, [file.path]);
+    await waitUploaded(owner, ['notes.txt']);
+    const code = await sendFromRow(owner, 'notes.txt');
+    const [nameplate, first, second, third] = code.split('-') as [string, string, string, string];
+    const wrong = [nameplate, first, second, third === first ? second : first].join('-');
+    const page = await visitors.newPage();
+    await page.goto(`${env.url}/receive`);
+    await page.getByLabel('Code').fill(wrong);
+    await page.getByRole('button', { name: 'Receive' }).click();
+    await expect
+      .poll(() => page.getByRole('alert').innerText(), { timeout: 60_000 })
+      .toBe('The pairing failed: wrong code, or a message was tampered with on the way.');
+    const dialog = owner.getByRole('dialog');
+    await expect
+      .poll(() => dialog.getByRole('alert').innerText(), { timeout: 60_000 })
+      .toBe(
+        'The other device typed a wrong code (or the pairing was tampered with). Make a new code and try again.',
+      );
+    // The code is spent: the dialog offers a new one.
+    await dialog.getByRole('button', { name: 'New code' }).click();
+    expect(await shownCode(owner)).not.toBe(code);
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await page.close();
+  });
+});
+
+describe('from the upload queue, and partial files', () => {
+  it('sends a file still in the upload queue from the sealed chunks on this device', async () => {
+    const file = await bigFile('draft.mkv', 20 * MiB + 3);
+    // Nothing of the upload reaches the server: every chunk comes from the outbox.
+    const held: Route[] = [];
+    await owner.route('**/api/v1/uploads/*/chunks/*', (route) => void held.push(route));
+    await uploadFiles(owner, [file.path]);
+    const send = owner.getByRole('button', { name: 'Send draft.mkv to a device' });
+    await send.waitFor({ timeout: 120_000 });
+    await send.click();
+    const code = await shownCode(owner);
+    const page = await visitors.newPage();
+    const [saved] = await Promise.all([
+      page.waitForEvent('download', { timeout: 300_000 }),
+      page.goto(`${env.url}/receive#${code}`),
+    ]);
+    expect(await saved.failure()).toBeNull();
+    expect(saved.suggestedFilename()).toBe('draft.mkv');
+    expect(await sha256OfFile(await saved.path())).toBe(file.sha256);
+    const dialog = owner.getByRole('dialog');
+    await expect.poll(() => dialog.getByRole('status').innerText()).toMatch(/^Sent\./);
+    await dialog.getByRole('button', { name: 'Done' }).click();
+    // Unrouting lets the held chunk uploads go on.
+    await owner.unroute('**/api/v1/uploads/*/chunks/*');
+    await waitUploaded(owner, ['draft.mkv']);
+    await page.close();
+  });
+
+  it('keeps what arrived when the receiver cancels, and lets the person discard it', async () => {
+    const file = await bigFile('film.mp4', 60 * MiB);
+    await uploadFiles(owner, [file.path]);
+    await waitUploaded(owner, ['film.mp4']);
+    const code = await sendFromRow(owner, 'film.mp4');
+    const page = await visitors.newPage();
+    await page.goto(`${env.url}/receive#${code}`);
+    await page.waitForFunction(() => (document.querySelector('progress')?.value ?? 0) >= 10, null, {
+      timeout: 120_000,
+      polling: 50,
+    });
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    const dialog = owner.getByRole('dialog');
+    await expect
+      .poll(() => dialog.getByRole('alert').innerText(), { timeout: 60_000 })
+      .toBe(
+        'The other device cancelled. What already arrived is kept: a new code continues from there.',
+      );
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+
+    const stored = page.getByRole('region', { name: 'On this device' });
+    await stored.getByText('film.mp4').waitFor();
+    await stored.getByRole('button', { name: 'Discard film.mp4' }).click();
+    await stored.waitFor({ state: 'detached' });
+    const left = await page.evaluate(async () => {
+      const db = await new Promise<IDBDatabase>((resolve, reject) => {
+        const request = indexedDB.open('coffre-received');
+        request.onsuccess = () => resolve(request.result);
+        request.onerror = () => reject(request.error);
+      });
+      const count = (store: string) =>
+        new Promise<number>((resolve) => {
+          const request = db.transaction(store).objectStore(store).count();
+          request.onsuccess = () => resolve(request.result);
+        });
+      const counts = [await count('received'), await count('receivedChunks')];
+      db.close();
+      return counts;
+    });
+    expect(left).toEqual([0, 0]);
+    await page.close();
+  });
+});
+
+describe('send a link instead', () => {
+  it('gives a link to a drive file when the receiver never connects; it downloads identical', async () => {
+    const file = await bigFile('report.pdf', 24 * MiB + 5);
+    await uploadFiles(owner, [file.path]);
+    await waitUploaded(owner, ['report.pdf']);
+    await sendFromRow(owner, 'report.pdf');
+    const dialog = owner.getByRole('dialog');
+    await dialog.getByText('Waiting for the other device…').waitFor();
+    await dialog.getByRole('button', { name: 'Send a link instead' }).click();
+    expect(await downloadThroughLink(dialog)).toBe(file.sha256);
+    await dialog.getByRole('button', { name: 'Done' }).click();
+  });
+
+  it('lets a queued file finish uploading its sealed chunks, then gives its link', async () => {
+    const file = await bigFile('queued.iso', 40 * MiB + 99);
+    // The upload's chunks are held back, so the file sits in the queue as it would on a slow line.
+    const held: Route[] = [];
+    let holding = true;
+    await owner.route('**/api/v1/uploads/*/chunks/*', async (route) => {
+      if (holding) held.push(route);
+      else await route.continue();
+    });
+    await uploadFiles(owner, [file.path]);
+    const send = owner.getByRole('button', { name: 'Send queued.iso to a device' });
+    await send.waitFor({ timeout: 120_000 });
+    await send.click();
+    await shownCode(owner);
+    const dialog = owner.getByRole('dialog');
+    await dialog.getByRole('button', { name: 'Send a link instead' }).click();
+    await dialog.getByText(/Finishing the upload first/).waitFor();
+
+    holding = false;
+    await Promise.all(held.splice(0).map((route) => route.continue()));
+    expect(await downloadThroughLink(dialog)).toBe(file.sha256);
+    await owner.unroute('**/api/v1/uploads/*/chunks/*');
+    await waitUploaded(owner, ['queued.iso']);
+    await dialog.getByRole('button', { name: 'Done' }).click();
+  });
+});
+
+describe('from the drive', () => {
+  it('the account menu leads to the receive page', async () => {
+    await owner.getByRole('button', { name: 'Account menu for' }).click();
+    await owner.getByRole('link', { name: 'Receive from a device' }).click();
+    await owner.getByRole('heading', { name: 'Receive from a device' }).waitFor();
+    expect(new URL(owner.url()).pathname).toBe('/receive');
+    await expect.poll(() => owner.getByLabel('Code').isVisible()).toBe(true);
+  });
+});
