@@ -43,8 +43,6 @@ export default defineConfig({
   // simple-peer's prebundled browser build: its package entry expects Node's stream and Buffer.
   resolve: { alias: [{ find: /^simple-peer$/, replacement: 'simple-peer/simplepeer.min.js' }] },
   worker: { format: 'es' },
-  // simple-peer's prebundled browser build (its sources need Node's stream and Buffer shims).
-  resolve: { alias: [{ find: /^simple-peer$/, replacement: 'simple-peer/simplepeer.min.js' }] },
   plugins: [
     svelte(),
     precompress(),
