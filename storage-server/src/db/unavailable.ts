@@ -1,5 +1,9 @@
-/** Node's errors for a server that is not there or went away mid-conversation. */
-const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND']);
+/**
+ * Node's errors for a server that cannot be reached. Not ECONNRESET or EPIPE: a client that hangs
+ * up mid-request raises those too, and node-postgres reports a connection lost mid-query as
+ * "Connection terminated" (below).
+ */
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN']);
 
 /**
  * True when PostgreSQL could not be reached or went away (restarting, failing over): the request
