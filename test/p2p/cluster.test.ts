@@ -172,6 +172,9 @@ describe('two of each behind one proxy, one of each killed mid-transfer', () => 
       [ownerId],
     );
     const billedBefore = await transferUsed();
+    // The owner's browser would serve the recipient's chunks itself (a link room): offline, every
+    // chunk comes through the proxy from the storage servers.
+    await ownerContext.close();
 
     const context = await browsers[1]!.newContext();
     const page = await context.newPage();
