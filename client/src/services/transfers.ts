@@ -3,18 +3,13 @@
 // panel constantly), and speed measured over a sliding window. A download the transfer quota
 // refused is paused, not ended: its work waits on `pause` until `resume` or cancel.
 import type { TransferSnapshot, TransferState } from './contract';
+import { SpeedMeter } from './speed-meter';
 
 const NOTIFY_INTERVAL_MS = 250;
-const SPEED_WINDOW_MS = 3000;
-
-interface Sample {
-  at: number;
-  done: number;
-}
 
 interface Transfer {
   snapshot: TransferSnapshot;
-  samples: Sample[];
+  speed: SpeedMeter;
   controller: AbortController;
   /** Set while paused: resolving it lets the waiting work continue. */
   resumed: { promise: Promise<void>; resolve: () => void } | null;
@@ -57,7 +52,7 @@ export class Transfers {
         fromPeers: 0,
         fromServer: 0,
       },
-      samples: [],
+      speed: new SpeedMeter(),
       controller,
       resumed: null,
     });
@@ -78,14 +73,7 @@ export class Transfers {
     )
       return;
     transfer.snapshot.done = Math.min(transfer.snapshot.size, transfer.snapshot.done + bytes);
-    const now = performance.now();
-    transfer.samples.push({ at: now, done: transfer.snapshot.done });
-    while (transfer.samples.length > 2 && now - transfer.samples[0]!.at > SPEED_WINDOW_MS) {
-      transfer.samples.shift();
-    }
-    const first = transfer.samples[0]!;
-    const elapsed = (now - first.at) / 1000;
-    transfer.snapshot.speed = elapsed > 0.2 ? (transfer.snapshot.done - first.done) / elapsed : 0;
+    transfer.snapshot.speed = transfer.speed.record(transfer.snapshot.done);
     this.changed();
   }
 
@@ -150,7 +138,7 @@ export class Transfers {
       s.state = 'paused';
       s.error = reason;
       s.speed = 0;
-      transfer.samples = [];
+      transfer.speed.reset();
       this.stopped();
     }
     return transfer.resumed.promise;
@@ -186,7 +174,7 @@ export class Transfers {
     Object.assign(s, patch);
     if (stateChanged || phaseChanged) {
       s.speed = 0;
-      transfer.samples = [];
+      transfer.speed.reset();
     }
     if (stateChanged && s.state !== 'running' && s.state !== 'queued') this.stopped();
     else this.changed();

@@ -1,14 +1,13 @@
 import { describeError, services } from '../services';
 import type { ReceivedItem } from '../services/contract';
 import { announcer } from './announcer.svelte';
+import { SpeedMeter } from '../services/speed-meter';
 
 // The /receive page: a code typed (or brought by a scanned QR code's fragment), the offered file,
 // its progress into this browser's store, then saving it to disk. Files received in part stay
 // listed, to finish with a new code or to discard.
 export type ReceivePhase =
   'idle' | 'checking' | 'waiting' | 'connecting' | 'receiving' | 'saving' | 'saved' | 'failed';
-
-const SPEED_WINDOW_MS = 4000;
 
 class Receiving {
   phase = $state<ReceivePhase>('idle');
@@ -22,7 +21,7 @@ class Receiving {
   speed = $state(0);
   stored = $state<ReceivedItem[]>([]);
   #attempt: AbortController | null = null;
-  #samples: { at: number; bytes: number }[] = [];
+  #meter = new SpeedMeter(4000);
 
   get busy(): boolean {
     return ['checking', 'waiting', 'connecting', 'receiving', 'saving'].includes(this.phase);
@@ -45,7 +44,7 @@ class Receiving {
     this.offer = null;
     this.held = 0;
     this.speed = 0;
-    this.#samples = [];
+    this.#meter.reset();
     this.phase = 'checking';
     try {
       await services.direct.checkCode(code);
@@ -119,14 +118,8 @@ class Receiving {
   }
 
   #progress(bytes: number): void {
-    const now = performance.now();
     this.held = bytes;
-    this.#samples.push({ at: now, bytes });
-    while (this.#samples.length > 2 && now - this.#samples[0]!.at > SPEED_WINDOW_MS)
-      this.#samples.shift();
-    const first = this.#samples[0]!;
-    const seconds = (now - first.at) / 1000;
-    this.speed = seconds > 0 ? (bytes - first.bytes) / seconds : 0;
+    this.speed = this.#meter.record(bytes);
   }
 }
 

@@ -3,6 +3,7 @@ import type { SendSource, SharedLink } from '../services/contract';
 
 export type { SendSource };
 import { announcer } from './announcer.svelte';
+import { SpeedMeter } from '../services/speed-meter';
 
 // One "Send to a device" dialog: a fresh code, the wait for the other device, the transfer, and
 // the way out to a share link when no direct connection works.
@@ -12,7 +13,6 @@ export type SendPhase =
 const STEP_PHASES = { ready: 'waiting', paired: 'connecting', connected: 'sending' } as const;
 
 /** Speed over the last few seconds, as the transfers panel measures it. */
-const SPEED_WINDOW_MS = 4000;
 
 export class DeviceSend {
   phase = $state<SendPhase>('preparing');
@@ -24,7 +24,7 @@ export class DeviceSend {
   /** Bytes of a queued file uploaded so far, while a link waits for its upload. */
   uploaded = $state(0);
   #attempt: AbortController | null = null;
-  #samples: { at: number; bytes: number }[] = [];
+  #meter = new SpeedMeter(4000);
 
   constructor(readonly source: SendSource) {}
 
@@ -37,7 +37,7 @@ export class DeviceSend {
     this.error = null;
     this.sent = 0;
     this.speed = 0;
-    this.#samples = [];
+    this.#meter.reset();
     try {
       this.code = await services.direct.newCode();
       if (attempt.signal.aborted) return;
@@ -92,14 +92,8 @@ export class DeviceSend {
   }
 
   #progress(bytes: number): void {
-    const now = performance.now();
     this.sent = bytes;
-    this.#samples.push({ at: now, bytes });
-    while (this.#samples.length > 2 && now - this.#samples[0]!.at > SPEED_WINDOW_MS)
-      this.#samples.shift();
-    const first = this.#samples[0]!;
-    const seconds = (now - first.at) / 1000;
-    this.speed = seconds > 0 ? (bytes - first.bytes) / seconds : 0;
+    this.speed = this.#meter.record(bytes);
   }
 }
 
