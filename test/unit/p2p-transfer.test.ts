@@ -18,7 +18,7 @@ import {
 } from '../../client/src/services/p2p/offer';
 import { receiveTransfer } from '../../client/src/services/p2p/transfer-receiver';
 import { sendTransfer } from '../../client/src/services/p2p/transfer-sender';
-import type { PeerTransferError } from '../../client/src/services/p2p/transfer-errors';
+import { PeerTransferError } from '../../client/src/services/p2p/transfer-errors';
 import { sealedTestFile, type SealedTestFile } from '../p2p/sealed-file';
 
 beforeAll(initCrypto);
@@ -59,7 +59,7 @@ const openChunk: ChunkOpener = async (args) => {
   const chunk = new Uint8Array(args.chunk);
   if (chunkId(chunk) !== args.expectedId) throw new Error('integrity');
   const sealer = new ChunkSealer(args.contentKey, args.nodeId, args.revision, args.count);
-  return sealer.open(args.index, chunk).buffer;
+  return { plaintext: sealer.open(args.index, chunk).buffer, chunk: args.chunk };
 };
 
 const ROOM = 'R'.repeat(43);
@@ -125,6 +125,26 @@ describe('direct transfer sessions', () => {
     await receive(rx, sink);
     await sent;
     expect(asked).toEqual([1, 2]);
+  });
+
+  it('a receiver that cannot store the file says so, not that the offer failed its check', async () => {
+    const [tx, rx] = channelPair();
+    const check = pairedOfferCheck(SESSION, ROOM, openChunk);
+    const noRoom = new PeerTransferError('cancelled', 'No room to store the file.');
+    const sent = sendTransfer(tx, {
+      sealedOffer: await offerOf(file),
+      count: file.count,
+      readChunk: async (i) => file.chunk(i),
+    }).catch((e: unknown) => e);
+    const received = receiveTransfer(rx, {
+      acceptOffer: async (sealed) => {
+        await check(sealed); // the offer itself is sound
+        throw noRoom;
+      },
+      sink: new MemorySink(),
+    });
+    await expect(received).rejects.toBe(noRoom);
+    expect(await sent).toMatchObject({ code: 'cancelled', byPeer: true });
   });
 });
 

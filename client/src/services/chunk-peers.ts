@@ -10,7 +10,8 @@ export interface PeerFile {
 }
 
 export interface PeerChunk {
-  bytes: Uint8Array;
+  /** Exactly the chunk, in a buffer of its own (it is moved to a worker to be verified). */
+  bytes: Uint8Array<ArrayBuffer>;
   /** The bytes failed verification: the peer is dropped and never asked again. */
   blame(index: number): void;
 }

@@ -66,7 +66,7 @@ export class VerifiedFile {
     if (fromPeer) {
       try {
         if (fromPeer.bytes.byteLength !== expected) throw integrityError();
-        const plaintext = await this.open(index, fromPeer.bytes.slice().buffer);
+        const plaintext = await this.open(index, fromPeer.bytes.buffer);
         tally?.('peer', expected);
         return plaintext;
       } catch (error) {
@@ -83,9 +83,8 @@ export class VerifiedFile {
 
   /** SHA-256 against the manifest, then the AEAD with the chunk's AD, in a worker. */
   private async open(index: number, bytes: ArrayBuffer): Promise<ArrayBuffer> {
-    // The worker takes the buffer; peers are served a copy, kept only once it verified.
-    const kept = this.peers ? bytes.slice(0) : null;
-    const { plaintext } = await this.pool.run(
+    // The worker takes the buffer and hands it back: peers are served those bytes once verified.
+    const { plaintext, chunk } = await this.pool.run(
       'openChunk',
       {
         contentKey: this.contentKey,
@@ -98,7 +97,7 @@ export class VerifiedFile {
       },
       [bytes],
     );
-    if (kept) this.peers?.keep(index, new Uint8Array(kept));
+    this.peers?.keep(index, new Uint8Array(chunk));
     return plaintext;
   }
 

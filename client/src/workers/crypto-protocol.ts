@@ -59,7 +59,8 @@ export interface CryptoOps {
   /** Checks the chunk's SHA-256 id against the manifest's before opening it. */
   openChunk: {
     args: ChunkContext & { chunk: ArrayBuffer; expectedId: string };
-    result: { plaintext: ArrayBuffer };
+    /** The sealed bytes come back too: a caller that keeps them (a peer cache) needs no copy. */
+    result: { plaintext: ArrayBuffer; chunk: ArrayBuffer };
   };
 }
 

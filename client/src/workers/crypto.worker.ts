@@ -45,7 +45,7 @@ const handlers: Handlers = {
   openChunk: async (args) => {
     const chunk = new Uint8Array(args.chunk);
     if ((await chunkIdOf(chunk)) !== args.expectedId) throw new IntegrityError();
-    return { plaintext: ownBuffer(sealer(args).open(args.index, chunk)) };
+    return { plaintext: ownBuffer(sealer(args).open(args.index, chunk)), chunk: args.chunk };
   },
 };
 
@@ -78,11 +78,9 @@ function ownBuffer(bytes: Uint8Array): ArrayBuffer {
 }
 
 function transferables(result: unknown): Transferable[] {
-  if (result && typeof result === 'object') {
-    if ('chunk' in result && result.chunk instanceof ArrayBuffer) return [result.chunk];
-    if ('plaintext' in result && result.plaintext instanceof ArrayBuffer) return [result.plaintext];
-  }
-  return [];
+  if (!result || typeof result !== 'object') return [];
+  const { chunk, plaintext } = result as { chunk?: unknown; plaintext?: unknown };
+  return [chunk, plaintext].filter((part): part is ArrayBuffer => part instanceof ArrayBuffer);
 }
 
 const ready = initCrypto();

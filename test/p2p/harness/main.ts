@@ -133,7 +133,7 @@ const harness = {
         code: o.code,
         sink,
         stallMs: o.stallMs,
-        openChunk: async (args) => (await pool.run('openChunk', args, [args.chunk])).plaintext,
+        openChunk: (args) => pool.run('openChunk', args, [args.chunk]),
         onOffer: () => (started = performance.now()),
         onProgress: (held) => (harness.held = held),
       });

@@ -74,7 +74,7 @@ export class DirectReceiver {
       code,
       signal,
       onStep: events.onStep,
-      openChunk: async (args) => (await this.pool.run('openChunk', args, [args.chunk])).plaintext,
+      openChunk: (args) => this.pool.run('openChunk', args, [args.chunk]),
       sink: async (offer) => {
         sink = await IdbSink.open(offer);
         size = offer.size;

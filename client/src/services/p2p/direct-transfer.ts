@@ -9,6 +9,7 @@ import { connectPeer, type PeerConnection } from './peer';
 import { SignalingClient, fetchIceServers } from './signaling';
 import { type ChunkSink, receiveTransfer } from './transfer-receiver';
 import { sendTransfer } from './transfer-sender';
+import { PeerTransferError } from './transfer-errors';
 
 export interface OfferedFile extends Omit<PeerOffer, 'v' | 'contentKey'> {
   contentKey: string;
@@ -102,7 +103,7 @@ export async function sendToDevice(options: {
       const signals = await introduce(signaling, core.pairingHandshake(code, 'sender'));
       signal?.throwIfAborted();
       onStep?.('paired');
-      const connection = await connectPeer(signals, true, iceServers);
+      const connection = await connectPeer(signals, true, iceServers, signal);
       attemptConnection.opened(connection);
       try {
         signal?.throwIfAborted();
@@ -149,7 +150,7 @@ export async function receiveFromDevice(options: {
       const signals = await introduce(signaling, core.pairingHandshake(canonical, 'receiver'));
       signal?.throwIfAborted();
       onStep?.('paired');
-      const connection = await connectPeer(signals, false, iceServers);
+      const connection = await connectPeer(signals, false, iceServers, signal);
       attemptConnection.opened(connection);
       try {
         signal?.throwIfAborted();
@@ -162,7 +163,14 @@ export async function receiveFromDevice(options: {
         });
         const acceptOffer = async (sealed: Uint8Array) => {
           const verified = await check(sealed);
-          if (typeof sink === 'function') chosen = await sink(offered!);
+          if (typeof sink === 'function') {
+            chosen = await sink(offered!).catch(() => {
+              throw new PeerTransferError(
+                'cancelled',
+                'This browser could not make room to store the file (its storage may be full, or blocked in a private window).',
+              );
+            });
+          }
           return verified;
         };
         // The transfer asks the sink what it holds only once the offer was accepted.

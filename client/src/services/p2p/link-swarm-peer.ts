@@ -27,9 +27,9 @@ export class PeerChunkError extends Error {
 
 interface Due {
   index: number;
-  bytes: Uint8Array;
+  bytes: Uint8Array<ArrayBuffer>;
   received: number;
-  resolve: (bytes: Uint8Array) => void;
+  resolve: (bytes: Uint8Array<ArrayBuffer>) => void;
   reject: (error: PeerChunkError) => void;
 }
 
@@ -105,7 +105,7 @@ export class SeederPeer {
   }
 
   /** Requests one chunk the bitmap shows; resolves with its bytes, unverified. */
-  fetch(file: PeerFile, index: number, length: number): Promise<Uint8Array> {
+  fetch(file: PeerFile, index: number, length: number): Promise<Uint8Array<ArrayBuffer>> {
     if (!this.canServe(file, index)) {
       return Promise.reject(new PeerChunkError('The peer cannot serve that chunk now.'));
     }

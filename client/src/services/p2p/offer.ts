@@ -10,7 +10,9 @@ import { p2pCrypto } from './p2p-crypto';
 import type { VerifiedOffer } from './transfer-receiver';
 
 /** The worker pool's `openChunk`, or anything with the same contract. */
-export type ChunkOpener = (args: CryptoOps['openChunk']['args']) => Promise<ArrayBuffer>;
+export type ChunkOpener = (
+  args: CryptoOps['openChunk']['args'],
+) => Promise<CryptoOps['openChunk']['result']>;
 
 export async function sealFileOffer(
   sessionKey: Uint8Array,
@@ -45,16 +47,18 @@ export function pairedOfferCheck(
     return {
       count: manifest.count,
       chunkLength: (index) => cipherChunkSize(manifest.size, index),
-      openChunk: (index, chunk) =>
-        openChunk({
+      openChunk: async (index, chunk) => {
+        const opened = await openChunk({
           contentKey,
           nodeId,
           revision,
           count: manifest.count,
           index,
-          chunk: chunk.slice().buffer, // a copy: the verified bytes go on to the sink
+          chunk: chunk.buffer, // moved to the worker and back, never copied
           expectedId: manifest.chunks[index]!,
-        }),
+        });
+        return { plaintext: opened.plaintext, chunk: new Uint8Array(opened.chunk) };
+      },
     };
   };
 }

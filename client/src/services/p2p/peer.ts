@@ -18,11 +18,15 @@ const DRAIN_TIMEOUT_MS = 5_000;
 
 const CONNECT_TIMEOUT_MS = 30_000;
 
-/** The sender (who holds the file) starts WebRTC; the receiver answers. */
+/**
+ * The sender (who holds the file) starts WebRTC; the receiver answers. An abort while connecting
+ * ends the attempt at once: a cancelled connection must not linger until its timeout.
+ */
 export function connectPeer(
   signals: SecureSignals,
   initiator: boolean,
   iceServers: RTCIceServer[],
+  signal?: AbortSignal,
 ): Promise<PeerConnection> {
   const peer = new SimplePeer({ initiator, trickle: true, config: { iceServers } });
   // 'data' can come before our own 'connect' event: keep it until the channel wrapper exists.
@@ -44,16 +48,28 @@ export function connectPeer(
   peer.on('data', (data: Uint8Array) => deliver(data));
 
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      peer.destroy();
-      reject(new Error('No direct connection could be made to the other device.'));
-    }, CONNECT_TIMEOUT_MS);
-    peer.once('error', (error: Error) => {
+    const settled = () => {
       clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    };
+    const giveUp = (reason: unknown) => {
+      settled();
+      peer.destroy();
+      reject(reason);
+    };
+    const onAbort = () => giveUp(signal!.reason);
+    const timer = setTimeout(
+      () => giveUp(new Error('No direct connection could be made to the other device.')),
+      CONNECT_TIMEOUT_MS,
+    );
+    if (signal?.aborted) return onAbort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    peer.once('error', (error: Error) => {
+      settled();
       reject(error);
     });
     peer.once('connect', () => {
-      clearTimeout(timer);
+      settled();
       signals.close();
       // simple-peer keeps its channel private; it is the one RTCDataChannel of this connection.
       const channel = (peer as unknown as { _channel: RTCDataChannel })._channel;

@@ -19,8 +19,14 @@ export interface VerifiedOffer {
   count: number;
   /** Exact sealed length of chunk `index` (from the manifest's size). */
   chunkLength(index: number): number;
-  /** Checks one chunk (length, id, AEAD) and returns its plaintext; throws on any fault. */
-  openChunk(index: number, chunk: Uint8Array): Promise<ArrayBuffer>;
+  /**
+   * Checks one chunk (length, id, AEAD); throws on any fault. It takes the chunk's buffer (which
+   * must be exactly the chunk) and hands the verified bytes back with their plaintext.
+   */
+  openChunk(
+    index: number,
+    chunk: Uint8Array<ArrayBuffer>,
+  ): Promise<{ plaintext: ArrayBuffer; chunk: Uint8Array }>;
 }
 
 /** Where verified chunks go. Another attempt resumes from what `held` reports. */
@@ -30,7 +36,10 @@ export interface ChunkSink {
 }
 
 export interface ReceiveOptions {
-  /** Opens the sealed offer and verifies its manifest; throws if anything is wrong. */
+  /**
+   * Opens the sealed offer and verifies its manifest; throws if anything is wrong. A
+   * PeerTransferError is passed on as it is; anything else means the offer failed its check.
+   */
   acceptOffer: (sealedOffer: Uint8Array) => Promise<VerifiedOffer>;
   sink: ChunkSink;
   /** Chunks requested and not yet acknowledged. */
@@ -41,8 +50,10 @@ export interface ReceiveOptions {
 }
 
 interface Assembly {
-  bytes: Uint8Array;
+  bytes: Uint8Array<ArrayBuffer>;
   received: number;
+  /** All bytes arrived; the buffer has moved to a worker to be verified. */
+  complete: boolean;
 }
 
 export function receiveTransfer(
@@ -84,8 +95,7 @@ export function receiveTransfer(
         .catch(() => fail(new PeerTransferError('closed', 'The connection closed.'), false));
 
     /** Chunks asked for whose bytes have not all arrived (a complete one is being verified). */
-    const awaited = () =>
-      [...due].filter(([, a]) => a === null || a.received < a.bytes.length).map(([i]) => i);
+    const awaited = () => [...due].filter(([, a]) => a === null || !a.complete).map(([i]) => i);
     // Progress only stamps the time: re-arming a timer for each of the 64 frames of every MiB
     // cost a fifth of the receiving thread (bench/p2p profile). One timer checks the stamp.
     let lastProgress = 0;
@@ -170,9 +180,12 @@ export function receiveTransfer(
             ),
           );
         },
-        () =>
+        (error: unknown) =>
           fail(
-            new PeerTransferError('integrity', 'The offered file failed its integrity check.'),
+            // The offer's own check says what else went wrong (say, no room to store the file).
+            error instanceof PeerTransferError
+              ? error
+              : new PeerTransferError('integrity', 'The offered file failed its integrity check.'),
             true,
           ),
       );
@@ -187,11 +200,15 @@ export function receiveTransfer(
       if (!due.has(index))
         return protocol(`The sender sent chunk ${index}, which was not asked for.`);
       let assembly = due.get(index)!;
-      if (assembly !== null && assembly.received === assembly.bytes.length) {
+      if (assembly?.complete) {
         return protocol(`The sender sent chunk ${index} twice.`); // the first copy is being verified
       }
       if (assembly === null) {
-        assembly = { bytes: new Uint8Array(offer.chunkLength(index)), received: 0 };
+        assembly = {
+          bytes: new Uint8Array(offer.chunkLength(index)),
+          received: 0,
+          complete: false,
+        };
         due.set(index, assembly);
       }
       if (frame.offset !== assembly.received) {
@@ -204,17 +221,17 @@ export function receiveTransfer(
       assembly.received += frame.data.length;
       armStall();
       if (assembly.received === assembly.bytes.length) {
+        assembly.complete = true; // no more bytes accepted
         const chunk = assembly.bytes;
-        due.set(index, { bytes: chunk, received: chunk.length }); // complete: no more bytes accepted
         verifying = verifying.then(() => verifyAndStore(index, chunk));
       }
     };
 
-    const verifyAndStore = async (index: number, chunk: Uint8Array) => {
+    const verifyAndStore = async (index: number, chunk: Uint8Array<ArrayBuffer>) => {
       if (finished) return;
-      let plaintext: ArrayBuffer;
+      let opened: { plaintext: ArrayBuffer; chunk: Uint8Array };
       try {
-        plaintext = await offer!.openChunk(index, chunk);
+        opened = await offer!.openChunk(index, chunk);
       } catch {
         return fail(
           new PeerTransferError('integrity', `Chunk ${index} failed its integrity check.`),
@@ -223,7 +240,7 @@ export function receiveTransfer(
       }
       if (finished) return;
       try {
-        await sink.put(index, chunk, plaintext);
+        await sink.put(index, opened.chunk, opened.plaintext);
       } catch {
         return fail(
           new PeerTransferError('cancelled', `Chunk ${index} could not be stored.`),
