@@ -1,7 +1,7 @@
 // "Send to a device" in the built app, end to end: the owner's drive sends a file straight to a
 // receive page without an account, over loopback WebRTC introduced by the real signal server; the
-// file is saved byte-identical, and a send cut short by closing the receiving page resumes from
-// what that browser stored. Runs only inside a loopback-only network namespace.
+// file is saved byte-identical (read from the sender's seed store, no server transfer), and a send
+// cut short by closing the receiving page resumes from what that browser stored. Runs only inside a loopback-only network namespace.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { sha256OfFile, signUp, uploadFiles, waitUploaded } from '../e2e/app-flows';
@@ -58,6 +58,10 @@ async function upload(name: string, size: number): Promise<BigFile> {
 describe('send to a device from the drive', () => {
   it('delivers a 300 MB file to a receiver without an account, byte-identical', async () => {
     const file = await upload('holiday.mov', 300 * MiB);
+    // This browser uploaded the file, so its seed store keeps the sealed chunks (just after the
+    // upload commits): none is fetched from the server.
+    await expect.poll(() => owner.evaluate(seededFiles)).toBe(1);
+    const fetched = watchChunkFetches(owner);
     const code = await sendFromRow(owner, 'holiday.mov');
     const receiver = await receiverPage();
     // The receiving tab's JS heap, sampled while the file arrives and is saved: it stays far
@@ -92,6 +96,8 @@ describe('send to a device from the drive', () => {
     expect(heapPeak).toBeGreaterThan(0);
     expect(heapPeak).toBeLessThan(150 * MiB);
     expect(await sha256OfFile(await saved.path())).toBe(file.sha256);
+    fetched.stop();
+    expect(fetched.indexes).toEqual([]);
     await expect
       .poll(() => receiver.getByRole('status').filter({ hasText: 'Saved' }).count())
       .toBe(1);
@@ -105,6 +111,9 @@ describe('send to a device from the drive', () => {
     const size = 120 * MiB + 777;
     const count = Math.ceil(size / CHUNK);
     const file = await upload('archive.tar', size);
+    // As on a device that did not upload it: every chunk is read from the server, where the test
+    // can see which ones travel.
+    await owner.evaluate(forgetSeeds);
     const firstCode = await sendFromRow(owner, 'archive.tar');
     const first = await receiverPage();
     await first.goto(`${env.url}/receive#${firstCode}`);
@@ -154,6 +163,39 @@ describe('send to a device from the drive', () => {
     console.log(`resumed with ${held.length} of ${count} chunks held; ${missing.length} sent`);
   }, 900_000);
 });
+
+/** Runs in the sending page: how many files its seed store keeps (ADR 0007). */
+async function seededFiles(): Promise<number> {
+  const db = await new Promise<IDBDatabase>((resolve, reject) => {
+    const request = indexedDB.open('coffre');
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+  const count = await new Promise<number>((resolve, reject) => {
+    const request = db.transaction('seedFiles').objectStore('seedFiles').count();
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+  db.close();
+  return count;
+}
+
+/** Runs in the sending page: empties its seed store, as if it had not uploaded the files. */
+async function forgetSeeds(): Promise<void> {
+  const db = await new Promise<IDBDatabase>((resolve, reject) => {
+    const request = indexedDB.open('coffre');
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+  const tx = db.transaction(['seedFiles', 'seedChunks'], 'readwrite');
+  tx.objectStore('seedFiles').clear();
+  tx.objectStore('seedChunks').clear();
+  await new Promise<void>((resolve, reject) => {
+    tx.oncomplete = () => resolve();
+    tx.onerror = () => reject(tx.error);
+  });
+  db.close();
+}
 
 /** Runs in the receiving page: the chunk indexes its IndexedDB store holds, from the bitmap. */
 async function heldChunks(): Promise<number[]> {

@@ -68,6 +68,11 @@ export async function seededFiles(owner: string): Promise<SeedRecord[]> {
   return (await openLocalDb()).getAllFromIndex('seedFiles', 'owner', owner);
 }
 
+/** The file's record if this device keeps its sealed chunks. */
+export async function seedFile(nodeId: string): Promise<SeedRecord | undefined> {
+  return (await openLocalDb()).get('seedFiles', nodeId);
+}
+
 export async function seedChunk(nodeId: string, index: number): Promise<Blob | undefined> {
   return (await openLocalDb()).get('seedChunks', [nodeId, index]);
 }

@@ -1,7 +1,8 @@
 // "Send to a device": the offer and the sealed chunks of a file, exactly as the storage server
-// holds them (format.md §13.6). A drive file's chunks are read from the server; a file still in
-// the upload queue is read from the outbox (format.md §12), or from the server once its upload
-// committed meanwhile (the outbox then no longer has it, the server has the same bytes).
+// holds them (format.md §13.6). A drive file's chunks are read from this device's seed store when
+// it uploaded the file (ADR 0007), else from the server; a file still in the upload queue is read
+// from the outbox (format.md §12), or from the server once its upload committed meanwhile (the
+// outbox then no longer has it, the server has the same bytes).
 import { CHUNK_SIZE, cipherChunkSize, chunkCount, toBase64Url } from '../../../../core/format';
 import type { OpenSession } from '../account';
 import type { DirectStep, SendSource, SharedLink, TransferSnapshot } from '../contract';
@@ -13,6 +14,7 @@ import type { LinkService } from '../links';
 import type { OutboxRecord } from '../local-db';
 import { chunkBlob, outboxRecord } from '../outbox-store';
 import { withRetry } from '../retry';
+import { seedChunk, seedFile } from '../seed-store';
 import type { Transfers } from '../transfers';
 import type { UploadService } from '../uploads';
 import type { OfferedFile } from './direct-transfer';
@@ -122,6 +124,11 @@ export class DirectSender {
       revision: info.revision,
       signer: this.ownFiles.signer(),
     });
+    const seed = await seedFile(nodeId);
+    const seeded =
+      seed?.owner === this.session().userId &&
+      seed.revision === info.revision &&
+      seed.count === manifest.count;
     return {
       file: {
         nodeId,
@@ -133,8 +140,20 @@ export class DirectSender {
         contentKey: toBase64Url(contentKey),
         count: manifest.count,
       },
-      readChunk: (index) => this.serverChunk(nodeId, manifest.size, index, signal),
+      readChunk: async (index) =>
+        (seeded && (await this.seededChunk(nodeId, manifest.size, index))) ||
+        this.serverChunk(nodeId, manifest.size, index, signal),
     };
+  }
+
+  /**
+   * The sealed chunk this device uploaded, kept in its seed store: sending it costs no transfer.
+   * Null once evicted (the store is bounded); the server has the same bytes.
+   */
+  private async seededChunk(nodeId: string, size: number, index: number) {
+    const blob = await seedChunk(nodeId, index);
+    if (blob?.size !== cipherChunkSize(size, index)) return null;
+    return new Uint8Array(await blob.arrayBuffer());
   }
 
   private async serverChunk(nodeId: string, size: number, index: number, signal: AbortSignal) {
