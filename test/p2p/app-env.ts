@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { loadSignalConfig } from '../../signal-server/src/config';
-import { createSignalServer } from '../../signal-server/src/server';
+import { createSignalServer, type SignalServer } from '../../signal-server/src/server';
 import { DEFAULT_CONFIG } from '../../storage-server/src/config';
 import { row } from '../e2e/app-flows';
 import { type RunningStorage, startStorage } from '../e2e/harness';
@@ -18,6 +18,7 @@ import { assertLoopbackOnly } from './loopback';
 export interface AppEnv {
   url: string;
   signalUrl: string;
+  signal: SignalServer;
   storage: RunningStorage;
   close(): Promise<void>;
 }
@@ -36,11 +37,36 @@ export async function startApp(): Promise<AppEnv> {
   return {
     url: storage.url,
     signalUrl,
+    signal,
     storage,
     async close() {
       await storage.close();
       await signal.close();
     },
+  };
+}
+
+/**
+ * Makes the signal server alter what it relays, as a compromised one could: from the `from`th
+ * relayed signal on (counting from 1), one character of each sealed message is changed. Returns
+ * the undo.
+ */
+export function tamperRelay(env: AppEnv, from: number): () => void {
+  const adapter = env.signal.io.of('/').adapter;
+  const broadcast = adapter.broadcast.bind(adapter);
+  let relayed = 0;
+  adapter.broadcast = (packet, options) => {
+    const [event, body] = packet.data as [string, { data?: unknown }];
+    if (event === 'signal' && typeof body.data === 'string' && ++relayed >= from) {
+      const text = body.data;
+      const at = text.length - 5; // inside the ciphertext, whatever the message
+      const altered = text.slice(0, at) + (text[at] === 'A' ? 'B' : 'A') + text.slice(at + 1);
+      packet = { ...packet, data: [event, { ...body, data: altered }] };
+    }
+    broadcast(packet, options);
+  };
+  return () => {
+    adapter.broadcast = broadcast;
   };
 }
 

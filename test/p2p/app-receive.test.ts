@@ -13,6 +13,7 @@ import {
   sendFromRow,
   shownCode,
   startApp,
+  tamperRelay,
   writeBigFile,
 } from './app-env';
 import { launchChromium } from './loopback';
@@ -128,7 +129,67 @@ describe('pairing', () => {
     await dialog.getByRole('button', { name: 'Cancel' }).click();
     await page.close();
   });
+
+  it('refuses WebRTC signals the signal server altered, stores nothing, and the server stays up', async () => {
+    const file = await bigFile('plans.txt', 1000);
+    await uploadFiles(owner, [file.path]);
+    await waitUploaded(owner, ['plans.txt']);
+    // Relayed 1–4 are the pairing (two shares, two confirmations); from 5 on, the sealed WebRTC
+    // offer and answer, which only a confirmed pair sends.
+    const untamper = tamperRelay(env, 5);
+    const page = await visitors.newPage();
+    try {
+      const code = await sendFromRow(owner, 'plans.txt');
+      await page.goto(`${env.url}/receive#${code}`);
+      await expect
+        .poll(() => page.getByRole('alert').innerText(), { timeout: 60_000 })
+        .toBe('The pairing failed: wrong code, or a message was tampered with on the way.');
+      expect(await receivedCounts(page)).toEqual([0, 0]);
+    } finally {
+      untamper();
+      await page.close();
+    }
+    const dialog = owner.getByRole('dialog');
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    // The same signal server introduces the next pair as if nothing had happened.
+    const code = await sendFromRow(owner, 'plans.txt');
+    const again = await visitors.newPage();
+    const [saved] = await Promise.all([
+      again.waitForEvent('download', { timeout: 120_000 }),
+      again.goto(`${env.url}/receive#${code}`),
+    ]);
+    expect(await sha256OfFile(await saved.path())).toBe(file.sha256);
+    await expect.poll(() => dialog.getByRole('status').innerText()).toMatch(/^Sent\./);
+    await dialog.getByRole('button', { name: 'Done' }).click();
+    await again.close();
+  });
 });
+
+/**
+ * What this browser holds from other devices (format.md §13.8): files, whole or partial, and
+ * their chunks.
+ */
+function receivedCounts(page: Page): Promise<[files: number, chunks: number]> {
+  return page.evaluate(async () => {
+    // Opening a database that is not there would create it, empty, under the app's version.
+    const databases = await indexedDB.databases();
+    if (!databases.some((database) => database.name === 'coffre-received')) return [0, 0];
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const request = indexedDB.open('coffre-received');
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => reject(request.error);
+    });
+    const count = (store: string) =>
+      new Promise<number>((resolve, reject) => {
+        const request = db.transaction(store).objectStore(store).count();
+        request.onsuccess = () => resolve(request.result);
+        request.onerror = () => reject(request.error);
+      });
+    const counts: [number, number] = [await count('received'), await count('receivedChunks')];
+    db.close();
+    return counts;
+  });
+}
 
 describe('from the upload queue, and partial files', () => {
   it('sends a file still in the upload queue from the sealed chunks on this device', async () => {
@@ -182,22 +243,7 @@ describe('from the upload queue, and partial files', () => {
     await stored.getByText('film.mp4').waitFor();
     await stored.getByRole('button', { name: 'Discard film.mp4' }).click();
     await stored.waitFor({ state: 'detached' });
-    const left = await page.evaluate(async () => {
-      const db = await new Promise<IDBDatabase>((resolve, reject) => {
-        const request = indexedDB.open('coffre-received');
-        request.onsuccess = () => resolve(request.result);
-        request.onerror = () => reject(request.error);
-      });
-      const count = (store: string) =>
-        new Promise<number>((resolve) => {
-          const request = db.transaction(store).objectStore(store).count();
-          request.onsuccess = () => resolve(request.result);
-        });
-      const counts = [await count('received'), await count('receivedChunks')];
-      db.close();
-      return counts;
-    });
-    expect(left).toEqual([0, 0]);
+    expect(await receivedCounts(page)).toEqual([0, 0]);
     await page.close();
   });
 });
