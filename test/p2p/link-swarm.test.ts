@@ -101,6 +101,10 @@ async function recipientDownload(browser: Browser, { keepOpen = false } = {}) {
   await page.getByText('Downloaded ·').first().waitFor();
   const sources = page.locator('.progress .sources');
   const sourcesText = (await sources.count()) > 0 ? await sources.innerText() : '';
+  // What a screen reader hears once the download ends: the outcome and, if peers helped, the split.
+  const announced = await page.locator('.progress [role="status"]').innerText();
+  expect(announced).toMatch(/^Downloaded · [\d.]+ MB/);
+  expect(announced.endsWith(sourcesText)).toBe(true);
   if (!keepOpen) await context.close();
   return { digest, sourcesText, seconds, context };
 }
