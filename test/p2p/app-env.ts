@@ -1,7 +1,7 @@
 // The app as deployed, for direct-transfer tests: a real storage server serving the built client
 // and told where a real signal server is, both on loopback, and Chromium processes with the
 // WebRTC flags. Only inside a loopback-only network namespace (assertLoopbackOnly).
-import { createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createHash } from 'node:crypto';
 import { createWriteStream, existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
@@ -89,15 +89,21 @@ export interface BigFile {
   remove(): Promise<void>;
 }
 
-/** A file of random bytes written in pieces, so no test holds it whole in memory. */
+/**
+ * A file of random-looking bytes written in pieces, so no test holds it whole in memory. The bytes
+ * follow from the name and size: a retried test uploads the same content again, so either copy in
+ * the drive is the file it expects.
+ */
 export async function writeBigFile(name: string, size: number): Promise<BigFile> {
   const dir = await mkdtemp(path.join(tmpdir(), 'coffre-direct-'));
   const file = path.join(dir, name);
   const hash = createHash('sha256');
   const out = createWriteStream(file);
   const PIECE = 8 * 1024 * 1024;
+  const key = createHash('sha256').update(`${name}:${size}`).digest();
+  const stream = createCipheriv('aes-256-ctr', key, Buffer.alloc(16));
   for (let written = 0; written < size; written += PIECE) {
-    const piece = randomBytes(Math.min(PIECE, size - written));
+    const piece = stream.update(Buffer.alloc(Math.min(PIECE, size - written)));
     hash.update(piece);
     if (!out.write(piece)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
   }
@@ -116,7 +122,7 @@ export async function writeBigFile(name: string, size: number): Promise<BigFile>
  * row) and returns the code the dialog shows.
  */
 export async function sendFromRow(page: Page, name: string): Promise<string> {
-  await row(page, name).getByRole('button', { name: 'Send to a device' }).focus();
+  await row(page, name).first().getByRole('button', { name: 'Send to a device' }).focus();
   await page.keyboard.press('Enter');
   return shownCode(page);
 }

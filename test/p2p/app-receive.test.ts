@@ -3,7 +3,7 @@
 // never connects "Send a link instead" gives a share link that downloads the same bytes, for a
 // drive file and for a file still in the upload queue (which first finishes uploading its
 // already-sealed chunks). Runs only inside a loopback-only network namespace.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page, Route } from 'playwright-core';
 import { sha256OfFile, signUp, uploadFiles, waitUploaded } from '../e2e/app-flows';
 import {
@@ -33,6 +33,14 @@ beforeAll(async () => {
   visitors = await appContext(browsers[1]!);
   await signUp(owner, env.url, 'owner@example.com');
 }, 300_000);
+
+// A test that stopped midway may leave its dialog open: the next one starts from the drive.
+afterEach(async () => {
+  const dialog = owner.getByRole('dialog');
+  if ((await dialog.count()) === 0) return;
+  await owner.keyboard.press('Escape');
+  await dialog.waitFor({ state: 'detached', timeout: 10_000 }).catch(() => undefined);
+});
 
 afterAll(async () => {
   await Promise.all(browsers.map((browser) => browser.close()));
