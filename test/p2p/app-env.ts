@@ -127,6 +127,14 @@ export async function sendFromRow(page: Page, name: string): Promise<string> {
   return shownCode(page);
 }
 
+/** Closes the page's open dialog, if any, as Escape does. */
+export async function closeDialog(page: Page): Promise<void> {
+  const dialog = page.getByRole('dialog');
+  if ((await dialog.count()) === 0) return;
+  await page.keyboard.press('Escape');
+  await dialog.waitFor({ state: 'detached', timeout: 10_000 }).catch(() => undefined);
+}
+
 export async function shownCode(page: Page): Promise<string> {
   const code = page.getByRole('dialog').getByTestId('pairing-code');
   await code.waitFor({ timeout: 30_000 });

@@ -8,6 +8,7 @@ import type { Browser, BrowserContext, Page, Route } from 'playwright-core';
 import { sha256OfFile, signUp, uploadFiles, waitUploaded } from '../e2e/app-flows';
 import {
   appContext,
+  closeDialog,
   type AppEnv,
   type BigFile,
   sendFromRow,
@@ -35,12 +36,7 @@ beforeAll(async () => {
 }, 300_000);
 
 // A test that stopped midway may leave its dialog open: the next one starts from the drive.
-afterEach(async () => {
-  const dialog = owner.getByRole('dialog');
-  if ((await dialog.count()) === 0) return;
-  await owner.keyboard.press('Escape');
-  await dialog.waitFor({ state: 'detached', timeout: 10_000 }).catch(() => undefined);
-});
+afterEach(() => closeDialog(owner));
 
 afterAll(async () => {
   await Promise.all(browsers.map((browser) => browser.close()));

@@ -2,11 +2,12 @@
 // receive page without an account, over loopback WebRTC introduced by the real signal server; the
 // file is saved byte-identical (read from the sender's seed store, no server transfer), and a send
 // cut short by closing the receiving page resumes from what that browser stored. Runs only inside a loopback-only network namespace.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { sha256OfFile, signUp, uploadFiles, waitUploaded } from '../e2e/app-flows';
 import {
   appContext,
+  closeDialog,
   type AppEnv,
   type BigFile,
   sendFromRow,
@@ -34,6 +35,9 @@ beforeAll(async () => {
   receiverContext = await appContext(browsers[1]!);
   await signUp(owner, env.url, 'sender@example.com');
 }, 300_000);
+
+// A test that stopped midway may leave its dialog open: the next one starts from the drive.
+afterEach(() => closeDialog(owner));
 
 afterAll(async () => {
   await Promise.all(browsers.map((browser) => browser.close()));
@@ -98,8 +102,11 @@ describe('send to a device from the drive', () => {
     expect(await sha256OfFile(await saved.path())).toBe(file.sha256);
     fetched.stop();
     expect(fetched.indexes).toEqual([]);
+    // "Saved" follows once the browser has written the last of the 300 MB to disk.
     await expect
-      .poll(() => receiver.getByRole('status').filter({ hasText: 'Saved' }).count())
+      .poll(() => receiver.getByRole('status').filter({ hasText: 'Saved' }).count(), {
+        timeout: 60_000,
+      })
       .toBe(1);
     // Once saved, nothing of the file stays in the receiver's store.
     expect(await receiver.getByRole('heading', { name: 'On this device' }).count()).toBe(0);
