@@ -5,7 +5,7 @@
 //   npm run bench:p2p                              1 GiB (the size of record), 3 rounds
 //   npm run bench:p2p -- --size 128 --rounds 2     a quicker look (MiB)
 // It enters a loopback-only network namespace, so it runs as root.
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import type { Browser, CDPSession, Page } from 'playwright-core';
@@ -54,6 +54,57 @@ async function cpuByType(cdp: CDPSession): Promise<Map<string, number>> {
   const byId = new Map<string, number>();
   for (const p of processInfo) byId.set(`${p.type}:${p.id}`, p.cpuTime);
   return byId;
+}
+
+/**
+ * CPU seconds of every thread of one browser's renderers, keyed by thread: which part of the page
+ * (main thread, crypto workers, WebRTC's network thread…) the CPU went to. Linux only (/proc).
+ */
+async function rendererThreads(cdp: CDPSession): Promise<Map<string, { name: string; s: number }>> {
+  const { processInfo } = await cdp.send('SystemInfo.getProcessInfo');
+  const threads = new Map<string, { name: string; s: number }>();
+  for (const p of processInfo.filter((p) => p.type === 'renderer')) {
+    let tids: string[];
+    try {
+      tids = readdirSync(`/proc/${p.id}/task`);
+    } catch {
+      continue; // the process ended meanwhile
+    }
+    for (const tid of tids) {
+      try {
+        const stat = readFileSync(`/proc/${p.id}/task/${tid}/stat`, 'utf8');
+        // "tid (name) state …": the name may hold spaces; utime and stime are fields 14 and 15.
+        const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+        const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        const ticks = Number(rest[11]) + Number(rest[12]);
+        threads.set(`${p.id}:${tid}`, {
+          name: name.replace(/[\d/]+$/, ''),
+          s: ticks / CLOCK_TICKS,
+        });
+      } catch {
+        // the thread ended meanwhile
+      }
+    }
+  }
+  return threads;
+}
+const CLOCK_TICKS = 100; // USER_HZ on Linux
+
+/** The renderer threads that spent the most, by name ("CrRendererMain 8.2, …"). */
+function topThreads(
+  before: Map<string, { name: string; s: number }>,
+  after: Map<string, { name: string; s: number }>,
+  n: number,
+): string {
+  const byName = new Map<string, number>();
+  for (const [key, { name, s }] of after) {
+    byName.set(name, (byName.get(name) ?? 0) + s - (before.get(key)?.s ?? 0));
+  }
+  return [...byName]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, n)
+    .map(([name, s]) => `${name} ${s.toFixed(1)}`)
+    .join(', ');
 }
 
 function cpuSpent(before: Map<string, number>, after: Map<string, number>) {
@@ -163,6 +214,7 @@ try {
     for (const variant of ['bare', 'Coffre'] as const) {
       const load = loadavg();
       const cpuBefore = await Promise.all(cdp.map(cpuByType));
+      const threadsBefore = await Promise.all(cdp.map(rendererThreads));
       const ticksBefore = machineTicks();
       const result = await withTimeout(
         variant === 'bare' ? runBare() : runCoffre(),
@@ -170,6 +222,7 @@ try {
       );
       const ticksAfter = machineTicks();
       const cpuAfter = await Promise.all(cdp.map(cpuByType));
+      const threadsAfter = await Promise.all(cdp.map(rendererThreads));
       const rate = bytes / 1e6 / result.seconds;
       rates[variant].push(rate);
       const busy =
@@ -188,6 +241,11 @@ try {
           `load ${load}  machine busy ${(busy * 100).toFixed(0)}%`,
       );
       console.log(`        CPU ${cpu.join('; ')}`);
+      for (const [i, who] of ['sender', 'receiver'].entries()) {
+        console.log(
+          `        ${who} renderer threads: ${topThreads(threadsBefore[i]!, threadsAfter[i]!, 6)}`,
+        );
+      }
     }
   }
   if (values.profile) {
