@@ -56,6 +56,8 @@ async function cpuByType(cdp: CDPSession): Promise<Map<string, number>> {
   return byId;
 }
 
+const CLOCK_TICKS = 100; // USER_HZ on Linux
+
 /**
  * CPU seconds of every thread of one browser's renderers, keyed by thread: which part of the page
  * (main thread, crypto workers, WebRTC's network thread…) the CPU went to. Linux only (/proc).
@@ -88,9 +90,7 @@ async function rendererThreads(cdp: CDPSession): Promise<Map<string, { name: str
   }
   return threads;
 }
-const CLOCK_TICKS = 100; // USER_HZ on Linux
-
-/** The renderer threads that spent the most, by name ("CrRendererMain 8.2, …"). */
+/** The renderer threads that spent the most, by name ("WebRTC_W_and_N 10.3, chromium 1.6, …"). */
 function topThreads(
   before: Map<string, { name: string; s: number }>,
   after: Map<string, { name: string; s: number }>,
