@@ -48,38 +48,42 @@ function machineTicks(): { busy: number; total: number } {
   return { busy: total - n[3]! - n[4]!, total }; // less idle and iowait
 }
 
-/** CPU seconds of every process of one browser (SystemInfo.getProcessInfo), by process type. */
-async function cpuByType(cdp: CDPSession): Promise<Map<string, number>> {
+type ThreadCpu = Map<string, { name: string; s: number }>;
+
+/**
+ * One CPU sample of a browser, from one SystemInfo.getProcessInfo call: seconds by process (keyed
+ * by type), and seconds by thread of its renderers, read from /proc (Linux only), which tell the
+ * page's main thread, its crypto workers and WebRTC's own threads apart.
+ */
+async function cpuSample(
+  cdp: CDPSession,
+): Promise<{ byProcess: Map<string, number>; threads: ThreadCpu }> {
   const { processInfo } = await cdp.send('SystemInfo.getProcessInfo');
-  const byId = new Map<string, number>();
-  for (const p of processInfo) byId.set(`${p.type}:${p.id}`, p.cpuTime);
-  return byId;
+  const byProcess = new Map<string, number>();
+  for (const p of processInfo) byProcess.set(`${p.type}:${p.id}`, p.cpuTime);
+  const renderers = processInfo.filter((p) => p.type === 'renderer').map((p) => p.id);
+  return { byProcess, threads: threadCpu(renderers) };
 }
 
 const CLOCK_TICKS = 100; // USER_HZ on Linux
 
-/**
- * CPU seconds of every thread of one browser's renderers, keyed by thread: which part of the page
- * (main thread, crypto workers, WebRTC's network thread…) the CPU went to. Linux only (/proc).
- */
-async function rendererThreads(cdp: CDPSession): Promise<Map<string, { name: string; s: number }>> {
-  const { processInfo } = await cdp.send('SystemInfo.getProcessInfo');
-  const threads = new Map<string, { name: string; s: number }>();
-  for (const p of processInfo.filter((p) => p.type === 'renderer')) {
+function threadCpu(pids: number[]): ThreadCpu {
+  const threads: ThreadCpu = new Map();
+  for (const pid of pids) {
     let tids: string[];
     try {
-      tids = readdirSync(`/proc/${p.id}/task`);
+      tids = readdirSync(`/proc/${pid}/task`);
     } catch {
       continue; // the process ended meanwhile
     }
     for (const tid of tids) {
       try {
-        const stat = readFileSync(`/proc/${p.id}/task/${tid}/stat`, 'utf8');
+        const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
         // "tid (name) state …": the name may hold spaces; utime and stime are fields 14 and 15.
         const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
         const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
         const ticks = Number(rest[11]) + Number(rest[12]);
-        threads.set(`${p.id}:${tid}`, {
+        threads.set(`${pid}:${tid}`, {
           name: name.replace(/[\d/]+$/, ''),
           s: ticks / CLOCK_TICKS,
         });
@@ -90,12 +94,9 @@ async function rendererThreads(cdp: CDPSession): Promise<Map<string, { name: str
   }
   return threads;
 }
+
 /** The renderer threads that spent the most, by name ("WebRTC_W_and_N 10.3, chromium 1.6, …"). */
-function topThreads(
-  before: Map<string, { name: string; s: number }>,
-  after: Map<string, { name: string; s: number }>,
-  n: number,
-): string {
+function topThreads(before: ThreadCpu, after: ThreadCpu, n: number): string {
   const byName = new Map<string, number>();
   for (const [key, { name, s }] of after) {
     byName.set(name, (byName.get(name) ?? 0) + s - (before.get(key)?.s ?? 0));
@@ -213,22 +214,20 @@ try {
   for (let round = 1; round <= rounds; round += 1) {
     for (const variant of ['bare', 'Coffre'] as const) {
       const load = loadavg();
-      const cpuBefore = await Promise.all(cdp.map(cpuByType));
-      const threadsBefore = await Promise.all(cdp.map(rendererThreads));
+      const before = await Promise.all(cdp.map(cpuSample));
       const ticksBefore = machineTicks();
       const result = await withTimeout(
         variant === 'bare' ? runBare() : runCoffre(),
         `${variant} run ${round}`,
       );
       const ticksAfter = machineTicks();
-      const cpuAfter = await Promise.all(cdp.map(cpuByType));
-      const threadsAfter = await Promise.all(cdp.map(rendererThreads));
+      const after = await Promise.all(cdp.map(cpuSample));
       const rate = bytes / 1e6 / result.seconds;
       rates[variant].push(rate);
       const busy =
         (ticksAfter.busy - ticksBefore.busy) / (ticksAfter.total - ticksBefore.total || 1);
       const cpu = ['sender', 'receiver'].map((who, i) => {
-        const { total, byType } = cpuSpent(cpuBefore[i]!, cpuAfter[i]!);
+        const { total, byType } = cpuSpent(before[i]!.byProcess, after[i]!.byProcess);
         const parts = Object.entries(byType)
           .filter(([, s]) => s >= 0.05)
           .map(([type, s]) => `${type} ${s.toFixed(1)}`)
@@ -243,7 +242,7 @@ try {
       console.log(`        CPU ${cpu.join('; ')}`);
       for (const [i, who] of ['sender', 'receiver'].entries()) {
         console.log(
-          `        ${who} renderer threads: ${topThreads(threadsBefore[i]!, threadsAfter[i]!, 6)}`,
+          `        ${who} renderer threads: ${topThreads(before[i]!.threads, after[i]!.threads, 6)}`,
         );
       }
     }
