@@ -9,9 +9,10 @@ import type { AddressInfo } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { extname, join, normalize } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Socket } from 'socket.io';
 import { build } from 'vite';
 import { loadSignalConfig } from '../../signal-server/src/config';
-import { createSignalServer } from '../../signal-server/src/server';
+import { createSignalServer, type SignalServer } from '../../signal-server/src/server';
 import { chromiumPath } from '../e2e/chromium-path';
 
 export const CHROMIUM_ARGS = [
@@ -54,6 +55,7 @@ const TYPES: Record<string, string> = {
 export interface Harness {
   pageUrl: string;
   signalUrl: string;
+  signal: SignalServer;
   close(): Promise<void>;
 }
 
@@ -88,6 +90,7 @@ export async function startHarness(): Promise<Harness> {
   return {
     pageUrl: `http://127.0.0.1:${(http.address() as AddressInfo).port}/`,
     signalUrl: `http://127.0.0.1:${(signal.http.address() as AddressInfo).port}`,
+    signal,
     async close() {
       await signal.close();
       await new Promise((resolve) => http.close(resolve));
@@ -108,4 +111,51 @@ export async function openHarnessPage(browser: Browser, url: string): Promise<Pa
   await page.waitForFunction(() => window.p2pHarness !== undefined);
   await page.evaluate(() => window.p2pHarness.prepare());
   return page;
+}
+
+/** How often a held relay looks whether the room's first member has left. */
+const HOLD_POLL_MS = 20;
+
+/**
+ * Makes the relay hold the WebRTC candidates of a room's second member (its signals from the
+ * fourth on: pairing share, confirmation and answer come first) until the first member has left
+ * the room, then pass them on, in order. The first member leaves as soon as its side connects,
+ * so these candidates find nobody and the relay refuses them: what a slow receiver meets when
+ * the sender connects first. Returns how many were held, and the undo.
+ */
+export function holdLateCandidates(signal: SignalServer): {
+  held(): number;
+  undo(): void;
+} {
+  const rooms = signal.io.of('/').adapter.rooms;
+  let held = 0;
+  const waiting: { roomId: string; release: () => void }[] = [];
+  const poll = setInterval(() => {
+    for (const entry of [...waiting]) {
+      if ((rooms.get(entry.roomId)?.size ?? 0) > 1) continue;
+      waiting.splice(waiting.indexOf(entry), 1);
+      entry.release();
+    }
+  }, HOLD_POLL_MS);
+  const onConnection = (socket: Socket) => {
+    let second = false;
+    let signals = 0;
+    socket.use(([event, payload], next) => {
+      const roomId = (payload as { roomId?: unknown } | undefined)?.roomId;
+      if (typeof roomId !== 'string') return next();
+      if (event === 'join') second = (rooms.get(roomId)?.size ?? 0) > 0;
+      if (event !== 'signal' || !second || ++signals < 4) return next();
+      held += 1;
+      waiting.push({ roomId, release: () => next() });
+    });
+  };
+  signal.io.on('connection', onConnection);
+  return {
+    held: () => held,
+    undo() {
+      clearInterval(poll);
+      signal.io.off('connection', onConnection);
+      waiting.splice(0).forEach((entry) => entry.release());
+    },
+  };
 }

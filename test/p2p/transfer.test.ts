@@ -5,7 +5,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import type { Misbehaviour } from './harness/main';
-import { type Harness, launchChromium, openHarnessPage, startHarness } from './loopback';
+import {
+  type Harness,
+  holdLateCandidates,
+  launchChromium,
+  openHarnessPage,
+  startHarness,
+} from './loopback';
 
 const MiB = 1024 * 1024;
 const SIZE = 24 * MiB + 12_345; // 7 chunks, the last one short
@@ -86,6 +92,28 @@ describe('direct transfer between two browsers over loopback', () => {
       o,
     );
     expect(second.digest).toBe(expected);
+  });
+
+  it('connects although the receiver’s late candidates find the sender gone from the room', async () => {
+    // The sender leaves the room once its side connects; the receiver's side may connect a moment
+    // later and still have candidates to send, which the relay now refuses. That must not end a
+    // connection that works.
+    const { signalUrl } = harness;
+    const code = await newCode();
+    const late = holdLateCandidates(harness.signal);
+    try {
+      const o = { signalUrl, code, label: 'late', size: 2 * MiB };
+      const sent = sender.evaluate((o) => window.p2pHarness.send(o), o);
+      const got = await receiver.evaluate((o) => window.p2pHarness.receive(o), {
+        signalUrl,
+        code,
+        sink: 'late',
+      });
+      expect({ ...got, sent: await sent }).toMatchObject({ ok: true, stored: [0] });
+      expect(late.held()).toBeGreaterThan(0);
+    } finally {
+      late.undo();
+    }
   });
 
   it('refuses a wrong code: nothing is sent, the receiver says so', async () => {

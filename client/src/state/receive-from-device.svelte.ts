@@ -55,23 +55,27 @@ class Receiving {
     }
     this.phase = 'waiting';
     announcer.say('Looking for the device with that code.');
+    // An offer checked while the connection failed can be reported after the failure: once the
+    // attempt ended (or another began), its news is stale.
+    let ended = false;
+    const stale = () => ended || attempt.signal.aborted;
     let item: ReceivedItem;
     try {
       item = await services.direct.receive(
         code,
         {
           onStep: (step) => {
-            if (!attempt.signal.aborted && step === 'paired') this.phase = 'connecting';
+            if (!stale() && step === 'paired') this.phase = 'connecting';
           },
           onOffer: (offer) => {
-            if (attempt.signal.aborted) return;
+            if (stale()) return;
             this.offer = offer;
             this.held = offer.held;
             this.resumedFrom = offer.held;
             this.phase = 'receiving';
             announcer.say(`Receiving ${offer.name}.`);
           },
-          onProgress: (bytes) => !attempt.signal.aborted && this.#progress(bytes),
+          onProgress: (bytes) => !stale() && this.#progress(bytes),
         },
         attempt.signal,
       );
@@ -82,6 +86,8 @@ class Receiving {
       announcer.say(`Receiving stopped: ${this.error}`);
       void this.refresh();
       return;
+    } finally {
+      ended = true;
     }
     this.offer = item;
     this.held = item.size;

@@ -34,7 +34,8 @@ type SendingChannel = Pick<
  * channel (simple-peer's `data` event) can feed it without a second listener.
  */
 export class DataChannelFrames implements FrameChannel {
-  #closeHandlers: (() => void)[] = [];
+  #closed = false;
+  #closeHandlers = new Set<() => void>();
   #frameHandler: ((frame: Uint8Array) => void) | null = null;
   /** Frames that arrived before anyone listened: the peer may start sending first. */
   #early: Uint8Array[] = [];
@@ -47,12 +48,26 @@ export class DataChannelFrames implements FrameChannel {
     subscribe((frame) =>
       this.#frameHandler ? this.#frameHandler(frame) : this.#early.push(frame),
     );
-    channel.addEventListener('close', () => this.#closeHandlers.forEach((handler) => handler()));
+    channel.addEventListener('close', () => this.closed());
+  }
+
+  /**
+   * The channel is gone, once. The connection's owner calls this too: a peer connection closed on
+   * this side sets its channels to closed without firing their `close` event, and a transfer (or a
+   * send waiting for the queue to drain) must not wait forever for one.
+   */
+  closed(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    const handlers = [...this.#closeHandlers];
+    this.#closeHandlers.clear();
+    handlers.forEach((handler) => handler());
   }
 
   async send(frame: Uint8Array): Promise<void> {
-    while (this.channel.bufferedAmount >= HIGH_WATER_BYTES) await this.#drained();
-    if (this.channel.readyState !== 'open') throw new Error('The connection closed.');
+    while (!this.#closed && this.channel.bufferedAmount >= HIGH_WATER_BYTES) await this.#drained();
+    if (this.#closed || this.channel.readyState !== 'open')
+      throw new Error('The connection closed.');
     this.channel.send(frame as Uint8Array<ArrayBuffer>);
   }
 
@@ -60,7 +75,7 @@ export class DataChannelFrames implements FrameChannel {
     return new Promise((resolve, reject) => {
       const done = () => {
         this.channel.removeEventListener('bufferedamountlow', done);
-        this.channel.removeEventListener('close', closed);
+        this.#closeHandlers.delete(closed);
         resolve();
       };
       const closed = () => {
@@ -68,7 +83,7 @@ export class DataChannelFrames implements FrameChannel {
         reject(new Error('The connection closed.'));
       };
       this.channel.addEventListener('bufferedamountlow', done);
-      this.channel.addEventListener('close', closed, { once: true });
+      this.#closeHandlers.add(closed);
     });
   }
 
@@ -78,7 +93,8 @@ export class DataChannelFrames implements FrameChannel {
   }
 
   onClose(handler: () => void): void {
-    this.#closeHandlers.push(handler);
+    if (this.#closed) queueMicrotask(handler);
+    else this.#closeHandlers.add(handler);
   }
 
   close(): void {

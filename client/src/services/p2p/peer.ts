@@ -33,7 +33,10 @@ export function connectPeer(
   const early: Uint8Array[] = [];
   let deliver: (frame: Uint8Array) => void = (frame) => early.push(frame);
   peer.on('signal', (data) => {
-    void signals.send(data as unknown as Record<string, unknown>).catch(() => peer.destroy());
+    // A signal that does not get through is not a failed connection: the peer leaves the room as
+    // soon as its own side connects, so candidates this side finds later find nobody, and are not
+    // needed. A connection that truly lacks a signal fails by the connect timeout.
+    void signals.send(data as unknown as Record<string, unknown>).catch(() => undefined);
   });
   signals.onSignal((data) => {
     try {
@@ -58,18 +61,20 @@ export function connectPeer(
       reject(reason);
     };
     const onAbort = () => giveUp(signal!.reason);
-    const timer = setTimeout(
-      () => giveUp(new Error('No direct connection could be made to the other device.')),
-      CONNECT_TIMEOUT_MS,
-    );
+    const noConnection = () =>
+      giveUp(new Error('No direct connection could be made to the other device.'));
+    const timer = setTimeout(noConnection, CONNECT_TIMEOUT_MS);
     if (signal?.aborted) return onAbort();
     signal?.addEventListener('abort', onAbort, { once: true });
     peer.once('error', (error: Error) => {
       settled();
       reject(error);
     });
+    // Closed before it connected (the other side gave up): no reason to wait for the timeout.
+    peer.once('close', noConnection);
     peer.once('connect', () => {
       settled();
+      peer.off('close', noConnection);
       signals.close();
       // simple-peer keeps its channel private; it is the one RTCDataChannel of this connection.
       const channel = (peer as unknown as { _channel: RTCDataChannel })._channel;
@@ -84,6 +89,9 @@ export function connectPeer(
         deliver = handler;
         early.splice(0).forEach(handler);
       });
+      // However the connection ends (the other side, a failure, our own destroy), the transfer
+      // on it hears so.
+      peer.once('close', () => frames.closed());
       resolve({
         frames,
         destroy: () => peer.destroy(),
