@@ -58,9 +58,6 @@ export default defineConfig({
         test: {
           name: 'p2p',
           include: ['test/p2p/**/*.test.ts'],
-          // Two Chromium processes' WebRTC on a shared 2-core machine has stalled once in a while
-          // (a test timing out, then passing alone); one retry, and a flaky test shows as retried.
-          retry: 1,
           // The namespace has a loopback of its own: PostgreSQL is reached through its socket.
           env: {
             COFFRE_TEST_POSTGRES_URL:
