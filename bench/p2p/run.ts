@@ -23,6 +23,8 @@ const { values } = parseArgs({
     rounds: { type: 'string' },
     /** One more Coffre run, not counted, with both pages' main threads sampled. */
     profile: { type: 'boolean' },
+    /** Also reads each run's packet and message counts (getStats every 200 ms in both pages). */
+    wire: { type: 'boolean' },
   },
 });
 const size = Number(values.size ?? process.env.COFFRE_BENCH_P2P_MIB ?? 1024) * MiB;
@@ -162,6 +164,19 @@ function topFunctions(profile: CpuProfile, n: number): string[] {
   ];
 }
 
+/** Packets and messages each way, and the payload bytes per packet, of the run just ended. */
+async function wireLine(pages: Page[]): Promise<string> {
+  const [sent, got] = await Promise.all(
+    pages.map((page) => page.evaluate(() => window.p2pHarness.wireCounts())),
+  );
+  if (!sent || !got) return 'no reading';
+  const perPacket = sent.bytesSent / (sent.packetsSent || 1);
+  return (
+    `sender ${sent.packetsSent} packets (${perPacket.toFixed(0)} B each), ${sent.messagesSent} messages; ` +
+    `receiver ${got.packetsSent} packets, ${got.messagesSent} messages`
+  );
+}
+
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
@@ -175,6 +190,7 @@ try {
   const [sender, receiver] = (await Promise.all(
     browsers.map((browser) => openHarnessPage(browser, harness.pageUrl)),
   )) as [Page, Page];
+  const pages = [sender, receiver];
   const cdp = await Promise.all(browsers.map((browser) => browser.newBrowserCDPSession()));
   const { signalUrl } = harness;
 
@@ -215,6 +231,8 @@ try {
     for (const variant of ['bare', 'Coffre'] as const) {
       const load = loadavg();
       const before = await Promise.all(cdp.map(cpuSample));
+      if (values.wire)
+        await Promise.all(pages.map((p) => p.evaluate(() => window.p2pHarness.watchWire())));
       const ticksBefore = machineTicks();
       const result = await withTimeout(
         variant === 'bare' ? runBare() : runCoffre(),
@@ -245,6 +263,7 @@ try {
           `        ${who} renderer threads: ${topThreads(before[i]!.threads, after[i]!.threads, 6)}`,
         );
       }
+      if (values.wire) console.log(`        wire: ${await wireLine(pages)}`);
     }
   }
   if (values.profile) {

@@ -17,6 +17,7 @@ import { sealedTestFile, type SealedTestFile } from '../sealed-file';
 import { bareReceive, bareSend } from './bare-channel';
 import { linkSeederHarness } from './link-seeder';
 import { trackMemory } from './memory';
+import { watchWire, type WireCounts } from './wire-counts';
 
 export type Misbehaviour =
   'other-file' | 'duplicate' | 'out-of-order' | 'oversized' | 'garbage' | 'no-final';
@@ -38,6 +39,7 @@ const pool = new CryptoPool();
 const sinks = new Map<string, MemorySink>();
 const files = new Map<string, SealedTestFile>();
 let staged: { size: number; chunks: Uint8Array[] } | null = null;
+let stopWire: (() => WireCounts | null) | null = null;
 
 async function fileOf(label: string, size: number): Promise<SealedTestFile> {
   await initCrypto();
@@ -253,6 +255,16 @@ const harness = {
     } catch (error) {
       return { ok: false, message: (error as Error).message };
     }
+  },
+  /** Reads the next connection's wire counters until `wireCounts` (bench --wire). */
+  watchWire(): void {
+    stopWire = watchWire();
+  },
+
+  wireCounts(): WireCounts | null {
+    const counts = stopWire?.() ?? null;
+    stopWire = null;
+    return counts;
   },
   bareSend,
   bareReceive,
