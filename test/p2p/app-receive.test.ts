@@ -101,6 +101,13 @@ describe('receive page', () => {
     await expect
       .poll(() => scanned.getByRole('alert').innerText())
       .toBe('A code starts with four digits.');
+    // A code scanned while the page is open arrives as a new fragment, and is read as well.
+    await scanned.evaluate(() => (location.hash = '#12-glacier'));
+    await expect
+      .poll(() => scanned.getByRole('alert').innerText())
+      .toBe('A code has four parts: a number and three words, like 1234-word-word-word.');
+    expect(await scanned.getByLabel('Code').inputValue()).toBe('12-glacier');
+    expect(new URL(scanned.url()).hash).toBe('');
     expect(toSignal).toEqual([]);
     await Promise.all([page.close(), scanned.close()]);
   });
