@@ -88,11 +88,15 @@ export async function openFolder(page: Page, name: string) {
   await page.getByRole('navigation', { name: 'Folder path' }).getByText(name).waitFor();
 }
 
-/** Clicks Download on a file row and waits for the browser's download to finish. */
+/**
+ * Presses Download on a file row from the keyboard (the open transfers panel may cover the row's
+ * buttons for a mouse) and waits for the browser's download to finish.
+ */
 export async function download(page: Page, name: string): Promise<Download> {
+  await row(page, name).getByRole('button', { name: 'Download' }).focus();
   const [started] = await Promise.all([
     page.waitForEvent('download', { timeout: 300_000 }),
-    row(page, name).getByRole('button', { name: 'Download' }).click(),
+    page.keyboard.press('Enter'),
   ]);
   return started;
 }
