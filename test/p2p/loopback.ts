@@ -113,9 +113,6 @@ export async function openHarnessPage(browser: Browser, url: string): Promise<Pa
   return page;
 }
 
-/** How often a held relay looks whether the room's first member has left. */
-const HOLD_POLL_MS = 20;
-
 /**
  * Makes the relay hold the WebRTC candidates of a room's second member (its signals from the
  * fourth on: pairing share, confirmation and answer come first) until the first member has left
@@ -127,33 +124,35 @@ export function holdLateCandidates(signal: SignalServer): {
   held(): number;
   undo(): void;
 } {
-  const rooms = signal.io.of('/').adapter.rooms;
+  const adapter = signal.io.of('/').adapter;
+  const alone = (roomId: string) => (adapter.rooms.get(roomId)?.size ?? 0) <= 1;
   let held = 0;
   const waiting: { roomId: string; release: () => void }[] = [];
-  const poll = setInterval(() => {
-    for (const entry of [...waiting]) {
-      if ((rooms.get(entry.roomId)?.size ?? 0) > 1) continue;
+  const onLeave = (roomId: string) => {
+    if (!alone(roomId)) return;
+    for (const entry of waiting.filter((e) => e.roomId === roomId)) {
       waiting.splice(waiting.indexOf(entry), 1);
       entry.release();
     }
-  }, HOLD_POLL_MS);
+  };
   const onConnection = (socket: Socket) => {
     let second = false;
     let signals = 0;
     socket.use(([event, payload], next) => {
       const roomId = (payload as { roomId?: unknown } | undefined)?.roomId;
       if (typeof roomId !== 'string') return next();
-      if (event === 'join') second = (rooms.get(roomId)?.size ?? 0) > 0;
-      if (event !== 'signal' || !second || ++signals < 4) return next();
+      if (event === 'join') second = adapter.rooms.has(roomId); // someone is there already
+      if (event !== 'signal' || !second || ++signals < 4 || alone(roomId)) return next();
       held += 1;
       waiting.push({ roomId, release: () => next() });
     });
   };
+  adapter.on('leave-room', onLeave);
   signal.io.on('connection', onConnection);
   return {
     held: () => held,
     undo() {
-      clearInterval(poll);
+      adapter.off('leave-room', onLeave);
       signal.io.off('connection', onConnection);
       waiting.splice(0).forEach((entry) => entry.release());
     },

@@ -3,16 +3,14 @@
 // time it builds one), and the newest one's transport and data-channel counters are read while
 // it runs, since a closed connection reports none.
 
+/** What this side sent (its peer's counts give the other way). */
 export interface WireCounts {
-  /** UDP packets of the transport, each way. */
+  /** UDP packets of the transport. */
   packetsSent: number;
-  packetsReceived: number;
-  /** Bytes of those packets' payloads (DTLS records), each way. */
+  /** Bytes of those packets' payloads (DTLS records). */
   bytesSent: number;
-  bytesReceived: number;
-  /** Data-channel messages, each way. */
+  /** Data-channel messages. */
   messagesSent: number;
-  messagesReceived: number;
 }
 
 const connections: RTCPeerConnection[] = [];
@@ -34,24 +32,14 @@ function keepConnections(): void {
 const POLL_MS = 200;
 
 function countsOf(report: RTCStatsReport): WireCounts {
-  const counts: WireCounts = {
-    packetsSent: 0,
-    packetsReceived: 0,
-    bytesSent: 0,
-    bytesReceived: 0,
-    messagesSent: 0,
-    messagesReceived: 0,
-  };
+  const counts: WireCounts = { packetsSent: 0, bytesSent: 0, messagesSent: 0 };
   report.forEach((stat: Record<string, unknown>) => {
     const n = (key: string) => (typeof stat[key] === 'number' ? (stat[key] as number) : 0);
     if (stat.type === 'transport') {
       counts.packetsSent += n('packetsSent');
-      counts.packetsReceived += n('packetsReceived');
       counts.bytesSent += n('bytesSent');
-      counts.bytesReceived += n('bytesReceived');
     } else if (stat.type === 'data-channel') {
       counts.messagesSent += n('messagesSent');
-      counts.messagesReceived += n('messagesReceived');
     }
   });
   return counts;
