@@ -204,17 +204,33 @@ function asBytes(message: unknown): Uint8Array {
   throw new PeerProtocolError('not a binary message');
 }
 
-/** Splits `payload` (a sealed offer, or one sealed chunk) into consecutive data frames. */
+/**
+ * Splits `payload` (a sealed offer, or one sealed chunk) into consecutive data frames. With
+ * `scratch` (MAX_FRAME_BYTES long) every frame is written into it, each over the last: a sender
+ * that sends (copies) each frame before taking the next then allocates nothing per frame.
+ */
 export function* dataFrames(
   kind: 'offer' | 'chunk',
   head: number,
   payload: Uint8Array,
+  scratch?: Uint8Array,
 ): Generator<Uint8Array> {
+  if (!isU32(head) || payload.length === 0 || payload.length > 0xffff_ffff) {
+    throw new PeerProtocolError(`bad ${kind} frame`);
+  }
+  if (scratch !== undefined && scratch.length !== MAX_FRAME_BYTES) {
+    throw new RangeError('a scratch frame is MAX_FRAME_BYTES long');
+  }
+  const scratchHead = scratch && new DataView(scratch.buffer, scratch.byteOffset, 9);
   for (let offset = 0; offset < payload.length; offset += FRAME_DATA_BYTES) {
     const data = payload.subarray(offset, offset + FRAME_DATA_BYTES);
-    yield kind === 'offer'
-      ? encodeFrame({ type: 'offer', total: head, offset, data })
-      : encodeFrame({ type: 'chunk', index: head, offset, data });
+    const out = scratch?.subarray(0, 9 + data.length) ?? new Uint8Array(9 + data.length);
+    const view = scratchHead ?? new DataView(out.buffer, 0, 9);
+    out[0] = TYPE[kind];
+    view.setUint32(1, head);
+    view.setUint32(5, offset);
+    out.set(data, 9);
+    yield out;
   }
 }
 

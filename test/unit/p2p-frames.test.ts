@@ -32,6 +32,22 @@ describe('peer frames', () => {
     }
   });
 
+  it('writes the same frames into one scratch buffer, each over the last', () => {
+    const chunk = new Uint8Array(3 * FRAME_DATA_BYTES + 5).map((_, i) => (i * 7) % 253);
+    const fresh = [...dataFrames('chunk', 9, chunk)];
+    const scratch = new Uint8Array(MAX_FRAME_BYTES);
+    let i = 0;
+    for (const frame of dataFrames('chunk', 9, chunk, scratch)) {
+      expect(frame.buffer).toBe(scratch.buffer); // nothing allocated per frame
+      expect(Buffer.from(frame).equals(fresh[i]!)).toBe(true); // read before the next is written
+      i += 1;
+    }
+    expect(i).toBe(4);
+    expect(() => [...dataFrames('chunk', 9, chunk, new Uint8Array(100))]).toThrow(RangeError);
+    expect(() => [...dataFrames('chunk', -1, chunk)]).toThrow(PeerProtocolError);
+    expect(() => [...dataFrames('offer', 1, new Uint8Array(0))]).toThrow(PeerProtocolError);
+  });
+
   it('splits a chunk into consecutive frames that cover it exactly', () => {
     const chunk = new Uint8Array(4 * 1024 * 1024 + 41).map((_, i) => i % 251);
     const parts = [...dataFrames('chunk', 3, chunk)].map(decodeFrame);

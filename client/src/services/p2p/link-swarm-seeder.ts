@@ -4,6 +4,7 @@
 // peer can never obtain a chunk of a file outside the link.
 import type { ChunkBitmap } from '../../../../core/protocol/peer-frames';
 import {
+  MAX_FRAME_BYTES,
   PEER_PROTOCOL_VERSION,
   PeerProtocolError,
   dataFrames,
@@ -45,12 +46,13 @@ export function serveLinkPeer(connection: PeerConnection, source: SeedSource): v
   const pump = async () => {
     if (sending) return;
     sending = true;
+    const scratch = new Uint8Array(MAX_FRAME_BYTES); // each frame is sent before the next is written
     try {
       while (!ended && queue.length > 0 && file !== null) {
         const index = queue[0]!;
         const chunk = await source.read(file, index);
         if (chunk === null) return end('unavailable', `Chunk ${index} is no longer here.`);
-        for (const frame of dataFrames('chunk', index, chunk)) {
+        for (const frame of dataFrames('chunk', index, chunk, scratch)) {
           if (ended) return;
           await frames.send(frame);
         }

@@ -2,6 +2,7 @@
 // then each requested chunk in request order, read from the caller's source. It never sends
 // anything it was not asked for, and ends on any frame it does not expect.
 import {
+  MAX_FRAME_BYTES,
   MAX_REQUEST_INDEXES,
   PEER_PROTOCOL_VERSION,
   PeerProtocolError,
@@ -56,6 +57,7 @@ export function sendTransfer(channel: FrameChannel, options: SendOptions): Promi
     const serve = async () => {
       if (serving) return;
       serving = true;
+      const scratch = new Uint8Array(MAX_FRAME_BYTES); // each frame is sent before the next is written
       try {
         let next = queue.length > 0 ? read(queue.shift()!) : null;
         while (next !== null && !finished) {
@@ -66,7 +68,7 @@ export function sendTransfer(channel: FrameChannel, options: SendOptions): Promi
             return;
           }
           sent.add(index);
-          for (const frame of dataFrames('chunk', index, chunk)) {
+          for (const frame of dataFrames('chunk', index, chunk, scratch)) {
             if (finished) return;
             await channel.send(frame);
           }
