@@ -1,8 +1,9 @@
 // Direct transfer throughput against a bare RTCDataChannel, between two Chromium processes over
-// loopback. The two variants run interleaved (bare, Coffre, bare, Coffre…) on the same bytes, so
-// a change in the shared machine's load hits both alike; it prints every run, the medians and the
-// ratio of the medians (the target is at least 0.9), with the CPU time each browser spent.
-//   npm run bench:p2p                              1 GiB (the size of record), 3 rounds
+// loopback. The two variants run interleaved (bare, Coffre, then Coffre, bare, …) on the same
+// bytes, so a change in the shared machine's load hits both alike; it prints every run, the
+// medians and the ratio of the medians (the target is at least 0.9), with the CPU time each
+// browser spent.
+//   npm run bench:p2p                              1 GiB (the size of record), 4 rounds
 //   npm run bench:p2p -- --size 128 --rounds 2     a quicker look (MiB)
 // It enters a loopback-only network namespace, so it runs as root.
 import { readFileSync, readdirSync } from 'node:fs';
@@ -28,7 +29,7 @@ const { values } = parseArgs({
   },
 });
 const size = Number(values.size ?? process.env.COFFRE_BENCH_P2P_MIB ?? 1024) * MiB;
-const rounds = Number(values.rounds ?? 3);
+const rounds = Number(values.rounds ?? 4);
 if (!(size > 0) || !(rounds > 0)) throw new Error('--size (MiB) and --rounds must be positive');
 
 const WHAT_EACH_VARIANT_DOES = `\
@@ -228,7 +229,10 @@ try {
 
   console.log('');
   for (let round = 1; round <= rounds; round += 1) {
-    for (const variant of ['bare', 'Coffre'] as const) {
+    // Each round swaps which variant goes first, so neither always runs on the other's leftovers
+    // (garbage to collect, a machine just made busy or idle).
+    const order = round % 2 === 1 ? (['bare', 'Coffre'] as const) : (['Coffre', 'bare'] as const);
+    for (const variant of order) {
       const load = loadavg();
       const before = await Promise.all(cdp.map(cpuSample));
       if (values.wire)
