@@ -11,6 +11,13 @@ export const CONFIRM_TIMEOUT_MS = 60_000;
 /** How long a receiver waits for the sender to show up in the room. */
 const PEER_WAIT_MS = 15_000;
 
+/**
+ * A confirmed peer leaves the room once its side of WebRTC connects, and ours follows within a
+ * round trip. If ours has not connected this long after, the peer gave up instead (one of our
+ * signals did not open there, or it was cancelled): no reason to wait out the connect timeout.
+ */
+const GONE_GRACE_MS = 10_000;
+
 export class PairingError extends Error {
   override name = 'PairingError';
 }
@@ -59,6 +66,7 @@ export async function introduce(
 
   // Armed once a peer is engaged: the code stays open for as long as nobody has tried it.
   let timer: ReturnType<typeof setTimeout> | undefined;
+  let goneTimer: ReturnType<typeof setTimeout> | undefined;
   const engage = (candidate: string) => {
     if (peer !== null) return;
     peer = candidate;
@@ -98,11 +106,16 @@ export async function introduce(
       if (room === roomId) engage(joined);
     }),
     signaling.onPeer('peer-left', (room, left) => {
-      // Once confirmed, the peer leaves the room as soon as its side of WebRTC connects.
+      if (room !== roomId || left !== peer) return;
       // After the exchange of shares, leaving unconfirmed is what a peer with another code does.
-      if (room === roomId && left === peer && !confirmed) {
+      if (!confirmed) {
         fail(new PairingError(session !== null ? FAILED : 'The other device went away.'));
+        return;
       }
+      goneTimer ??= setTimeout(
+        () => fail(new PairingError('The other device gave up before the connection was made.')),
+        GONE_GRACE_MS,
+      );
     }),
     signaling.onSignal(({ roomId: room, from, data }) => {
       if (room !== roomId) return;
@@ -116,6 +129,7 @@ export async function introduce(
     }),
   );
   const close = () => {
+    clearTimeout(goneTimer);
     cleanups.splice(0).forEach((cleanup) => cleanup());
     signaling.leave(roomId);
   };
