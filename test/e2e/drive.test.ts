@@ -58,6 +58,19 @@ async function expectDownloadMatches(page: Page, file: TestFile) {
   expect(saved.suggestedFilename()).toBe(path.basename(file.relative));
 }
 
+/**
+ * With the transfers panel open over the bottom right corner, every row's Download button can
+ * still be brought clear of it and clicked with the mouse (a trial click: the same scrolling and
+ * hit test as a click, without downloading).
+ */
+async function expectRowsClearOfTransfers(page: Page, files: TestFile[]) {
+  await page.getByRole('button', { name: 'Close transfers' }).waitFor();
+  for (const file of files) {
+    const name = path.basename(file.relative);
+    await row(page, name).getByRole('button', { name: 'Download' }).click({ trial: true });
+  }
+}
+
 describe('the encrypted drive, end to end', () => {
   it('uploads files and a folder on one device and downloads them identical on another', async () => {
     const email = `ada-${Date.now()}@example.org`;
@@ -75,6 +88,7 @@ describe('the encrypted drive, end to end', () => {
       page,
       [...loose, ...folderFiles].map((f) => path.basename(f.relative)),
     );
+    await expectRowsClearOfTransfers(page, loose);
     await page.reload();
     for (const f of loose) await row(page, path.basename(f.relative)).waitFor();
     await row(page, 'Family Photos').waitFor();
