@@ -8,12 +8,13 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { loadSignalConfig } from '../../signal-server/src/config';
 import { createSignalServer, type SignalServer } from '../../signal-server/src/server';
 import { DEFAULT_CONFIG } from '../../storage-server/src/config';
-import { row } from '../e2e/app-flows';
+import { row, signUp, uploadFiles, waitUploaded } from '../e2e/app-flows';
 import { type RunningStorage, startStorage } from '../e2e/harness';
-import { assertLoopbackOnly } from './loopback';
+import { assertLoopbackOnly, launchChromium } from './loopback';
 
 export interface AppEnv {
   url: string;
@@ -81,6 +82,121 @@ export async function appContext(browser: Browser): Promise<BrowserContext> {
     Object.defineProperty(Navigator.prototype, 'onLine', { get: () => true, configurable: true }),
   );
   return context;
+}
+
+/** The app, an owner signed up in one Chromium, and a second Chromium for the other devices. */
+export interface AppSession {
+  readonly env: AppEnv;
+  /** The owner's drive page. */
+  readonly owner: Page;
+  /** A new page in the other browser, a device without an account; its page errors are logged. */
+  visitorPage(): Promise<Page>;
+  /** A file written for this test file, removed once it ends. */
+  bigFile(name: string, size: number): Promise<BigFile>;
+  /** A file written as `bigFile` and uploaded to the owner's drive. */
+  uploaded(name: string, size: number): Promise<BigFile>;
+}
+
+/**
+ * Sets up, for the calling test file, what every app test needs: the servers, two Chromium
+ * processes and an owner who signed up. Each test starts from the drive with no dialog open.
+ */
+export function appSession(ownerEmail: string): AppSession {
+  let env: AppEnv | undefined;
+  let browsers: Browser[] = [];
+  let owner: Page | undefined;
+  let visitors: BrowserContext | undefined;
+  const files: BigFile[] = [];
+  const logErrors = (page: Page, who: string) =>
+    page.on('pageerror', (error) => console.error(`${who} page error: ${error.message}`));
+
+  beforeAll(async () => {
+    env = await startApp();
+    browsers = await Promise.all([launchChromium(), launchChromium()]);
+    owner = await (await appContext(browsers[0]!)).newPage();
+    logErrors(owner, 'owner');
+    visitors = await appContext(browsers[1]!);
+    await signUp(owner, env.url, ownerEmail);
+  }, 300_000);
+  // A test that stopped midway may leave its dialog open: the next one starts from the drive.
+  afterEach(() => (owner ? closeDialog(owner) : undefined));
+  afterAll(async () => {
+    await Promise.all(browsers.map((browser) => browser.close()));
+    await env?.close();
+    await Promise.all(files.map((file) => file.remove()));
+  });
+
+  const ready = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('the app session has not started');
+    return value;
+  };
+  const session: AppSession = {
+    get env() {
+      return ready(env);
+    },
+    get owner() {
+      return ready(owner);
+    },
+    async visitorPage() {
+      const page = await ready(visitors).newPage();
+      logErrors(page, 'visitor');
+      return page;
+    },
+    async bigFile(name, size) {
+      const file = await writeBigFile(name, size);
+      files.push(file);
+      return file;
+    },
+    async uploaded(name, size) {
+      const file = await session.bigFile(name, size);
+      await uploadFiles(session.owner, [file.path]);
+      await waitUploaded(session.owner, [name]);
+      return file;
+    },
+  };
+  return session;
+}
+
+/**
+ * One request on each named object store of a page's IndexedDB database, in one transaction:
+ * what the tests count, read or clear. A database the page never opened reads as empty (opening
+ * it here would create it, empty).
+ */
+export function inPageStores<T>(
+  page: Page,
+  database: string,
+  op: 'count' | 'getAll' | 'clear',
+  stores: string[],
+): Promise<T[]> {
+  return page.evaluate(
+    async ({ database, op, stores }) => {
+      const known = await indexedDB.databases();
+      if (!known.some((d) => d.name === database)) {
+        return stores.map(() => (op === 'count' ? 0 : op === 'getAll' ? [] : undefined));
+      }
+      const db = await new Promise<IDBDatabase>((resolve, reject) => {
+        const request = indexedDB.open(database);
+        request.onsuccess = () => resolve(request.result);
+        request.onerror = () => reject(request.error);
+      });
+      try {
+        const tx = db.transaction(stores, op === 'clear' ? 'readwrite' : 'readonly');
+        const done = new Promise<void>((resolve, reject) => {
+          tx.oncomplete = () => resolve();
+          tx.onabort = () => reject(tx.error);
+        });
+        const requests = stores.map((name) => {
+          const store = tx.objectStore(name);
+          return op === 'count' ? store.count() : op === 'getAll' ? store.getAll() : store.clear();
+        });
+        await done;
+        return requests.map((request) => request.result as unknown);
+      } finally {
+        db.close();
+      }
+    },
+    { database, op, stores },
+  ) as Promise<T[]>;
 }
 
 export interface BigFile {

@@ -3,52 +3,14 @@
 // never connects "Send a link instead" gives a share link that downloads the same bytes, for a
 // drive file and for a file still in the upload queue (which first finishes uploading its
 // already-sealed chunks). Runs only inside a loopback-only network namespace.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page, Route } from 'playwright-core';
-import { sha256OfFile, signUp, uploadFiles, waitUploaded } from '../e2e/app-flows';
-import {
-  appContext,
-  closeDialog,
-  type AppEnv,
-  type BigFile,
-  sendFromRow,
-  shownCode,
-  startApp,
-  tamperRelay,
-  writeBigFile,
-} from './app-env';
-import { launchChromium } from './loopback';
+import type { Page, Route } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { sha256OfFile, uploadFiles, waitUploaded } from '../e2e/app-flows';
+import { appSession, inPageStores, sendFromRow, shownCode, tamperRelay } from './app-env';
 
 const MiB = 1024 * 1024;
 
-let env: AppEnv;
-let browsers: Browser[] = [];
-let owner: Page;
-let visitors: BrowserContext;
-const files: BigFile[] = [];
-
-beforeAll(async () => {
-  env = await startApp();
-  browsers = await Promise.all([launchChromium(), launchChromium()]);
-  owner = await (await appContext(browsers[0]!)).newPage();
-  visitors = await appContext(browsers[1]!);
-  await signUp(owner, env.url, 'owner@example.com');
-}, 300_000);
-
-// A test that stopped midway may leave its dialog open: the next one starts from the drive.
-afterEach(() => closeDialog(owner));
-
-afterAll(async () => {
-  await Promise.all(browsers.map((browser) => browser.close()));
-  await env?.close();
-  await Promise.all(files.map((file) => file.remove()));
-});
-
-async function bigFile(name: string, size: number): Promise<BigFile> {
-  const file = await writeBigFile(name, size);
-  files.push(file);
-  return file;
-}
+const app = appSession('owner@example.com');
 
 /** Opens the link the dialog shows on a page without an account and downloads the file. */
 async function downloadThroughLink(dialog: ReturnType<Page['getByRole']>): Promise<string> {
@@ -56,7 +18,7 @@ async function downloadThroughLink(dialog: ReturnType<Page['getByRole']>): Promi
   await field.waitFor({ timeout: 300_000 });
   const url = await field.inputValue();
   expect(url).toMatch(/\/s\/[\w-]+#/);
-  const page = await visitors.newPage();
+  const page = await app.visitorPage();
   await page.goto(url);
   const [saved] = await Promise.all([
     page.waitForEvent('download', { timeout: 300_000 }),
@@ -70,13 +32,13 @@ async function downloadThroughLink(dialog: ReturnType<Page['getByRole']>): Promi
 
 describe('receive page', () => {
   it('refuses a malformed code with a clear message, and nothing reaches the signal server', async () => {
-    const page = await visitors.newPage();
+    const page = await app.visitorPage();
     const toSignal: string[] = [];
     page.on('request', (request) => {
-      if (request.url().startsWith(env.signalUrl)) toSignal.push(request.url());
+      if (request.url().startsWith(app.env.signalUrl)) toSignal.push(request.url());
     });
     page.on('websocket', (socket) => toSignal.push(socket.url()));
-    await page.goto(`${env.url}/receive`);
+    await page.goto(`${app.env.url}/receive`);
     const code = page.getByLabel('Code');
 
     await code.fill('12-glacier');
@@ -92,12 +54,12 @@ describe('receive page', () => {
     await expect.poll(() => alert.innerText()).toBe('Word 3 ("notaword") is not a code word.');
 
     // A malformed code in a scanned link's fragment is refused the same way.
-    const scanned = await visitors.newPage();
+    const scanned = await app.visitorPage();
     scanned.on('request', (request) => {
-      if (request.url().startsWith(env.signalUrl)) toSignal.push(request.url());
+      if (request.url().startsWith(app.env.signalUrl)) toSignal.push(request.url());
     });
     scanned.on('websocket', (socket) => toSignal.push(socket.url()));
-    await scanned.goto(`${env.url}/receive#abcd-glacier-cactus-winter`);
+    await scanned.goto(`${app.env.url}/receive#abcd-glacier-cactus-winter`);
     await expect
       .poll(() => scanned.getByRole('alert').innerText())
       .toBe('A code starts with four digits.');
@@ -115,20 +77,18 @@ describe('receive page', () => {
 
 describe('pairing', () => {
   it('tells both sides when the receiver types a wrong code', async () => {
-    const file = await bigFile('notes.txt', 1000);
-    await uploadFiles(owner, [file.path]);
-    await waitUploaded(owner, ['notes.txt']);
-    const code = await sendFromRow(owner, 'notes.txt');
+    await app.uploaded('notes.txt', 1000);
+    const code = await sendFromRow(app.owner, 'notes.txt');
     const [nameplate, first, second, third] = code.split('-') as [string, string, string, string];
     const wrong = [nameplate, first, second, third === first ? second : first].join('-');
-    const page = await visitors.newPage();
-    await page.goto(`${env.url}/receive`);
+    const page = await app.visitorPage();
+    await page.goto(`${app.env.url}/receive`);
     await page.getByLabel('Code').fill(wrong);
     await page.getByRole('button', { name: 'Receive' }).click();
     await expect
       .poll(() => page.getByRole('alert').innerText(), { timeout: 60_000 })
       .toBe('The pairing failed: wrong code, or a message was tampered with on the way.');
-    const dialog = owner.getByRole('dialog');
+    const dialog = app.owner.getByRole('dialog');
     await expect
       .poll(() => dialog.getByRole('alert').innerText(), { timeout: 60_000 })
       .toBe(
@@ -136,38 +96,43 @@ describe('pairing', () => {
       );
     // The code is spent: the dialog offers a new one.
     await dialog.getByRole('button', { name: 'New code' }).click();
-    expect(await shownCode(owner)).not.toBe(code);
+    expect(await shownCode(app.owner)).not.toBe(code);
     await dialog.getByRole('button', { name: 'Cancel' }).click();
     await page.close();
   });
 
   it('refuses WebRTC signals the signal server altered, stores nothing, and the server stays up', async () => {
-    const file = await bigFile('plans.txt', 1000);
-    await uploadFiles(owner, [file.path]);
-    await waitUploaded(owner, ['plans.txt']);
+    const file = await app.uploaded('plans.txt', 1000);
     // Relayed 1–4 are the pairing (two shares, two confirmations); from 5 on, the sealed WebRTC
     // offer and answer, which only a confirmed pair sends.
-    const untamper = tamperRelay(env, 5);
-    const page = await visitors.newPage();
+    const untamper = tamperRelay(app.env, 5);
+    const page = await app.visitorPage();
     try {
-      const code = await sendFromRow(owner, 'plans.txt');
-      await page.goto(`${env.url}/receive#${code}`);
+      const code = await sendFromRow(app.owner, 'plans.txt');
+      await page.goto(`${app.env.url}/receive#${code}`);
       await expect
         .poll(() => page.getByRole('alert').innerText(), { timeout: 60_000 })
         .toBe('The pairing failed: wrong code, or a message was tampered with on the way.');
       expect(await receivedCounts(page)).toEqual([0, 0]);
+      // The receiver gave up and left the room: the sender says so within the 10 s grace,
+      // not at its 30 s connect timeout (which would say that no connection could be made).
+      await expect
+        .poll(() => app.owner.getByRole('dialog').getByRole('alert').innerText(), {
+          timeout: 20_000,
+        })
+        .toBe('The other device gave up before the connection was made.');
     } finally {
       untamper();
       await page.close();
     }
-    const dialog = owner.getByRole('dialog');
+    const dialog = app.owner.getByRole('dialog');
     await dialog.getByRole('button', { name: 'Cancel' }).click();
     // The same signal server introduces the next pair as if nothing had happened.
-    const code = await sendFromRow(owner, 'plans.txt');
-    const again = await visitors.newPage();
+    const code = await sendFromRow(app.owner, 'plans.txt');
+    const again = await app.visitorPage();
     const [saved] = await Promise.all([
       again.waitForEvent('download', { timeout: 120_000 }),
-      again.goto(`${env.url}/receive#${code}`),
+      again.goto(`${app.env.url}/receive#${code}`),
     ]);
     expect(await sha256OfFile(await saved.path())).toBe(file.sha256);
     await expect.poll(() => dialog.getByRole('status').innerText()).toMatch(/^Sent\./);
@@ -180,69 +145,53 @@ describe('pairing', () => {
  * What this browser holds from other devices (format.md §13.8): files, whole or partial, and
  * their chunks.
  */
-function receivedCounts(page: Page): Promise<[files: number, chunks: number]> {
-  return page.evaluate(async () => {
-    // Opening a database that is not there would create it, empty, under the app's version.
-    const databases = await indexedDB.databases();
-    if (!databases.some((database) => database.name === 'coffre-received')) return [0, 0];
-    const db = await new Promise<IDBDatabase>((resolve, reject) => {
-      const request = indexedDB.open('coffre-received');
-      request.onsuccess = () => resolve(request.result);
-      request.onerror = () => reject(request.error);
-    });
-    const count = (store: string) =>
-      new Promise<number>((resolve, reject) => {
-        const request = db.transaction(store).objectStore(store).count();
-        request.onsuccess = () => resolve(request.result);
-        request.onerror = () => reject(request.error);
-      });
-    const counts: [number, number] = [await count('received'), await count('receivedChunks')];
-    db.close();
-    return counts;
-  });
+async function receivedCounts(page: Page): Promise<[files: number, chunks: number]> {
+  const [files, chunks] = await inPageStores<number>(page, 'coffre-received', 'count', [
+    'received',
+    'receivedChunks',
+  ]);
+  return [files!, chunks!];
 }
 
 describe('from the upload queue, and partial files', () => {
   it('sends a file still in the upload queue from the sealed chunks on this device', async () => {
-    const file = await bigFile('draft.mkv', 20 * MiB + 3);
+    const file = await app.bigFile('draft.mkv', 20 * MiB + 3);
     // Nothing of the upload reaches the server: every chunk comes from the outbox.
     const held: Route[] = [];
-    await owner.route('**/api/v1/uploads/*/chunks/*', (route) => void held.push(route));
-    await uploadFiles(owner, [file.path]);
-    const send = owner.getByRole('button', { name: 'Send draft.mkv to a device' });
+    await app.owner.route('**/api/v1/uploads/*/chunks/*', (route) => void held.push(route));
+    await uploadFiles(app.owner, [file.path]);
+    const send = app.owner.getByRole('button', { name: 'Send draft.mkv to a device' });
     await send.waitFor({ timeout: 120_000 });
     await send.click();
-    const code = await shownCode(owner);
-    const page = await visitors.newPage();
+    const code = await shownCode(app.owner);
+    const page = await app.visitorPage();
     const [saved] = await Promise.all([
       page.waitForEvent('download', { timeout: 300_000 }),
-      page.goto(`${env.url}/receive#${code}`),
+      page.goto(`${app.env.url}/receive#${code}`),
     ]);
     expect(await saved.failure()).toBeNull();
     expect(saved.suggestedFilename()).toBe('draft.mkv');
     expect(await sha256OfFile(await saved.path())).toBe(file.sha256);
-    const dialog = owner.getByRole('dialog');
+    const dialog = app.owner.getByRole('dialog');
     await expect.poll(() => dialog.getByRole('status').innerText()).toMatch(/^Sent\./);
     await dialog.getByRole('button', { name: 'Done' }).click();
     // Unrouting lets the held chunk uploads go on.
-    await owner.unroute('**/api/v1/uploads/*/chunks/*');
-    await waitUploaded(owner, ['draft.mkv']);
+    await app.owner.unroute('**/api/v1/uploads/*/chunks/*');
+    await waitUploaded(app.owner, ['draft.mkv']);
     await page.close();
   });
 
   it('keeps what arrived when the receiver cancels, and lets the person discard it', async () => {
-    const file = await bigFile('film.mp4', 60 * MiB);
-    await uploadFiles(owner, [file.path]);
-    await waitUploaded(owner, ['film.mp4']);
-    const code = await sendFromRow(owner, 'film.mp4');
-    const page = await visitors.newPage();
-    await page.goto(`${env.url}/receive#${code}`);
+    await app.uploaded('film.mp4', 60 * MiB);
+    const code = await sendFromRow(app.owner, 'film.mp4');
+    const page = await app.visitorPage();
+    await page.goto(`${app.env.url}/receive#${code}`);
     await page.waitForFunction(() => (document.querySelector('progress')?.value ?? 0) >= 10, null, {
       timeout: 120_000,
       polling: 50,
     });
     await page.getByRole('button', { name: 'Cancel' }).click();
-    const dialog = owner.getByRole('dialog');
+    const dialog = app.owner.getByRole('dialog');
     await expect
       .poll(() => dialog.getByRole('alert').innerText(), { timeout: 60_000 })
       .toBe(
@@ -261,11 +210,9 @@ describe('from the upload queue, and partial files', () => {
 
 describe('send a link instead', () => {
   it('gives a link to a drive file when the receiver never connects; it downloads identical', async () => {
-    const file = await bigFile('report.pdf', 24 * MiB + 5);
-    await uploadFiles(owner, [file.path]);
-    await waitUploaded(owner, ['report.pdf']);
-    await sendFromRow(owner, 'report.pdf');
-    const dialog = owner.getByRole('dialog');
+    const file = await app.uploaded('report.pdf', 24 * MiB + 5);
+    await sendFromRow(app.owner, 'report.pdf');
+    const dialog = app.owner.getByRole('dialog');
     await dialog.getByText('Waiting for the other device…').waitFor();
     await dialog.getByRole('button', { name: 'Send a link instead' }).click();
     expect(await downloadThroughLink(dialog)).toBe(file.sha256);
@@ -273,38 +220,38 @@ describe('send a link instead', () => {
   });
 
   it('lets a queued file finish uploading its sealed chunks, then gives its link', async () => {
-    const file = await bigFile('queued.iso', 40 * MiB + 99);
+    const file = await app.bigFile('queued.iso', 40 * MiB + 99);
     // The upload's chunks are held back, so the file sits in the queue as it would on a slow line.
     const held: Route[] = [];
     let holding = true;
-    await owner.route('**/api/v1/uploads/*/chunks/*', async (route) => {
+    await app.owner.route('**/api/v1/uploads/*/chunks/*', async (route) => {
       if (holding) held.push(route);
       else await route.continue();
     });
-    await uploadFiles(owner, [file.path]);
-    const send = owner.getByRole('button', { name: 'Send queued.iso to a device' });
+    await uploadFiles(app.owner, [file.path]);
+    const send = app.owner.getByRole('button', { name: 'Send queued.iso to a device' });
     await send.waitFor({ timeout: 120_000 });
     await send.click();
-    await shownCode(owner);
-    const dialog = owner.getByRole('dialog');
+    await shownCode(app.owner);
+    const dialog = app.owner.getByRole('dialog');
     await dialog.getByRole('button', { name: 'Send a link instead' }).click();
     await dialog.getByText(/Finishing the upload first/).waitFor();
 
     holding = false;
     await Promise.all(held.splice(0).map((route) => route.continue()));
     expect(await downloadThroughLink(dialog)).toBe(file.sha256);
-    await owner.unroute('**/api/v1/uploads/*/chunks/*');
-    await waitUploaded(owner, ['queued.iso']);
+    await app.owner.unroute('**/api/v1/uploads/*/chunks/*');
+    await waitUploaded(app.owner, ['queued.iso']);
     await dialog.getByRole('button', { name: 'Done' }).click();
   });
 });
 
 describe('from the drive', () => {
   it('the account menu leads to the receive page', async () => {
-    await owner.getByRole('button', { name: 'Account menu for' }).click();
-    await owner.getByRole('link', { name: 'Receive from a device' }).click();
-    await owner.getByRole('heading', { name: 'Receive from a device' }).waitFor();
-    expect(new URL(owner.url()).pathname).toBe('/receive');
-    await expect.poll(() => owner.getByLabel('Code').isVisible()).toBe(true);
+    await app.owner.getByRole('button', { name: 'Account menu for' }).click();
+    await app.owner.getByRole('link', { name: 'Receive from a device' }).click();
+    await app.owner.getByRole('heading', { name: 'Receive from a device' }).waitFor();
+    expect(new URL(app.owner.url()).pathname).toBe('/receive');
+    await expect.poll(() => app.owner.getByLabel('Code').isVisible()).toBe(true);
   });
 });
