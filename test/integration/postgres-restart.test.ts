@@ -1,7 +1,12 @@
 // PostgreSQL killed under a running storage server, then started again: requests in between fail
 // cleanly with 503 `unavailable` (readiness says so too, the process stays up), nothing half-done
-// is left behind, and the same server serves again once the database is back.
+// is left behind, and the same server serves again once the database is back. A request whose
+// transaction loses its connection midway is told the same way, though what reaches the handler
+// is the error of Kysely's rollback on the dead connection, not the one that killed it.
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../storage-server/src/db/database';
+import { isDatabaseUnavailable } from '../../storage-server/src/db/unavailable';
 import {
   call,
   fakeChunks,
@@ -66,5 +71,26 @@ describe('a PostgreSQL restart under a running storage server', () => {
     // The sign-up refused while the database was down left nothing behind: it goes through now.
     const again = await call(server, 'POST', '/api/v1/auth/signup', { json: refused });
     expect(again.status).toBe(201);
+  });
+
+  it('tells a connection lost inside a transaction as unavailable, whatever its rollback says', async () => {
+    const own = await openDatabase({ kind: 'postgres', url: db.url, poolSize: 1 });
+    try {
+      const failure = await own
+        .transaction()
+        .execute(async (trx) => {
+          await sql`select 1`.execute(trx);
+          await db.kill();
+          await sql`select 1`.execute(trx);
+        })
+        .then(
+          () => new Error('the transaction went through with the database killed'),
+          (error: unknown) => error,
+        );
+      expect(isDatabaseUnavailable(failure), String(failure)).toBe(true);
+    } finally {
+      await db.start();
+      await own.destroy();
+    }
   });
 });

@@ -15,6 +15,11 @@ export function isDatabaseUnavailable(error: unknown): boolean {
     // SQLSTATE class 08 (connection exception) and 57P01–57P03 (shutting down, cannot connect now).
     return CONNECTION_CODES.has(code) || code.startsWith('08') || /^57P0[123]$/.test(code);
   }
-  // node-postgres reports a connection that died under a query without a code.
-  return typeof message === 'string' && /^Connection terminated/.test(message);
+  // node-postgres reports a connection that died under a query without a code, and a query on a
+  // client whose connection had already failed the same way. (Kysely's rollback of a transaction
+  // whose connection died is such a query, and its error is the one that reaches the client.)
+  return (
+    typeof message === 'string' &&
+    /^(Connection terminated|Client has encountered a connection error)/.test(message)
+  );
 }
