@@ -223,7 +223,7 @@ try {
     const sentResult = await sent;
     if (!got.ok || !sentResult.ok)
       throw new Error(`transfer failed: ${got.message ?? sentResult.message}`);
-    if (got.bytes !== bytes) throw new Error(`received ${got.bytes} bytes of ${bytes}`);
+    if (got.bytes !== size) throw new Error(`received ${got.bytes} bytes of ${size}`);
     return got;
   };
 

@@ -176,7 +176,7 @@ export async function receiveFromDevice(options: {
         // The transfer asks the sink what it holds only once the offer was accepted.
         const perOffer: ChunkSink = {
           held: () => chosen!.held(),
-          put: (index, chunk, plaintext) => chosen!.put(index, chunk, plaintext),
+          put: (index, plaintext) => chosen!.put(index, plaintext),
         };
         return await receiveTransfer(connection.frames, {
           acceptOffer,

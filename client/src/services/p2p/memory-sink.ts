@@ -5,14 +5,14 @@ import type { ChunkSink } from './transfer-receiver';
  * page. The IndexedDB-backed sink will implement the same interface.
  */
 export class MemorySink implements ChunkSink {
-  readonly chunks = new Map<number, { chunk: Uint8Array; plaintext: ArrayBuffer }>();
+  readonly chunks = new Map<number, { plaintext: ArrayBuffer }>();
 
   async held(): Promise<Iterable<number>> {
     return [...this.chunks.keys()];
   }
 
-  async put(index: number, chunk: Uint8Array, plaintext: ArrayBuffer): Promise<void> {
-    this.chunks.set(index, { chunk, plaintext });
+  async put(index: number, plaintext: ArrayBuffer): Promise<void> {
+    this.chunks.set(index, { plaintext });
   }
 
   /** The plaintext in index order, once every chunk of `count` is held. */

@@ -21,18 +21,18 @@ export interface VerifiedOffer {
   chunkLength(index: number): number;
   /**
    * Checks one chunk (length, id, AEAD); throws on any fault. It takes the chunk's buffer (which
-   * must be exactly the chunk) and hands the verified bytes back with their plaintext.
+   * must be exactly the chunk) and hands it back with the plaintext, for the next chunk to reuse.
    */
   openChunk(
     index: number,
     chunk: Uint8Array<ArrayBuffer>,
-  ): Promise<{ plaintext: ArrayBuffer; chunk: Uint8Array }>;
+  ): Promise<{ plaintext: ArrayBuffer; chunk: Uint8Array<ArrayBuffer> }>;
 }
 
 /** Where verified chunks go. Another attempt resumes from what `held` reports. */
 export interface ChunkSink {
   held(): Promise<Iterable<number>>;
-  put(index: number, chunk: Uint8Array, plaintext: ArrayBuffer): Promise<void>;
+  put(index: number, plaintext: ArrayBuffer): Promise<void>;
 }
 
 export interface ReceiveOptions {
@@ -70,6 +70,13 @@ export function receiveTransfer(
   let finished = false;
   let stallTimer: ReturnType<typeof setTimeout> | undefined;
   let verifying = Promise.resolve();
+  // Buffers of verified chunks, to assemble later ones in: a fresh 4 MiB buffer per chunk cost
+  // the receiving thread more than all its other work (its pages are first written by the frame
+  // copies; bench/p2p profile). A reused buffer is overwritten whole, frame by frame in order,
+  // before it is verified again, so nothing of an earlier chunk can pass for this one.
+  const spare: Uint8Array<ArrayBuffer>[] = [];
+  const bufferFor = (length: number) =>
+    spare.at(-1)?.length === length ? spare.pop()! : new Uint8Array(length);
 
   return new Promise<ChunkBitmap>((resolve, reject) => {
     const stop = () => {
@@ -205,7 +212,7 @@ export function receiveTransfer(
       }
       if (assembly === null) {
         assembly = {
-          bytes: new Uint8Array(offer.chunkLength(index)),
+          bytes: bufferFor(offer.chunkLength(index)),
           received: 0,
           complete: false,
         };
@@ -229,7 +236,7 @@ export function receiveTransfer(
 
     const verifyAndStore = async (index: number, chunk: Uint8Array<ArrayBuffer>) => {
       if (finished) return;
-      let opened: { plaintext: ArrayBuffer; chunk: Uint8Array };
+      let opened: { plaintext: ArrayBuffer; chunk: Uint8Array<ArrayBuffer> };
       try {
         opened = await offer!.openChunk(index, chunk);
       } catch {
@@ -240,7 +247,7 @@ export function receiveTransfer(
       }
       if (finished) return;
       try {
-        await sink.put(index, opened.chunk, opened.plaintext);
+        await sink.put(index, opened.plaintext);
       } catch {
         return fail(
           new PeerTransferError('cancelled', `Chunk ${index} could not be stored.`),
@@ -248,6 +255,7 @@ export function receiveTransfer(
         );
       }
       if (finished) return;
+      if (spare.length < window) spare.push(opened.chunk);
       held!.set(index);
       due.delete(index);
       void send({ type: 'ack', index });
