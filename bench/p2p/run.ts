@@ -22,7 +22,7 @@ const { values } = parseArgs({
   options: {
     size: { type: 'string' },
     rounds: { type: 'string' },
-    /** One more Coffre run, not counted, with both pages' main threads sampled. */
+    /** One more run of each variant, not counted, with both pages' main threads sampled. */
     profile: { type: 'boolean' },
     /** Also reads each run's packet and message counts (getStats every 200 ms in both pages). */
     wire: { type: 'boolean' },
@@ -271,21 +271,27 @@ try {
     }
   }
   if (values.profile) {
-    console.log('\nProfiled Coffre run (not counted), main threads only, self time:');
-    const sessions = await Promise.all(
-      [sender, receiver].map((page) => page.context().newCDPSession(page)),
-    );
-    for (const session of sessions) {
-      await session.send('Profiler.enable');
-      await session.send('Profiler.setSamplingInterval', { interval: 500 });
-      await session.send('Profiler.start');
-    }
-    const result = await withTimeout(runCoffre(), 'profiled run');
-    console.log(`  ${(bytes / 1e6 / result.seconds).toFixed(2)} MB/s while profiled`);
-    for (const [i, session] of sessions.entries()) {
-      const { profile } = await session.send('Profiler.stop');
-      console.log(`  ${i === 0 ? 'sender' : 'receiver'}:`);
-      for (const line of topFunctions(profile, 12)) console.log(`    ${line}`);
+    for (const [variant, run] of [
+      ['bare', runBare],
+      ['Coffre', runCoffre],
+    ] as const) {
+      console.log(`\nProfiled ${variant} run (not counted), main threads only, self time:`);
+      const sessions = await Promise.all(
+        [sender, receiver].map((page) => page.context().newCDPSession(page)),
+      );
+      for (const session of sessions) {
+        await session.send('Profiler.enable');
+        await session.send('Profiler.setSamplingInterval', { interval: 500 });
+        await session.send('Profiler.start');
+      }
+      const result = await withTimeout(run(), `profiled ${variant} run`);
+      console.log(`  ${(bytes / 1e6 / result.seconds).toFixed(2)} MB/s while profiled`);
+      for (const [i, session] of sessions.entries()) {
+        const { profile } = await session.send('Profiler.stop');
+        await session.detach();
+        console.log(`  ${i === 0 ? 'sender' : 'receiver'}:`);
+        for (const line of topFunctions(profile, 12)) console.log(`    ${line}`);
+      }
     }
   }
   const bare = median(rates.bare);
