@@ -10,7 +10,7 @@ import {
   type PeerFrame,
 } from '../../core/protocol/peer-frames';
 import type { FrameChannel } from '../../client/src/services/p2p/frame-channel';
-import { MemorySink } from '../../client/src/services/p2p/memory-sink';
+import { MemorySink } from '../p2p/memory-sink';
 import {
   type ChunkOpener,
   pairedOfferCheck,

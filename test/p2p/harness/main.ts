@@ -7,7 +7,7 @@ import { CryptoPool } from '../../../client/src/services/crypto-pool';
 import { receiveFromDevice, sendToDevice } from '../../../client/src/services/p2p/direct-transfer';
 import type { FrameChannel } from '../../../client/src/services/p2p/frame-channel';
 import { introduce } from '../../../client/src/services/p2p/introduction';
-import { MemorySink } from '../../../client/src/services/p2p/memory-sink';
+import { MemorySink } from '../memory-sink';
 import { sealFileOffer } from '../../../client/src/services/p2p/offer';
 import { p2pCrypto } from '../../../client/src/services/p2p/p2p-crypto';
 import { connectPeer } from '../../../client/src/services/p2p/peer';

@@ -1,8 +1,8 @@
-import type { ChunkSink } from './transfer-receiver';
+import type { ChunkSink } from '../../client/src/services/p2p/transfer-receiver';
 
 /**
- * Verified chunks kept in memory, by index: enough for small files and for resuming within one
- * page. The IndexedDB-backed sink will implement the same interface.
+ * The plaintext of verified chunks kept in memory, by index: the transfer tests' sink (the app
+ * keeps received chunks in IndexedDB: client/src/services/p2p/idb-sink.ts).
  */
 export class MemorySink implements ChunkSink {
   readonly chunks = new Map<number, { plaintext: ArrayBuffer }>();
