@@ -13,7 +13,7 @@ import { IntegrityError } from './errors';
 import { contentWrapKey } from './nodes';
 import { KDF_CONTEXT, KEY_BYTES, assertKey, deriveSubkey, sha256 } from './primitives';
 import { randomBytes } from './random';
-import { open, openKey, seal, sealToText } from './sealed';
+import { openInto, openKey, plaintextPart, seal, sealToText } from './sealed';
 
 // Subkeys of a content key (format.md §4).
 export const chunkKey = (contentKey: Uint8Array) =>
@@ -109,11 +109,29 @@ export class ChunkSealer {
 
   /** Throws IntegrityError for a chunk of impossible length, a wrong id, or any failed AEAD check. */
   open(index: number, chunk: Uint8Array): Uint8Array<ArrayBuffer> {
+    this.#check(index, chunk);
+    const plaintext = new Uint8Array(chunk.length - CHUNK_OVERHEAD);
+    openInto(this.#key, this.#ad(index), chunk, plaintext);
+    return plaintext;
+  }
+
+  /**
+   * `open` without a new buffer: the plaintext is written over the chunk's ciphertext and returned
+   * as that part of `chunk`, whose sealed bytes are then gone (unless the check fails: then
+   * nothing is written). For a receiver that keeps only the plaintext.
+   */
+  openInPlace(index: number, chunk: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> {
+    this.#check(index, chunk);
+    const plaintext = plaintextPart(chunk);
+    openInto(this.#key, this.#ad(index), chunk, plaintext);
+    return plaintext;
+  }
+
+  #check(index: number, chunk: Uint8Array): void {
     assertInteger(index, 0, this.count - 1, 'chunk index');
     if (!this.#lengthFits(index, chunk.length - CHUNK_OVERHEAD)) throw new IntegrityError();
     if (this.#expectedIds !== undefined && chunkId(chunk) !== this.#expectedIds[index]) {
       throw new IntegrityError();
     }
-    return open(this.#key, this.#ad(index), chunk);
   }
 }

@@ -3,8 +3,38 @@
 const load = async () => {
   const module = await import('libsodium-wrappers-sumo');
   await module.default.ready;
+  if (typeof (module.default as unknown as Partial<Raw>).libsodium?._malloc !== 'function') {
+    throw new Error('this build of libsodium does not expose its WebAssembly module');
+  }
   return module.default;
 };
+
+/**
+ * The parts of libsodium's WebAssembly module (which the wrappers are built on, and expose as
+ * `libsodium`) that sealed.ts uses to open in place. Lengths are 64-bit, passed as low and high.
+ */
+export interface SodiumMemory {
+  readonly HEAPU8: Uint8Array;
+  _malloc(size: number): number;
+  _free(address: number): void;
+  _crypto_aead_xchacha20poly1305_ietf_decrypt(
+    plaintext: number,
+    plaintextLength: number,
+    secretNonce: number,
+    ciphertext: number,
+    ciphertextLengthLow: number,
+    ciphertextLengthHigh: number,
+    ad: number,
+    adLengthLow: number,
+    adLengthHigh: number,
+    nonce: number,
+    key: number,
+  ): number;
+}
+
+interface Raw {
+  libsodium: SodiumMemory;
+}
 
 type Sodium = Awaited<ReturnType<typeof load>>;
 
@@ -28,4 +58,9 @@ export function initCrypto(): Promise<void> {
 export function sodium(): Sodium {
   if (instance === undefined) throw new Error('initCrypto() must complete before using crypto');
   return instance;
+}
+
+/** libsodium's own memory and functions, for work the wrappers would copy twice (sealed.ts). */
+export function sodiumMemory(): SodiumMemory {
+  return (sodium() as unknown as Raw).libsodium;
 }

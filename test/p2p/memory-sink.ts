@@ -5,22 +5,22 @@ import type { ChunkSink } from '../../client/src/services/p2p/transfer-receiver'
  * keeps received chunks in IndexedDB: client/src/services/p2p/idb-sink.ts).
  */
 export class MemorySink implements ChunkSink {
-  readonly chunks = new Map<number, { plaintext: ArrayBuffer }>();
+  readonly chunks = new Map<number, Uint8Array<ArrayBuffer>>();
 
   async held(): Promise<Iterable<number>> {
     return [...this.chunks.keys()];
   }
 
-  async put(index: number, plaintext: ArrayBuffer): Promise<void> {
-    this.chunks.set(index, { plaintext });
+  async put(index: number, plaintext: Uint8Array<ArrayBuffer>): Promise<void> {
+    this.chunks.set(index, plaintext.slice()); // the receiver reuses the bytes it lends
   }
 
   /** The plaintext in index order, once every chunk of `count` is held. */
   plaintext(count: number): Blob {
     const parts = Array.from({ length: count }, (_, index) => {
-      const entry = this.chunks.get(index);
-      if (!entry) throw new Error(`chunk ${index} is missing`);
-      return entry.plaintext;
+      const plaintext = this.chunks.get(index);
+      if (!plaintext) throw new Error(`chunk ${index} is missing`);
+      return plaintext;
     });
     return new Blob(parts);
   }

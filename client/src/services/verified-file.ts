@@ -94,11 +94,12 @@ export class VerifiedFile {
         index,
         chunk: bytes,
         expectedId: this.chunkIds[index]!,
+        inPlace: false,
       },
       [bytes],
     );
     this.peers?.keep(index, new Uint8Array(chunk));
-    return plaintext;
+    return plaintext.buffer; // not in place: a buffer of its own, exactly the plaintext
   }
 
   private async fetch(

@@ -56,11 +56,18 @@ export interface CryptoOps {
     args: ChunkContext & { plaintext: ArrayBuffer };
     result: { chunk: ArrayBuffer; id: string };
   };
-  /** Checks the chunk's SHA-256 id against the manifest's before opening it. */
+  /**
+   * Checks the chunk's SHA-256 id against the manifest's before opening it. `inPlace` writes the
+   * plaintext over the chunk's ciphertext (no new buffer), for a caller that keeps only the
+   * plaintext; otherwise the plaintext is a new buffer of its own.
+   */
   openChunk: {
-    args: ChunkContext & { chunk: ArrayBuffer; expectedId: string };
-    /** The sealed bytes come back too: a caller that keeps them (a peer cache) needs no copy. */
-    result: { plaintext: ArrayBuffer; chunk: ArrayBuffer };
+    args: ChunkContext & { chunk: ArrayBuffer; expectedId: string; inPlace: boolean };
+    /**
+     * The chunk's buffer comes back: a caller that keeps the sealed bytes (a peer cache) needs no
+     * copy, one that opened in place finds the plaintext in it.
+     */
+    result: { plaintext: Uint8Array<ArrayBuffer>; chunk: ArrayBuffer };
   };
 }
 

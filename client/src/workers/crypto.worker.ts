@@ -45,7 +45,11 @@ const handlers: Handlers = {
   openChunk: async (args) => {
     const chunk = new Uint8Array(args.chunk);
     if ((await chunkIdOf(chunk)) !== args.expectedId) throw new IntegrityError();
-    return { plaintext: ownBuffer(sealer(args).open(args.index, chunk)), chunk: args.chunk };
+    const reader = sealer(args);
+    const plaintext = args.inPlace
+      ? reader.openInPlace(args.index, chunk)
+      : reader.open(args.index, chunk);
+    return { plaintext, chunk: args.chunk };
   },
 };
 
@@ -77,10 +81,12 @@ function ownBuffer(bytes: Uint8Array): ArrayBuffer {
   return bytes.slice().buffer as ArrayBuffer;
 }
 
+/** The chunk and plaintext buffers of a result, each once (an in-place plaintext is in the chunk's). */
 function transferables(result: unknown): Transferable[] {
   if (!result || typeof result !== 'object') return [];
   const { chunk, plaintext } = result as { chunk?: unknown; plaintext?: unknown };
-  return [chunk, plaintext].filter((part): part is ArrayBuffer => part instanceof ArrayBuffer);
+  const buffers = [chunk, ArrayBuffer.isView(plaintext) ? plaintext.buffer : plaintext];
+  return [...new Set(buffers)].filter((part): part is ArrayBuffer => part instanceof ArrayBuffer);
 }
 
 const ready = initCrypto();

@@ -65,7 +65,7 @@ class CountingSink implements ChunkSink {
   async held() {
     return [];
   }
-  async put(_index: number, plaintext: ArrayBuffer) {
+  async put(_index: number, plaintext: Uint8Array) {
     this.bytes += plaintext.byteLength;
   }
 }

@@ -21,7 +21,7 @@ import {
 } from '../../../core/crypto';
 import { manifestKey } from '../../../core/crypto/content';
 import { sealToText } from '../../../core/crypto/sealed';
-import { sodium } from '../../../core/crypto/sodium';
+import { sodium, sodiumMemory } from '../../../core/crypto/sodium';
 
 beforeAll(initCrypto);
 
@@ -109,6 +109,34 @@ describe('chunks', () => {
       chunkId(new Uint8Array(1)),
     ]);
     expect(() => wrongIds.open(0, up.chunks[0]!)).toThrow(IntegrityError);
+  });
+
+  it('opens in place over the chunk, and writes nothing into a chunk that fails', () => {
+    const up = upload(CHUNK_SIZE + 10);
+    const reader = new ChunkSealer(up.contentKey, up.nodeId, up.revision, up.count);
+    const altered = up.chunks[1]!.slice();
+    altered[altered.length - 1]! ^= 1;
+    const before = altered.slice();
+    expect(() => reader.openInPlace(1, altered)).toThrow(IntegrityError);
+    expect(Buffer.from(altered).equals(before)).toBe(true);
+    for (const [i, sealed] of up.chunks.entries()) {
+      const chunk = sealed.slice();
+      const plaintext = reader.openInPlace(i, chunk);
+      expect(plaintext.buffer).toBe(chunk.buffer);
+      expect(plaintext.byteOffset).toBe(25); // version and nonce stay before it (format.md §3)
+      expect(
+        Buffer.from(plaintext).equals(up.plain.subarray(i * CHUNK_SIZE, (i + 1) * CHUNK_SIZE)),
+      ).toBe(true);
+    }
+  });
+
+  it('leaves no plaintext in libsodium memory after an open', () => {
+    const up = upload(CHUNK_SIZE);
+    const reader = new ChunkSealer(up.contentKey, up.nodeId, up.revision, up.count);
+    reader.open(0, up.chunks[0]!);
+    const memory = sodiumMemory().HEAPU8;
+    const heap = Buffer.from(memory.buffer, memory.byteOffset, memory.length);
+    expect(heap.indexOf(up.plain.subarray(1000, 1064))).toBe(-1); // 64 random plaintext bytes
   });
 
   it('refuses to seal chunks whose length breaks the chunk rule', () => {

@@ -132,7 +132,7 @@ export class IdbSink implements ChunkSink {
   }
 
   /** The chunk and its bit in the bitmap are written in one transaction: they never disagree. */
-  async put(index: number, plaintext: ArrayBuffer): Promise<void> {
+  async put(index: number, plaintext: Uint8Array<ArrayBuffer>): Promise<void> {
     const database = await openReceivedDb();
     const tx = database.transaction(['received', 'receivedChunks'], 'readwrite');
     const files = tx.objectStore('received');

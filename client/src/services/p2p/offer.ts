@@ -56,6 +56,7 @@ export function pairedOfferCheck(
           index,
           chunk: chunk.buffer, // moved to the worker and back, never copied
           expectedId: manifest.chunks[index]!,
+          inPlace: true, // the receiver keeps only the plaintext
         });
         return { plaintext: opened.plaintext, chunk: new Uint8Array(opened.chunk) };
       },

@@ -21,18 +21,20 @@ export interface VerifiedOffer {
   chunkLength(index: number): number;
   /**
    * Checks one chunk (length, id, AEAD); throws on any fault. It takes the chunk's buffer (which
-   * must be exactly the chunk) and hands it back with the plaintext, for the next chunk to reuse.
+   * must be exactly the chunk) and hands it back with the plaintext, which may be in it, for the
+   * next chunk to reuse once the plaintext is stored.
    */
   openChunk(
     index: number,
     chunk: Uint8Array<ArrayBuffer>,
-  ): Promise<{ plaintext: ArrayBuffer; chunk: Uint8Array<ArrayBuffer> }>;
+  ): Promise<{ plaintext: Uint8Array<ArrayBuffer>; chunk: Uint8Array<ArrayBuffer> }>;
 }
 
 /** Where verified chunks go. Another attempt resumes from what `held` reports. */
 export interface ChunkSink {
   held(): Promise<Iterable<number>>;
-  put(index: number, plaintext: ArrayBuffer): Promise<void>;
+  /** The plaintext's bytes are reused once this resolves: a sink that keeps them copies them. */
+  put(index: number, plaintext: Uint8Array<ArrayBuffer>): Promise<void>;
 }
 
 export interface ReceiveOptions {
@@ -236,7 +238,7 @@ export function receiveTransfer(
 
     const verifyAndStore = async (index: number, chunk: Uint8Array<ArrayBuffer>) => {
       if (finished) return;
-      let opened: { plaintext: ArrayBuffer; chunk: Uint8Array<ArrayBuffer> };
+      let opened: Awaited<ReturnType<VerifiedOffer['openChunk']>>;
       try {
         opened = await offer!.openChunk(index, chunk);
       } catch {
