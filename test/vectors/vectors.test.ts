@@ -200,6 +200,8 @@ describe('format vectors', () => {
       );
       const plain = Buffer.concat(file.chunks.map((chunk, i) => reader.open(i, chunk)));
       expect(same(plain, plaintextOf(bin(f.plaintextSeed), f.size))).toBe(true);
+      const inPlace = file.chunks.map((chunk, i) => reader.openInPlace(i, chunk.slice()));
+      expect(same(Buffer.concat(inPlace), plain)).toBe(true);
     },
     30_000,
   );
