@@ -50,7 +50,7 @@ export function plaintextPart<B extends ArrayBufferLike>(blob: Uint8Array<B>): U
  * `open` with the plaintext written to `into`, which may be the blob's own `plaintextPart`. The
  * wrappers copy their input into libsodium's memory and their output out of it into a new buffer;
  * in a browser a new 4 MiB buffer (its pages first touched by that copy) cost more than the cipher
- * itself (bench/crypto). Here the blob is copied into one region of libsodium's memory kept for
+ * itself (format.md §10). Here the blob is copied into one region of libsodium's memory kept for
  * the purpose, opened there in place, and the plaintext copied to `into`; the region is then
  * wiped. Nothing is written to `into` unless the blob is authentic.
  */
