@@ -13,7 +13,7 @@ import { IntegrityError } from './errors';
 import { contentWrapKey } from './nodes';
 import { KDF_CONTEXT, KEY_BYTES, assertKey, deriveSubkey, sha256 } from './primitives';
 import { randomBytes } from './random';
-import { openInto, openKey, plaintextPart, seal, sealToText } from './sealed';
+import { open, openInto, openKey, plaintextPart, seal, sealToText } from './sealed';
 
 // Subkeys of a content key (format.md §4).
 export const chunkKey = (contentKey: Uint8Array) =>
@@ -110,9 +110,7 @@ export class ChunkSealer {
   /** Throws IntegrityError for a chunk of impossible length, a wrong id, or any failed AEAD check. */
   open(index: number, chunk: Uint8Array): Uint8Array<ArrayBuffer> {
     this.#check(index, chunk);
-    const plaintext = new Uint8Array(chunk.length - CHUNK_OVERHEAD);
-    openInto(this.#key, this.#ad(index), chunk, plaintext);
-    return plaintext;
+    return open(this.#key, this.#ad(index), chunk);
   }
 
   /**

@@ -62,7 +62,8 @@ function sealer({ contentKey, nodeId, revision, count }: ChunkContext): ChunkSea
 /**
  * The chunk id of format.md §5 (SHA-256, base64url) — core's `chunkId`, computed with WebCrypto:
  * measured 3–6x faster than libsodium's WebAssembly SHA-256 (bench/crypto; about even only where
- * new buffers are costly, format.md §10), which would otherwise cost as much as the cipher itself. The server recomputes every id on upload, so a mismatch
+ * new buffers are costly, format.md §10), which would otherwise cost as much as the cipher itself.
+ * The server recomputes every id on upload, so a mismatch
  * between the two could not go unnoticed.
  */
 async function chunkIdOf(chunk: Uint8Array<ArrayBuffer>): Promise<string> {
