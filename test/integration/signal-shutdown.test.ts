@@ -27,7 +27,8 @@ async function startProcess(env: Record<string, string>): Promise<Process> {
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  // 'close', not 'exit': it comes once stdout is drained, so the last log line has been read.
+  const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
   const port = await new Promise<number>((resolve, reject) => {
     const look = () => {
       const match = /"port":(\d+).*"msg":"signal server listening"/.exec(output);
