@@ -186,8 +186,8 @@ export type SendSource =
   | { kind: 'upload'; transferId: string; name: string; size: number };
 
 /**
- * 'ready': the sender has the file ready and reached the signal server, so its code can be
- * shown; 'paired': the other device typed the right code; 'connected': the direct channel is open.
+ * 'ready': the signal server was reached (a sender's code can now be shown); 'paired': both
+ * devices hold the same code; 'connected': the direct channel is open.
  */
 export type DirectStep = 'ready' | 'paired' | 'connected';
 

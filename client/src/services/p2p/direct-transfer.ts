@@ -2,7 +2,8 @@
 // code. The sender made the code and holds the file; the receiver typed the code.
 import type { PeerOffer } from '../../../../core/crypto/p2p';
 import { type ChunkBitmap, encodeFrame } from '../../../../core/protocol/peer-frames';
-import { introduce } from './introduction';
+import type { DirectStep } from '../contract';
+import { introduce, type SecureSignals } from './introduction';
 import { type ChunkOpener, pairedOfferCheck, sealFileOffer } from './offer';
 import { p2pCrypto } from './p2p-crypto';
 import { connectPeer, type PeerConnection } from './peer';
@@ -18,12 +19,6 @@ export interface OfferedFile extends Omit<PeerOffer, 'v' | 'contentKey'> {
 
 /** Where a verified offer's chunks go: one sink for every file, or one chosen per offer. */
 export type SinkChoice = ChunkSink | ((offer: PeerOffer) => Promise<ChunkSink>);
-
-/**
- * The steps of an attempt, for the person watching it: 'ready' (the sender reached the signal
- * server: its code can be shown), 'paired', 'connected'.
- */
-export type DirectStep = 'ready' | 'paired' | 'connected';
 
 /**
  * Settles with `work`, or rejects with the signal's reason once it aborts; `stop` then ends what
@@ -77,16 +72,21 @@ class AttemptConnection {
   }
 }
 
-export async function sendToDevice(options: {
-  signalUrl: string;
-  code: string;
-  file: OfferedFile;
-  readChunk: (index: number) => Promise<Uint8Array>;
-  onProgress?: (acknowledged: number, count: number) => void;
-  onStep?: (step: DirectStep) => void;
-  signal?: AbortSignal;
-}): Promise<void> {
-  const { signalUrl, code, file, readChunk, onProgress, onStep, signal } = options;
+/**
+ * One attempt of either side: reach the signal server, pair by the code, connect, then `use` the
+ * connection. The connection ends once `use` settles, and the relay is left in every case.
+ */
+async function pairedAttempt<T>(
+  options: {
+    signalUrl: string;
+    code: string;
+    role: 'sender' | 'receiver';
+    onStep?: (step: DirectStep) => void;
+    signal?: AbortSignal;
+  },
+  use: (connection: PeerConnection, signals: SecureSignals) => Promise<T>,
+): Promise<T> {
+  const { signalUrl, code, role, onStep, signal } = options;
   const core = await p2pCrypto();
   const [signaling, iceServers] = await Promise.all([
     SignalingClient.connect(signalUrl),
@@ -100,25 +100,40 @@ export async function sendToDevice(options: {
   };
   try {
     const attempt = async () => {
-      const signals = await introduce(signaling, core.pairingHandshake(code, 'sender'));
+      const signals = await introduce(signaling, core.pairingHandshake(code, role));
       signal?.throwIfAborted();
       onStep?.('paired');
-      const connection = await connectPeer(signals, true, iceServers, signal);
+      const connection = await connectPeer(signals, role === 'sender', iceServers, signal);
       attemptConnection.opened(connection);
       try {
         signal?.throwIfAborted();
         onStep?.('connected');
-        const { count, ...offer } = file;
-        const sealedOffer = await sealFileOffer(signals.sessionKey, signals.roomId, offer);
-        await sendTransfer(connection.frames, { sealedOffer, count, readChunk, onProgress });
+        return await use(connection, signals);
       } finally {
         if (!signal?.aborted) await connection.end();
       }
     };
-    await abortable(attempt(), signal, stop);
+    return await abortable(attempt(), signal, stop);
   } finally {
     signaling.close();
   }
+}
+
+export async function sendToDevice(options: {
+  signalUrl: string;
+  code: string;
+  file: OfferedFile;
+  readChunk: (index: number) => Promise<Uint8Array>;
+  onProgress?: (acknowledged: number, count: number) => void;
+  onStep?: (step: DirectStep) => void;
+  signal?: AbortSignal;
+}): Promise<void> {
+  const { file, readChunk, onProgress } = options;
+  await pairedAttempt({ ...options, role: 'sender' }, async (connection, signals) => {
+    const { count, ...offer } = file;
+    const sealedOffer = await sealFileOffer(signals.sessionKey, signals.roomId, offer);
+    await sendTransfer(connection.frames, { sealedOffer, count, readChunk, onProgress });
+  });
 }
 
 export async function receiveFromDevice(options: {
@@ -132,64 +147,33 @@ export async function receiveFromDevice(options: {
   stallMs?: number;
   signal?: AbortSignal;
 }): Promise<ChunkBitmap> {
-  const { signalUrl, code, openChunk, sink, onOffer, onProgress, onStep, stallMs, signal } =
-    options;
-  const core = await p2pCrypto();
-  const canonical = core.parsePairingCode(code); // a malformed code never reaches the network
-  const [signaling, iceServers] = await Promise.all([
-    SignalingClient.connect(signalUrl),
-    fetchIceServers(signalUrl),
-  ]);
-  const attemptConnection = new AttemptConnection();
-  const stop = () => {
-    signaling.close();
-    attemptConnection.cancel();
-  };
-  try {
-    const attempt = async () => {
-      const signals = await introduce(signaling, core.pairingHandshake(canonical, 'receiver'));
-      signal?.throwIfAborted();
-      onStep?.('paired');
-      const connection = await connectPeer(signals, false, iceServers, signal);
-      attemptConnection.opened(connection);
-      try {
-        signal?.throwIfAborted();
-        onStep?.('connected');
-        let offered: PeerOffer | null = null;
-        let chosen: ChunkSink | null = typeof sink === 'function' ? null : sink;
-        const check = pairedOfferCheck(signals.sessionKey, signals.roomId, openChunk, (offer) => {
-          offered = offer;
-          onOffer?.(offer);
+  const { code, openChunk, sink, onOffer, onProgress, stallMs } = options;
+  // A malformed code never reaches the network.
+  const canonical = (await p2pCrypto()).parsePairingCode(code);
+  return pairedAttempt({ ...options, code: canonical, role: 'receiver' }, (connection, signals) => {
+    let offered: PeerOffer | null = null;
+    let chosen: ChunkSink | null = typeof sink === 'function' ? null : sink;
+    const check = pairedOfferCheck(signals.sessionKey, signals.roomId, openChunk, (offer) => {
+      offered = offer;
+      onOffer?.(offer);
+    });
+    const acceptOffer = async (sealed: Uint8Array) => {
+      const verified = await check(sealed);
+      if (typeof sink === 'function') {
+        chosen = await sink(offered!).catch(() => {
+          throw new PeerTransferError(
+            'cancelled',
+            'This browser could not make room to store the file (its storage may be full, or blocked in a private window).',
+          );
         });
-        const acceptOffer = async (sealed: Uint8Array) => {
-          const verified = await check(sealed);
-          if (typeof sink === 'function') {
-            chosen = await sink(offered!).catch(() => {
-              throw new PeerTransferError(
-                'cancelled',
-                'This browser could not make room to store the file (its storage may be full, or blocked in a private window).',
-              );
-            });
-          }
-          return verified;
-        };
-        // The transfer asks the sink what it holds only once the offer was accepted.
-        const perOffer: ChunkSink = {
-          held: () => chosen!.held(),
-          put: (index, plaintext) => chosen!.put(index, plaintext),
-        };
-        return await receiveTransfer(connection.frames, {
-          acceptOffer,
-          sink: perOffer,
-          onProgress,
-          stallMs,
-        });
-      } finally {
-        if (!signal?.aborted) await connection.end();
       }
+      return verified;
     };
-    return await abortable(attempt(), signal, stop);
-  } finally {
-    signaling.close();
-  }
+    // The transfer asks the sink what it holds only once the offer was accepted.
+    const perOffer: ChunkSink = {
+      held: () => chosen!.held(),
+      put: (index, plaintext) => chosen!.put(index, plaintext),
+    };
+    return receiveTransfer(connection.frames, { acceptOffer, sink: perOffer, onProgress, stallMs });
+  });
 }
