@@ -122,13 +122,11 @@ export class VerifiedFile {
   }
 }
 
-/** Verifies everything the server says about the file before any chunk is fetched. */
-export async function verifyFile(
-  source: FileSource,
-  pool: CryptoPool,
-  nodeId: string,
-  signal: AbortSignal,
-): Promise<VerifiedFile> {
+/**
+ * A file's committed revision, with everything the server says of it checked: the node key (from
+ * its key chain), the content key, the signed manifest and the chunk listing against it.
+ */
+export async function openRevision(source: FileSource, nodeId: string, signal: AbortSignal) {
   const node = await source.node(nodeId);
   if (node.type !== 'file' || node.meta === null)
     throw new InvalidRequestError('That item is not a file.');
@@ -152,14 +150,25 @@ export async function verifyFile(
     );
   if (!listingMatches) throw integrityError();
   if (node.meta.size !== null && node.meta.size !== manifest.size) throw integrityError();
+  return { meta: node.meta, info, contentKey, manifest };
+}
+
+/** Verifies everything the server says about the file before any chunk is fetched. */
+export async function verifyFile(
+  source: FileSource,
+  pool: CryptoPool,
+  nodeId: string,
+  signal: AbortSignal,
+): Promise<VerifiedFile> {
+  const { meta, info, contentKey, manifest } = await openRevision(source, nodeId, signal);
   const peers =
     (await source.peers?.({ nodeId, revision: info.revision, count: manifest.count })) ?? null;
   return new VerifiedFile(
     source,
     pool,
     nodeId,
-    node.meta.name,
-    node.meta.mime,
+    meta.name,
+    meta.mime,
     manifest.size,
     info.revision,
     contentKey,

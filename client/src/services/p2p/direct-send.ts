@@ -17,6 +17,7 @@ import { withRetry } from '../retry';
 import { seedChunk, seedFile } from '../seed-store';
 import type { Transfers } from '../transfers';
 import type { UploadService } from '../uploads';
+import { openRevision } from '../verified-file';
 import type { OfferedFile } from './direct-transfer';
 import { signalServerUrl } from './signal-config';
 
@@ -112,18 +113,7 @@ export class DirectSender {
 
   /** The committed revision, verified as a download would verify it, and its stored chunks. */
   private async driveFile(nodeId: string, signal: AbortSignal): Promise<Sendable> {
-    const node = await this.ownFiles.node(nodeId);
-    if (node.type !== 'file' || node.meta === null)
-      throw new InvalidRequestError('Only files can be sent to a device.');
-    const info = await this.ownFiles.fileInfo(nodeId, signal);
-    if (info.nodeId !== nodeId) throw integrityError();
-    const core = await coreCrypto();
-    const contentKey = core.openContentKey(nodeId, node.key, info.revision, info.wrappedContentKey);
-    const manifest = core.openManifest(info.manifest, contentKey, {
-      nodeId,
-      revision: info.revision,
-      signer: this.ownFiles.signer(),
-    });
+    const { meta, info, contentKey, manifest } = await openRevision(this.ownFiles, nodeId, signal);
     const seed = await seedFile(nodeId);
     const seeded =
       seed?.owner === this.session().userId &&
@@ -133,8 +123,8 @@ export class DirectSender {
       file: {
         nodeId,
         revision: info.revision,
-        name: node.meta.name,
-        mime: node.meta.mime,
+        name: meta.name,
+        mime: meta.mime,
         size: manifest.size,
         manifest: info.manifest,
         contentKey: toBase64Url(contentKey),
