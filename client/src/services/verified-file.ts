@@ -1,7 +1,8 @@
 // Reading a file the server holds, verified before any byte is used: the node key (from its key
 // chain), the content key, the signed manifest (signer = the one the source names), the chunk
 // listing against the manifest; then each chunk (length, SHA-256 id, AEAD) as it is read. Shared by
-// single downloads, zips and previews, from the drive or through a share link.
+// single downloads, zips and previews, from the drive or through a share link; a drive file sent to
+// a device is opened by the same checks (openRevision).
 //
 // A chunk the transfer quota refuses (429 transfer_quota_exceeded) is not retried blindly: a
 // transfer waits on `waitOutQuota` (paused until the person resumes it) and then asks for that same
