@@ -16,7 +16,7 @@ const SERVERS = {
 };
 const CLIENT = { group: ['**/client/**'], message: 'Only the client imports client code.' };
 const CORE_CRYPTO = {
-  group: ['**/core/crypto', '**/core/crypto/**'],
+  group: ['**/core/crypto', '**/core/crypto/**', '@coffre/core/crypto', '@coffre/core/crypto/**'],
   message: 'Servers never touch keys: no core/crypto.',
 };
 const SODIUM = {
@@ -31,6 +31,8 @@ const UI_IO = {
     '**/services/**',
     '**/core/crypto',
     '**/core/crypto/**',
+    '@coffre/core/crypto',
+    '@coffre/core/crypto/**',
   ],
   message: 'ui/ talks to state/ only; I/O and crypto live in services/.',
 };

@@ -4,7 +4,7 @@ import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { defineConfig, type Plugin } from 'vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { VitePWA } from 'vite-plugin-pwa';
-import { SHARE_TARGET_FIELD, SHARE_TARGET_PATH } from './client/src/services/share-inbox';
+import { SHARE_TARGET_FIELD, SHARE_TARGET_PATH } from './client/src/services/outbox/share-inbox';
 
 /**
  * Writes .br and .gz beside each built script and style sheet; the storage server sends them to

@@ -1,9 +1,9 @@
 // The measurements themselves, shared by the Node run and the browser page so that both measure
 // exactly the same code. Throughput is in MB/s (10^6 bytes per second) of plaintext, best of
 // several rounds.
-import { ChunkSealer } from '../../core/crypto';
-import { sodium } from '../../core/crypto/sodium';
-import { CHUNK_SIZE } from '../../core/format';
+import { ChunkSealer } from '@coffre/core/crypto';
+import { sodium } from '@coffre/core/crypto/internal/sodium';
+import { CHUNK_SIZE } from '@coffre/core/format';
 
 export interface Result {
   candidate: string;

@@ -1,5 +1,5 @@
 // Browser entry of the benchmark: bundled by run.ts and loaded in headless Chromium.
-import { initCrypto } from '../../core/crypto';
+import { initCrypto } from '@coffre/core/crypto';
 import { measureAll, type Result } from './measure';
 
 declare global {

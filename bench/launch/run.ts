@@ -10,7 +10,7 @@
 // 429 once past the limit: the limits stop abuse from one address without stopping a crowd.
 // Usage: npm run bench:launch [-- accounts [concurrency]] [--login-only]
 import { loadavg } from 'node:os';
-import { ROUTES } from '../../core/protocol';
+import { ROUTES } from '@coffre/core/protocol';
 import { opaqueSignup } from '../lib/opaque-account';
 import { rssOf, samplePeak } from '../lib/processes';
 import { startStorageProcess } from '../lib/storage-process';

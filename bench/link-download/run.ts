@@ -13,7 +13,7 @@ import { signUp, uploadFiles, waitUploaded } from '../../test/e2e/app-flows';
 import { share } from '../../test/e2e/link-flows';
 import { CHROMIUM_ARGS } from '../../test/e2e/harness';
 import { chromiumPath } from '../../test/e2e/chromium-path';
-import { chunkCount } from '../../core/format';
+import { chunkCount } from '@coffre/core/format';
 import { rendererPids, rssOf, samplePeak } from '../lib/processes';
 import { startStorageProcess } from '../lib/storage-process';
 import { plainGet } from './plain-get';

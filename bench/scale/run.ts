@@ -6,8 +6,8 @@
 // Usage: npm run bench:scale [-- signups [uploads [MiB per upload]]]
 import { createHash, randomBytes } from 'node:crypto';
 import { loadavg } from 'node:os';
-import { CHUNK_OVERHEAD, CHUNK_SIZE } from '../../core/format';
-import { ROUTES, apiPath } from '../../core/protocol';
+import { CHUNK_OVERHEAD, CHUNK_SIZE } from '@coffre/core/format';
+import { ROUTES, apiPath } from '@coffre/core/protocol';
 import { createTestDatabase, dropTestDatabases } from '../../test/integration/postgres-databases';
 import { S3Emulator } from '../../test/integration/s3-emulator';
 import { uploadRequest } from '../../test/integration/harness';

@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { io, type Socket } from 'socket.io-client';
-import type { SignalClientEvents, SignalServerEvents } from '../../core/protocol';
+import type { SignalClientEvents, SignalServerEvents } from '@coffre/core/protocol';
 import type { ConnectOrder, Order, RelayOrder, Report } from './protocol';
 
 type SignalSocket = Socket<SignalServerEvents, SignalClientEvents>;

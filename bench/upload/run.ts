@@ -11,7 +11,7 @@ import { chromium } from 'playwright-core';
 import { signUp, transferOutcome, uploadFiles } from '../../test/e2e/app-flows';
 import { CHROMIUM_ARGS } from '../../test/e2e/harness';
 import { chromiumPath } from '../../test/e2e/chromium-path';
-import { CHUNK_OVERHEAD, CHUNK_SIZE } from '../../core/format';
+import { CHUNK_OVERHEAD, CHUNK_SIZE } from '@coffre/core/format';
 import { rendererPids, rssOf, samplePeak } from '../lib/processes';
 import { startStorageProcess } from '../lib/storage-process';
 import { createOpaqueAccount, opaqueBlobs } from '../lib/opaque-account';

@@ -1,13 +1,13 @@
 import { mount } from 'svelte';
 import App from './App.svelte';
 import { registerServiceWorker } from './services';
-import { install } from './state/install.svelte';
-import { takeLaunchQuery } from './state/launch-query';
-import { linkIdFromPath } from './state/route';
-import { session } from './state/session.svelte';
-import { sharedFiles } from './state/shared-files.svelte';
-import { shortcuts } from './state/shortcuts.svelte';
-import { updatePrompt } from './state/update.svelte';
+import { install } from './state/app/install.svelte';
+import { takeLaunchQuery } from './state/app/launch-query';
+import { linkIdFromPath } from './state/app/route';
+import { session } from './state/app/session.svelte';
+import { sharedFiles } from './state/drive/shared-files.svelte';
+import { shortcuts } from './state/app/shortcuts.svelte';
+import { updatePrompt } from './state/app/update.svelte';
 import './app.css';
 
 const applyUpdate = registerServiceWorker({

@@ -8,9 +8,13 @@ import {
   precacheAndRoute,
 } from 'workbox-precaching';
 import { NavigationRoute, registerRoute } from 'workbox-routing';
-import { addToInbox, SHARE_TARGET_FIELD, SHARE_TARGET_PATH } from './services/share-inbox';
-import type { DownloadRegistration, PageToWorker, WorkerToPage } from './services/sw-messages';
-import { DOWNLOAD_PATH, OUTBOX_SYNC, OUTBOX_SYNC_TAG } from './services/sw-messages';
+import { addToInbox, SHARE_TARGET_FIELD, SHARE_TARGET_PATH } from './services/outbox/share-inbox';
+import type {
+  DownloadRegistration,
+  PageToWorker,
+  WorkerToPage,
+} from './services/platform/sw-messages';
+import { DOWNLOAD_PATH, OUTBOX_SYNC, OUTBOX_SYNC_TAG } from './services/platform/sw-messages';
 
 declare const self: ServiceWorkerGlobalScope & {
   __WB_MANIFEST: Array<{ url: string; revision: string | null } | string>;

@@ -6,6 +6,7 @@ export {
   type Envelope,
   type PeerOffer,
   type SignalMessage,
+  MAX_SEALED_OFFER,
   SignalSession,
   decodeEnvelope,
   encodeShare,

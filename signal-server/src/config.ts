@@ -1,4 +1,4 @@
-import { MAX_ROOM_SIZE, MIN_SIGNAL_FRAME_BYTES } from '../../core/protocol';
+import { MAX_ROOM_SIZE, MIN_SIGNAL_FRAME_BYTES } from '@coffre/core/protocol';
 import type { RedisConfig } from './shared-rooms';
 
 /** TURN with coturn's shared-secret scheme: credentials are minted per request, never stored. */

@@ -4,7 +4,7 @@ import {
   type HealthResponse,
   type IceServersResponse,
   type ReadyResponse,
-} from '../../core/protocol';
+} from '@coffre/core/protocol';
 import type { Static } from 'typebox';
 
 interface RouteContext {

@@ -1,5 +1,5 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import type { IceServer, IceServersResponse } from '../../core/protocol';
+import type { IceServer, IceServersResponse } from '@coffre/core/protocol';
 import type { SignalConfig } from './config';
 
 /**

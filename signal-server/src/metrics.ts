@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import type { SignalErrorCode, Closing } from '../../core/protocol';
+import type { SignalErrorCode, Closing } from '@coffre/core/protocol';
 import type { SignalIo } from './relay';
 
 /** A room id is 43 base64url characters; Socket.IO's own rooms (socket ids, member rooms) are not. */

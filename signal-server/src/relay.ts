@@ -14,7 +14,7 @@ import {
   type SignalErrorCode,
   type SignalReply,
   type SignalServerEvents,
-} from '../../core/protocol';
+} from '@coffre/core/protocol';
 import type { SignalConfig } from './config';
 import type { SignalMetrics } from './metrics';
 import { eventRateLimiter } from './rate-limit';

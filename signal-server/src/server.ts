@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
 import type { Socket } from 'node:net';
 import { Server } from 'socket.io';
-import { SIGNAL_SOCKET_PATH } from '../../core/protocol';
+import { SIGNAL_SOCKET_PATH } from '@coffre/core/protocol';
 import type { SignalConfig } from './config';
 import { connectionLimits } from './connection-limits';
 import { httpRoutes } from './http-routes';

@@ -1,4 +1,4 @@
-import { ERROR_STATUS, type ErrorCode, type ErrorDetails } from '../../core/protocol';
+import { ERROR_STATUS, type ErrorCode, type ErrorDetails } from '@coffre/core/protocol';
 
 /** An error that answers with the protocol's envelope; its message is safe to show a client. */
 export class ApiError extends Error {

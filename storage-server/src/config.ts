@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { PlanCatalog } from '../../core/protocol';
+import type { PlanCatalog } from '@coffre/core/protocol';
 import { readPlansFile } from './plans';
 import type { DatabaseLocation } from './db/database';
 import type { S3Settings } from './stores/s3-blob-store';

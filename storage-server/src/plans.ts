@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Value } from 'typebox/value';
-import { PlanCatalog, type Plan } from '../../core/protocol';
+import { PlanCatalog, type Plan } from '@coffre/core/protocol';
 
 /** The configured plans, checked: ids unique, the default among them. */
 export class Plans {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PlanCatalog } from '../../core/protocol';
+import type { PlanCatalog } from '@coffre/core/protocol';
 import { createHash } from 'node:crypto';
 import type { Download } from 'playwright-core';
 import {

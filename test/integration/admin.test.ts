@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Account, ErrorBody, PlanCatalog } from '../../core/protocol';
+import type { Account, ErrorBody, PlanCatalog } from '@coffre/core/protocol';
 import { buildApp } from '../../storage-server/src/app';
 import { DEFAULT_CONFIG } from '../../storage-server/src/config';
 import {

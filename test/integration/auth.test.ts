@@ -3,12 +3,12 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Account, ErrorBody, PreloginResponse, SessionResponse } from '../../core/protocol';
+import type { Account, ErrorBody, PreloginResponse, SessionResponse } from '@coffre/core/protocol';
 import {
   Account as AccountSchema,
   check,
   PreloginResponse as PreloginSchema,
-} from '../../core/protocol';
+} from '@coffre/core/protocol';
 import {
   call,
   createFolder,

@@ -4,7 +4,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { check, ErrorBody as ErrorSchema, type ErrorBody } from '../../core/protocol';
+import { check, ErrorBody as ErrorSchema, type ErrorBody } from '@coffre/core/protocol';
 import {
   call,
   randomB64,

@@ -3,13 +3,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { CHUNK_OVERHEAD } from '../../core/format';
+import { CHUNK_OVERHEAD } from '@coffre/core/format';
 import type {
   CreateUploadRequest,
   PlanCatalog,
   SessionResponse,
   SignupRequest,
-} from '../../core/protocol';
+} from '@coffre/core/protocol';
 import { buildApp } from '../../storage-server/src/app';
 import { DEFAULT_CONFIG, type Config } from '../../storage-server/src/config';
 import { createTestDatabase } from './postgres-databases';

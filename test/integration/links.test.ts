@@ -13,7 +13,7 @@ import {
   type CreateLinkRequest,
   type ErrorBody,
   type OwnerLink,
-} from '../../core/protocol';
+} from '@coffre/core/protocol';
 import {
   call,
   createFolder,

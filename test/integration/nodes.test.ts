@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { check, NodeList, NodeResponse, type ErrorBody } from '../../core/protocol';
+import { check, NodeList, NodeResponse, type ErrorBody } from '@coffre/core/protocol';
 import {
   call,
   createFolder,

@@ -1,7 +1,7 @@
 import { cp, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chunkCount, cipherSize } from '../../core/format';
+import { chunkCount, cipherSize } from '@coffre/core/format';
 import {
   check,
   ErrorBody as ErrorSchema,
@@ -9,7 +9,7 @@ import {
   UsageBreakdown,
   type Account,
   type ErrorBody,
-} from '../../core/protocol';
+} from '@coffre/core/protocol';
 import { buildApp } from '../../storage-server/src/app';
 import { DEFAULT_CONFIG } from '../../storage-server/src/config';
 import { readPlansFile } from '../../storage-server/src/plans';

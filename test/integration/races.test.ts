@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Account } from '../../core/protocol';
+import type { Account } from '@coffre/core/protocol';
 import {
   blobOf,
   call,

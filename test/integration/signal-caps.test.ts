@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_SIGNAL_DATA_BYTES } from '../../core/protocol';
+import { MAX_SIGNAL_DATA_BYTES } from '@coffre/core/protocol';
 import { addressKey } from '../../signal-server/src/client-address';
 import {
   client,

@@ -14,7 +14,7 @@ import type {
   PeerEvent,
   RelayedSignal,
   SignalReply,
-} from '../../core/protocol';
+} from '@coffre/core/protocol';
 import { DEFAULT_SIGNAL_CONFIG, type SignalConfig } from '../../signal-server/src/config';
 import { createSignalServer, type SignalServer } from '../../signal-server/src/server';
 

@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { once } from 'node:events';
 import { connect as tcpConnect, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { IceServersResponse, MIN_SIGNAL_FRAME_BYTES, matches } from '../../core/protocol';
+import { IceServersResponse, MIN_SIGNAL_FRAME_BYTES, matches } from '@coffre/core/protocol';
 import { DEFAULT_SIGNAL_CONFIG, loadSignalConfig } from '../../signal-server/src/config';
 import { listenForScrapes } from '../../signal-server/src/metrics';
 import { client, join, joinAs, newRoomId, sealed, signal, startSignal } from './signal-harness';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { MAX_SIGNAL_DATA_BYTES } from '../../core/protocol';
+import { MAX_SIGNAL_DATA_BYTES } from '@coffre/core/protocol';
 import {
   client,
   join,

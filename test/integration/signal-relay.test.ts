@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { JoinReply, PeerEvent, RelayedSignal, matches } from '../../core/protocol';
+import { JoinReply, PeerEvent, RelayedSignal, matches } from '@coffre/core/protocol';
 import {
   client,
   join,

@@ -3,7 +3,7 @@
 // not finish sending and the client's retry elsewhere is billed once. A response that merely
 // outlived its hold bills what it sent when it ends.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Account } from '../../core/protocol';
+import type { Account } from '@coffre/core/protocol';
 import { databaseLocation } from '../../storage-server/src/config';
 import { openDatabase, type Db } from '../../storage-server/src/db/database';
 import { TRANSFER_HOLD_MS, Transfers } from '../../storage-server/src/services/transfers';

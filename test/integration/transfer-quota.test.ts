@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHUNK_OVERHEAD } from '../../core/format';
+import { CHUNK_OVERHEAD } from '@coffre/core/format';
 import {
   check,
   DOWNLOAD_GRANT_HEADER,
@@ -7,7 +7,7 @@ import {
   OwnerLinkList,
   type Account,
   type ErrorBody,
-} from '../../core/protocol';
+} from '@coffre/core/protocol';
 import {
   call,
   eventually,

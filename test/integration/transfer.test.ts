@@ -1,5 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { check, DOWNLOAD_GRANT_HEADER, OwnerLinkResponse, type Account } from '../../core/protocol';
+import {
+  check,
+  DOWNLOAD_GRANT_HEADER,
+  OwnerLinkResponse,
+  type Account,
+} from '@coffre/core/protocol';
 import {
   call,
   eventually,

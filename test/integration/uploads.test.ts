@@ -9,7 +9,7 @@ import {
   UploadStatus,
   type Account,
   type ErrorBody,
-} from '../../core/protocol';
+} from '@coffre/core/protocol';
 import {
   blobOf,
   call,

@@ -1,4 +1,4 @@
-import type { ChunkSink } from '../../client/src/services/p2p/transfer-receiver';
+import type { ChunkSink } from '../../client/src/services/p2p/wire/chunk-receiver';
 
 /**
  * The plaintext of verified chunks kept in memory, by index: the transfer tests' sink (the app

@@ -1,10 +1,10 @@
 // A sealed test file whose chunks can be made again on demand, byte for byte: the plaintext is a
 // cheap pattern and each chunk's nonce comes from a seed fixed by its index. So a 1 GiB file needs
 // no 1 GiB of memory, and a sender can serve any chunk at any time. Runs in Node and in pages.
-import { CHUNK_SIZE, chunkCount, toBase64Url } from '../../core/format';
-import { ChunkSealer, chunkId, sealManifest } from '../../core/crypto';
-import { withDeterministicRandom } from '../../core/crypto/deterministic';
-import { sodium } from '../../core/crypto/sodium';
+import { CHUNK_SIZE, chunkCount, toBase64Url } from '@coffre/core/format';
+import { ChunkSealer, chunkId, sealManifest } from '@coffre/core/crypto';
+import { withDeterministicRandom } from '@coffre/core/crypto/internal/deterministic';
+import { sodium } from '@coffre/core/crypto/internal/sodium';
 
 export interface SealedTestFile {
   nodeId: string;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelay } from '../../client/src/services/backoff';
+import { backoffDelay } from '../../client/src/services/platform/backoff';
 
 const policy = { baseMs: 2_000, maxMs: 300_000 };
 

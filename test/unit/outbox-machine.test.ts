@@ -7,7 +7,7 @@ import {
   type ItemStatus,
   type OutboxEvent,
   type OutboxState,
-} from '../../client/src/services/outbox-machine';
+} from '../../client/src/services/outbox/machine';
 
 function run(events: OutboxEvent[], from: ItemStatus = initialStatus()): ItemStatus {
   return events.reduce(transition, from);

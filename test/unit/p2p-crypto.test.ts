@@ -1,14 +1,14 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { FormatError, toBase64Url } from '../../core/format';
-import { IntegrityError, initCrypto } from '../../core/crypto';
-import { PAIRING_WORDS } from '../../core/crypto/pairing-words';
+import { FormatError, toBase64Url } from '@coffre/core/format';
+import { IntegrityError, initCrypto } from '@coffre/core/crypto';
+import { PAIRING_WORDS } from '@coffre/core/crypto/internal/pairing-words';
 import {
   linkRoom,
   newPairingCode,
   pairingRoomId,
   parsePairingCode,
-} from '../../core/crypto/pairing';
-import { linkHandshake, pairingHandshake } from '../../core/crypto/pake';
+} from '@coffre/core/crypto/internal/pairing';
+import { linkHandshake, pairingHandshake } from '@coffre/core/crypto/internal/pake';
 import {
   SignalSession,
   decodeEnvelope,
@@ -16,8 +16,8 @@ import {
   openOffer,
   sealOffer,
   type PeerOffer,
-} from '../../core/crypto/peer-signals';
-import { randomBytes } from '../../core/crypto/random';
+} from '@coffre/core/crypto/internal/peer-signals';
+import { randomBytes } from '@coffre/core/crypto/internal/random';
 
 beforeAll(initCrypto);
 

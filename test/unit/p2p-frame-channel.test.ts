@@ -7,7 +7,7 @@ import {
   DataChannelFrames,
   HIGH_WATER_BYTES,
   LOW_WATER_BYTES,
-} from '../../client/src/services/p2p/frame-channel';
+} from '../../client/src/services/p2p/wire/frame-channel';
 
 /** The part of RTCDataChannel flow control uses, with a queue the test drains by hand. */
 class QueueChannel extends EventTarget {

@@ -8,7 +8,7 @@ import {
   decodeFrame,
   encodeFrame,
   type PeerFrame,
-} from '../../core/protocol/peer-frames';
+} from '@coffre/core/protocol/peer-frames';
 
 describe('peer frames', () => {
   const frames: PeerFrame[] = [

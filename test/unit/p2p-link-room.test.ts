@@ -3,11 +3,11 @@
 // that alters, redirects or replays a message, or a stranger without the link key, never gets
 // that far: the attempt fails with a clear error and nothing else happens.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initCrypto } from '../../core/crypto';
-import { linkRoom } from '../../core/crypto/pairing';
-import { fromBase64Url, toBase64Url } from '../../core/format';
-import { LinkRoom } from '../../client/src/services/p2p/link-swarm-room';
-import type { RelayedSignal, SignalingClient } from '../../client/src/services/p2p/signaling';
+import { initCrypto } from '@coffre/core/crypto';
+import { linkRoom } from '@coffre/core/crypto/internal/pairing';
+import { fromBase64Url, toBase64Url } from '@coffre/core/format';
+import { LinkRoom } from '../../client/src/services/p2p/link-room/room';
+import type { RelayedSignal, SignalingClient } from '../../client/src/services/p2p/wire/signaling';
 
 beforeAll(initCrypto);
 

@@ -2,7 +2,7 @@
 // the chunks it holds of the file asked for, and the fetching side refuses a scripted peer for
 // every fault, ending the session with a clear error.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initCrypto } from '../../core/crypto';
+import { initCrypto } from '@coffre/core/crypto';
 import {
   FRAME_DATA_BYTES,
   MAX_FRAME_BYTES,
@@ -10,13 +10,13 @@ import {
   decodeFrame,
   encodeFrame,
   type PeerFrame,
-} from '../../core/protocol/peer-frames';
-import type { PeerFile } from '../../client/src/services/chunk-peers';
-import type { FrameChannel } from '../../client/src/services/p2p/frame-channel';
-import { LinkSeedCache } from '../../client/src/services/p2p/link-seed-cache';
-import { PeerChunkError, SeederPeer } from '../../client/src/services/p2p/link-swarm-peer';
-import { serveLinkPeer } from '../../client/src/services/p2p/link-swarm-seeder';
-import type { PeerConnection } from '../../client/src/services/p2p/peer';
+} from '@coffre/core/protocol/peer-frames';
+import type { PeerFile } from '../../client/src/services/downloads/chunk-peers';
+import type { FrameChannel } from '../../client/src/services/p2p/wire/frame-channel';
+import { LinkSeedCache } from '../../client/src/services/p2p/link-room/seed-cache';
+import { PeerChunkError, SeederPeer } from '../../client/src/services/p2p/link-room/fetching-peer';
+import { serveLinkPeer } from '../../client/src/services/p2p/link-room/seeder';
+import type { PeerConnection } from '../../client/src/services/p2p/wire/peer';
 import { sealedTestFile, type SealedTestFile } from '../p2p/sealed-file';
 
 beforeAll(initCrypto);

@@ -1,24 +1,24 @@
 // The transfer sessions over an in-memory channel: an honest transfer, a resumed one, and a
 // scripted malicious sender for each fault of protocol.md "The receiver's checks".
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ChunkSealer, chunkId, initCrypto } from '../../core/crypto';
-import { toBase64Url } from '../../core/format';
+import { ChunkSealer, chunkId, initCrypto } from '@coffre/core/crypto';
+import { toBase64Url } from '@coffre/core/format';
 import {
   dataFrames,
   decodeFrame,
   encodeFrame,
   type PeerFrame,
-} from '../../core/protocol/peer-frames';
-import type { FrameChannel } from '../../client/src/services/p2p/frame-channel';
+} from '@coffre/core/protocol/peer-frames';
+import type { FrameChannel } from '../../client/src/services/p2p/wire/frame-channel';
 import { MemorySink } from '../p2p/memory-sink';
 import {
   type ChunkOpener,
   pairedOfferCheck,
   sealFileOffer,
-} from '../../client/src/services/p2p/offer';
-import { receiveTransfer } from '../../client/src/services/p2p/transfer-receiver';
-import { sendTransfer } from '../../client/src/services/p2p/transfer-sender';
-import { PeerTransferError } from '../../client/src/services/p2p/transfer-errors';
+} from '../../client/src/services/p2p/direct/offer';
+import { receiveTransfer } from '../../client/src/services/p2p/wire/chunk-receiver';
+import { sendTransfer } from '../../client/src/services/p2p/wire/chunk-sender';
+import { PeerTransferError } from '../../client/src/services/p2p/wire/wire-errors';
 import { sealedTestFile, type SealedTestFile } from '../p2p/sealed-file';
 
 beforeAll(initCrypto);

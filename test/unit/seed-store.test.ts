@@ -2,9 +2,13 @@
 // the outbox in one step, and the store keeps the newest files within its bound.
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
-import type { OutboxRecord } from '../../client/src/services/local-db';
-import { outboxRecord, putChunk, putRecord } from '../../client/src/services/outbox-store';
-import { keepCommitted, seedChunk, seededFiles } from '../../client/src/services/seed-store';
+import type { OutboxRecord } from '../../client/src/services/platform/local-db';
+import { outboxRecord, putChunk, putRecord } from '../../client/src/services/outbox/store';
+import {
+  keepCommitted,
+  seedChunk,
+  seededFiles,
+} from '../../client/src/services/platform/seed-store';
 
 const OWNER = 'owner-of-the-files';
 

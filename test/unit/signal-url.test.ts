@@ -1,7 +1,7 @@
 // Where the app looks for the signal server: the operator's COFFRE_SIGNAL_URL as the storage
 // server checks it, and as a page resolves it against its own address.
 import { describe, expect, it } from 'vitest';
-import { resolveSignalUrl } from '../../client/src/services/p2p/signal-config';
+import { resolveSignalUrl } from '../../client/src/services/p2p/wire/signal-config';
 import { loadConfig } from '../../storage-server/src/config';
 
 const signalUrl = (value: string) => loadConfig({ COFFRE_SIGNAL_URL: value }).signalUrl;

@@ -1,7 +1,7 @@
 // The speed the transfers panel and the device-to-device dialogs show: bytes over the last few
 // seconds, not since the start, so a transfer that slows down says so.
 import { describe, expect, it } from 'vitest';
-import { SpeedMeter } from '../../client/src/services/speed-meter';
+import { SpeedMeter } from '../../client/src/services/transfers/speed-meter';
 
 describe('the speed of a transfer', () => {
   it('is 0 until a fifth of a second has passed, then bytes per second over the window', () => {

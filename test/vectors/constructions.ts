@@ -1,6 +1,6 @@
 // Deterministic constructions shared by the vector generator and the vector test: the generator
 // records their outputs, the test runs them again and compares the bytes.
-import { CHUNK_SIZE, chunkCount } from '../../core/format';
+import { CHUNK_SIZE, chunkCount } from '@coffre/core/format';
 import {
   ChunkSealer,
   chunkId,
@@ -11,9 +11,9 @@ import {
   sealManifest,
   type NodeMeta,
   type NodeType,
-} from '../../core/crypto';
-import { withDeterministicRandom } from '../../core/crypto/deterministic';
-import { sodium } from '../../core/crypto/sodium';
+} from '@coffre/core/crypto';
+import { withDeterministicRandom } from '@coffre/core/crypto/internal/deterministic';
+import { sodium } from '@coffre/core/crypto/internal/sodium';
 
 export interface FileSpec {
   name: string;

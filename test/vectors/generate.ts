@@ -14,7 +14,7 @@ import {
   toBase64Url,
   type AdField,
   type AdPurpose,
-} from '../../core/format';
+} from '@coffre/core/format';
 import {
   chunkId,
   derivePasswordKeys,
@@ -23,16 +23,20 @@ import {
   type AccountBundle,
   type KdfParams,
   type NodeMeta,
-} from '../../core/crypto';
-import { chunkKey, manifestKey } from '../../core/crypto/content';
-import { withDeterministicRandom } from '../../core/crypto/deterministic';
-import { hashPassword } from '../../core/crypto/kdf';
-import { linkWrapKey, ownerLinkWrapKey, passwordLinkWrapKey } from '../../core/crypto/links';
-import { childWrapKey, contentWrapKey, nodeMetaKey } from '../../core/crypto/nodes';
-import { KDF_CONTEXT, deriveSubkey, keyedHash } from '../../core/crypto/primitives';
-import { parseRecoveryKey } from '../../core/crypto/recovery-key';
-import { open, seal, sealToText } from '../../core/crypto/sealed';
-import { sodium } from '../../core/crypto/sodium';
+} from '@coffre/core/crypto';
+import { chunkKey, manifestKey } from '@coffre/core/crypto/internal/content';
+import { withDeterministicRandom } from '@coffre/core/crypto/internal/deterministic';
+import { hashPassword } from '@coffre/core/crypto/internal/kdf';
+import {
+  linkWrapKey,
+  ownerLinkWrapKey,
+  passwordLinkWrapKey,
+} from '@coffre/core/crypto/internal/links';
+import { childWrapKey, contentWrapKey, nodeMetaKey } from '@coffre/core/crypto/internal/nodes';
+import { KDF_CONTEXT, deriveSubkey, keyedHash } from '@coffre/core/crypto/internal/primitives';
+import { parseRecoveryKey } from '@coffre/core/crypto/internal/recovery-key';
+import { open, seal, sealToText } from '@coffre/core/crypto/internal/sealed';
+import { sodium } from '@coffre/core/crypto/internal/sodium';
 import {
   makeAccount,
   makeFile,

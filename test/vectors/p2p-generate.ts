@@ -1,7 +1,7 @@
 // Writes test/vectors/p2p.json. Run by hand after a deliberate change to format.md §13:
 //   npx tsx test/vectors/p2p-generate.ts
 import { writeFileSync } from 'node:fs';
-import { initCrypto } from '../../core/crypto';
+import { initCrypto } from '@coffre/core/crypto';
 import { makeP2pVectors } from './p2p-vectors';
 
 await initCrypto();

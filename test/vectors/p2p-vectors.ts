@@ -1,15 +1,15 @@
 // The P2P vectors (format.md §13): made by p2p-generate.ts, checked by p2p.test.ts. Both build
 // them with `makeP2pVectors`, so the test proves the code still gives every byte of p2p.json.
-import { decodeLinkKey, toBase64Url } from '../../core/format';
-import { withDeterministicRandom } from '../../core/crypto/deterministic';
-import { linkWrapKey } from '../../core/crypto/links';
-import { linkRoom, newPairingCode, pairingRoomId } from '../../core/crypto/pairing';
+import { decodeLinkKey, toBase64Url } from '@coffre/core/format';
+import { withDeterministicRandom } from '@coffre/core/crypto/internal/deterministic';
+import { linkWrapKey } from '@coffre/core/crypto/internal/links';
+import { linkRoom, newPairingCode, pairingRoomId } from '@coffre/core/crypto/internal/pairing';
 import {
   cpaceGenerator,
   linkHandshake,
   pairingHandshake,
   type PeerRole,
-} from '../../core/crypto/pake';
+} from '@coffre/core/crypto/internal/pake';
 import {
   SignalSession,
   encodeShare,
@@ -18,8 +18,8 @@ import {
   signalKey,
   type PeerOffer,
   type SignalMessage,
-} from '../../core/crypto/peer-signals';
-import { sodium } from '../../core/crypto/sodium';
+} from '@coffre/core/crypto/internal/peer-signals';
+import { sodium } from '@coffre/core/crypto/internal/sodium';
 
 const b64 = toBase64Url;
 const utf8 = (text: string) => new TextEncoder().encode(text);

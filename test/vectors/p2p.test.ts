@@ -1,10 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { fromBase64Url, toBase64Url } from '../../core/format';
-import { IntegrityError, initCrypto } from '../../core/crypto';
-import { linkRoom, parsePairingCode } from '../../core/crypto/pairing';
-import { linkHandshake, pairingHandshake } from '../../core/crypto/pake';
-import { SignalSession, decodeEnvelope, openOffer } from '../../core/crypto/peer-signals';
+import { fromBase64Url, toBase64Url } from '@coffre/core/format';
+import { IntegrityError, initCrypto } from '@coffre/core/crypto';
+import { linkRoom, parsePairingCode } from '@coffre/core/crypto/internal/pairing';
+import { linkHandshake, pairingHandshake } from '@coffre/core/crypto/internal/pake';
+import {
+  SignalSession,
+  decodeEnvelope,
+  openOffer,
+} from '@coffre/core/crypto/internal/peer-signals';
 import { makeP2pVectors, type P2pVectors } from './p2p-vectors';
 
 const vectors = JSON.parse(

@@ -1,5 +1,5 @@
 // Shape of vectors.json (see README.md). Binary values are base64url without padding.
-import type { AccountBundle, KdfParams, NodeMeta, NodeType } from '../../core/crypto';
+import type { AccountBundle, KdfParams, NodeMeta, NodeType } from '@coffre/core/crypto';
 
 export type ErrorName = 'IntegrityError' | 'FormatError' | 'WeakKdfError';
 

@@ -9,7 +9,7 @@ import {
   parseLinkFragment,
   toBase64Url,
   type AdPurpose,
-} from '../../core/format';
+} from '@coffre/core/format';
 import {
   ChunkSealer,
   IntegrityError,
@@ -26,14 +26,18 @@ import {
   openOwnerLinkKey,
   recoveryAuthKey,
   validateName,
-} from '../../core/crypto';
-import { childWrapKey, contentWrapKey, nodeMetaKey } from '../../core/crypto/nodes';
-import { chunkKey, manifestKey } from '../../core/crypto/content';
-import { hashPassword } from '../../core/crypto/kdf';
-import { linkWrapKey, ownerLinkWrapKey, passwordLinkWrapKey } from '../../core/crypto/links';
-import { deriveSubkey } from '../../core/crypto/primitives';
-import { withRandomSource } from '../../core/crypto/random';
-import { open, openText, seal } from '../../core/crypto/sealed';
+} from '@coffre/core/crypto';
+import { childWrapKey, contentWrapKey, nodeMetaKey } from '@coffre/core/crypto/internal/nodes';
+import { chunkKey, manifestKey } from '@coffre/core/crypto/internal/content';
+import { hashPassword } from '@coffre/core/crypto/internal/kdf';
+import {
+  linkWrapKey,
+  ownerLinkWrapKey,
+  passwordLinkWrapKey,
+} from '@coffre/core/crypto/internal/links';
+import { deriveSubkey } from '@coffre/core/crypto/internal/primitives';
+import { withRandomSource } from '@coffre/core/crypto/internal/random';
+import { open, openText, seal } from '@coffre/core/crypto/internal/sealed';
 import {
   makeAccount,
   makeFile,

@@ -1,30 +1,30 @@
 // The services layer's single entry point: `services` implements the contract state/ codes
 // against; `registerServiceWorker` is called once by main.ts.
 import { registerSW } from 'virtual:pwa-register';
-import { AccountService } from './account';
-import { Api } from './api';
-import { Connectivity } from './connectivity';
-import type { Services } from './contract';
-import { CryptoPool } from './crypto-pool';
-import { DownloadService } from './downloads';
-import { DriveService } from './drive';
-import { driveSource } from './file-source';
-import { LinkSeeding } from './link-seeding';
-import { openLinkSession } from './link-session';
-import { DirectReceiver } from './p2p/direct-receive';
-import { DirectSender } from './p2p/direct-send';
-import { p2pCrypto } from './p2p/p2p-crypto';
-import { signalServerUrl } from './p2p/signal-config';
-import { LinkService } from './links';
-import { Transfers } from './transfers';
-import { UploadService } from './uploads';
-import { UsageFeed } from './usage-feed';
-import { UploadWakeLock } from './wake-lock';
+import { AccountService } from './account/account-service';
+import { Api } from './platform/http-client';
+import { Connectivity } from './platform/connectivity';
+import type { Services } from './contract/index';
+import { CryptoPool } from './platform/crypto-pool';
+import { DownloadService } from './downloads/download-service';
+import { DriveService } from './drive/drive-service';
+import { driveSource } from './downloads/file-source';
+import { LinkSeeding } from './links/seeding';
+import { openLinkSession } from './links/link-session';
+import { DirectReceiver } from './p2p/direct/receive-from-device';
+import { DirectSender } from './p2p/direct/send-to-device';
+import { p2pCrypto } from './p2p/wire/p2p-crypto';
+import { signalServerUrl } from './p2p/wire/signal-config';
+import { LinkService } from './links/owner-links';
+import { Transfers } from './transfers/transfer-list';
+import { UploadService } from './outbox/queue';
+import { UsageFeed } from './account/usage-feed';
+import { UploadWakeLock } from './platform/wake-lock';
 
-export type * from './contract';
-export { LinkError } from './contract';
-export { describeError } from './errors';
-export { drainInbox, inboxCount, onInboxChange } from './share-inbox';
+export type * from './contract/index';
+export { LinkError } from './contract/index';
+export { describeError } from './platform/errors';
+export { drainInbox, inboxCount, onInboxChange } from './outbox/share-inbox';
 
 function createServices(): Services {
   const api = new Api();

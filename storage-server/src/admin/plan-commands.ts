@@ -1,4 +1,4 @@
-import type { Plan } from '../../../core/protocol';
+import type { Plan } from '@coffre/core/protocol';
 import type { Db } from '../db/database';
 import type { Plans } from '../plans';
 import { normaliseEmail } from '../services/accounts';

@@ -4,7 +4,7 @@ import {
   type ErrorBody,
   type ErrorCode,
   type ErrorDetails,
-} from '../../../core/protocol';
+} from '@coffre/core/protocol';
 import { ApiError } from '../api-error';
 import { isDatabaseUnavailable } from '../db/unavailable';
 import { isUniqueViolation } from '../db/unique-violation';

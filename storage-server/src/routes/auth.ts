@@ -6,7 +6,7 @@ import {
   RecoverRequest,
   ROUTES,
   SignupRequest,
-} from '../../../core/protocol';
+} from '@coffre/core/protocol';
 import type { RateLimit } from '../config';
 import type { Services } from '../services';
 

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { ClientConfig, ROUTES } from '../../../core/protocol';
+import { ClientConfig, ROUTES } from '@coffre/core/protocol';
 
 export interface ClientConfigRouteOptions {
   signalUrl: string | null;

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { ChunkParams, IdParams, ROUTES } from '../../../core/protocol';
+import { ChunkParams, IdParams, ROUTES } from '@coffre/core/protocol';
 import type { ChunkDownloads } from '../http/chunk-download';
 import type { Services } from '../services';
 

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { ROUTES } from '../../../core/protocol';
+import { ROUTES } from '@coffre/core/protocol';
 import { ApiError } from '../api-error';
 import type { Lifecycle } from '../http/lifecycle';
 

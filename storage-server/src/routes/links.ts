@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { isId } from '../../../core/format';
+import { isId } from '@coffre/core/format';
 import {
   CreateLinkRequest,
   DOWNLOAD_GRANT_HEADER,
@@ -9,7 +9,7 @@ import {
   LinkParams,
   ROUTES,
   UpdateLinkRequest,
-} from '../../../core/protocol';
+} from '@coffre/core/protocol';
 import { ApiError } from '../api-error';
 import type { LinkRateLimits, RateLimit } from '../config';
 import type { ChunkDownloads } from '../http/chunk-download';

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { CreateFolderRequest, IdParams, ROUTES, UpdateNodeRequest } from '../../../core/protocol';
+import { CreateFolderRequest, IdParams, ROUTES, UpdateNodeRequest } from '@coffre/core/protocol';
 import type { Services } from '../services';
 import { nodeOf } from '../services/nodes';
 

@@ -12,7 +12,7 @@ import {
   CreateUploadRequest,
   IdParams,
   ROUTES,
-} from '../../../core/protocol';
+} from '@coffre/core/protocol';
 import { badRequest } from '../api-error';
 import type { ServerMetrics } from '../http/metrics';
 import type { Services } from '../services';

@@ -1,5 +1,5 @@
 import type { Selectable } from 'kysely';
-import { toBase64Url } from '../../../core/format';
+import { toBase64Url } from '@coffre/core/format';
 import {
   KDF_DEFAULTS,
   type Account,
@@ -8,7 +8,7 @@ import {
   type SessionResponse,
   type SignupRequest,
   type Usage,
-} from '../../../core/protocol';
+} from '@coffre/core/protocol';
 import { ApiError, badRequest, conflict } from '../api-error';
 import { compileOnce } from '../db/compiled-query';
 import type { Db } from '../db/database';

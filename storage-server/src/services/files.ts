@@ -1,4 +1,4 @@
-import type { FileManifestResponse } from '../../../core/protocol';
+import type { FileManifestResponse } from '@coffre/core/protocol';
 import { notFound } from '../api-error';
 import type { Db } from '../db/database';
 import type { ChunkKey } from '../stores/blob-store';

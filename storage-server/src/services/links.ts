@@ -7,7 +7,7 @@ import type {
   Node,
   OwnerLink,
   UpdateLinkRequest,
-} from '../../../core/protocol';
+} from '@coffre/core/protocol';
 import { badRequest, conflict, notFound } from '../api-error';
 import type { Db } from '../db/database';
 import type { LinksTable, NodesTable } from '../db/schema';

@@ -1,5 +1,5 @@
 import { sql, type Selectable } from 'kysely';
-import type { CreateFolderRequest, Node, UpdateNodeRequest } from '../../../core/protocol';
+import type { CreateFolderRequest, Node, UpdateNodeRequest } from '@coffre/core/protocol';
 import { badRequest, conflict, notFound } from '../api-error';
 import type { Db } from '../db/database';
 import type { NodesTable } from '../db/schema';

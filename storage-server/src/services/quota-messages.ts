@@ -1,4 +1,4 @@
-import type { ErrorDetails } from '../../../core/protocol';
+import type { ErrorDetails } from '@coffre/core/protocol';
 
 // Decimal units, as storage is sold: 1 GB = 10^9 bytes.
 const UNITS = [

@@ -1,4 +1,4 @@
-import type { Plan } from '../../../core/protocol';
+import type { Plan } from '@coffre/core/protocol';
 import { ApiError } from '../api-error';
 import type { Db } from '../db/database';
 import type { Plans } from '../plans';

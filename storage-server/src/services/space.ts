@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { UsageBreakdown } from '../../../core/protocol';
+import type { UsageBreakdown } from '@coffre/core/protocol';
 import type { Db } from '../db/database';
 
 interface TopGroup {

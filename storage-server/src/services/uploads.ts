@@ -1,5 +1,5 @@
 import type { Selectable } from 'kysely';
-import { cipherChunkSize, maxSealedManifestSize, plainSizeFromCipher } from '../../../core/format';
+import { cipherChunkSize, maxSealedManifestSize, plainSizeFromCipher } from '@coffre/core/format';
 import {
   base64UrlLength,
   type ChunkReceipt,
@@ -8,7 +8,7 @@ import {
   type CreateUploadResponse,
   type Node,
   type UploadStatus,
-} from '../../../core/protocol';
+} from '@coffre/core/protocol';
 import { ApiError, badRequest, conflict, notFound } from '../api-error';
 import type { Db } from '../db/database';
 import type { UploadsTable } from '../db/schema';

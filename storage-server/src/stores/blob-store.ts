@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { isId } from '../../../core/format';
+import { isId } from '@coffre/core/format';
 
 /** Where one stored chunk lives: the upload that received it, its index and its SHA-256. */
 export interface ChunkKey {

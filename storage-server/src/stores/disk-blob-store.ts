@@ -3,7 +3,7 @@ import { constants } from 'node:fs';
 import { access, mkdir, open, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { isId } from '../../../core/format';
+import { isId } from '@coffre/core/format';
 import {
   checkedContentId,
   chunkName,

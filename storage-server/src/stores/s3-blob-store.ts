@@ -10,7 +10,7 @@ import {
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
-import { isId } from '../../../core/format';
+import { isId } from '@coffre/core/format';
 import {
   checkedContentId,
   chunkName,

@@ -1,9 +1,12 @@
 // The benchmark's baseline: a bare RTCPeerConnection and RTCDataChannel moving the same number of
 // bytes in the same 16 KiB messages, with the same water marks, and nothing else: no framing, no
 // requests or acks, no crypto. Its signals cross the same relay in the clear (test only).
-import { HIGH_WATER_BYTES, LOW_WATER_BYTES } from '../../../client/src/services/p2p/frame-channel';
-import { SignalingClient } from '../../../client/src/services/p2p/signaling';
-import { fromBase64Url, toBase64Url } from '../../../core/format';
+import {
+  HIGH_WATER_BYTES,
+  LOW_WATER_BYTES,
+} from '../../../client/src/services/p2p/wire/frame-channel';
+import { SignalingClient } from '../../../client/src/services/p2p/wire/signaling';
+import { fromBase64Url, toBase64Url } from '@coffre/core/format';
 import { trackMemory } from './memory';
 
 const MESSAGE_BYTES = 16 * 1024;

@@ -8,11 +8,11 @@ import {
   dataFrames,
   decodeFrame,
   encodeFrame,
-} from '../../../core/protocol/peer-frames';
-import { LinkRoom } from '../../../client/src/services/p2p/link-swarm-room';
-import { p2pCrypto } from '../../../client/src/services/p2p/p2p-crypto';
-import type { PeerConnection } from '../../../client/src/services/p2p/peer';
-import { SignalingClient } from '../../../client/src/services/p2p/signaling';
+} from '@coffre/core/protocol/peer-frames';
+import { LinkRoom } from '../../../client/src/services/p2p/link-room/room';
+import { p2pCrypto } from '../../../client/src/services/p2p/wire/p2p-crypto';
+import type { PeerConnection } from '../../../client/src/services/p2p/wire/peer';
+import { SignalingClient } from '../../../client/src/services/p2p/wire/signaling';
 
 export type LinkMisbehaviour = 'other-file' | 'garbage' | 'oversized' | 'out-of-order' | 'no-final';
 

@@ -1,18 +1,21 @@
 // The page the P2P loopback tests and the benchmark drive (test/p2p, bench/p2p). It runs the
 // client's own transport modules; window.p2pHarness is what Playwright calls.
-import { initCrypto, sha256 } from '../../../core/crypto';
-import { toBase64Url } from '../../../core/format';
-import { dataFrames, encodeFrame } from '../../../core/protocol/peer-frames';
-import { CryptoPool } from '../../../client/src/services/crypto-pool';
-import { receiveFromDevice, sendToDevice } from '../../../client/src/services/p2p/direct-transfer';
-import type { FrameChannel } from '../../../client/src/services/p2p/frame-channel';
-import { introduce } from '../../../client/src/services/p2p/introduction';
+import { initCrypto, sha256 } from '@coffre/core/crypto';
+import { toBase64Url } from '@coffre/core/format';
+import { dataFrames, encodeFrame } from '@coffre/core/protocol/peer-frames';
+import { CryptoPool } from '../../../client/src/services/platform/crypto-pool';
+import {
+  receiveFromDevice,
+  sendToDevice,
+} from '../../../client/src/services/p2p/direct/paired-transfer';
+import type { FrameChannel } from '../../../client/src/services/p2p/wire/frame-channel';
+import { introduce } from '../../../client/src/services/p2p/wire/introduction';
 import { MemorySink } from '../memory-sink';
-import { sealFileOffer } from '../../../client/src/services/p2p/offer';
-import { p2pCrypto } from '../../../client/src/services/p2p/p2p-crypto';
-import { connectPeer } from '../../../client/src/services/p2p/peer';
-import { SignalingClient } from '../../../client/src/services/p2p/signaling';
-import type { ChunkSink } from '../../../client/src/services/p2p/transfer-receiver';
+import { sealFileOffer } from '../../../client/src/services/p2p/direct/offer';
+import { p2pCrypto } from '../../../client/src/services/p2p/wire/p2p-crypto';
+import { connectPeer } from '../../../client/src/services/p2p/wire/peer';
+import { SignalingClient } from '../../../client/src/services/p2p/wire/signaling';
+import type { ChunkSink } from '../../../client/src/services/p2p/wire/chunk-receiver';
 import { sealedTestFile, type SealedTestFile } from '../sealed-file';
 import { bareReceive, bareSend } from './bare-channel';
 import { linkSeederHarness } from './link-seeder';

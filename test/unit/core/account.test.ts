@@ -13,8 +13,8 @@ import {
   recoveryAuthKey,
   wrapMasterKey,
   type AccountBundle,
-} from '../../../core/crypto';
-import { FormatError, fromBase64Url, toBase64Url } from '../../../core/format';
+} from '@coffre/core/crypto';
+import { FormatError, fromBase64Url, toBase64Url } from '@coffre/core/format';
 
 beforeAll(initCrypto);
 

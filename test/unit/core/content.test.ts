@@ -7,7 +7,7 @@ import {
   chunkCount,
   fromBase64Url,
   toBase64Url,
-} from '../../../core/format';
+} from '@coffre/core/format';
 import {
   ChunkSealer,
   IntegrityError,
@@ -18,10 +18,10 @@ import {
   openManifest,
   randomId,
   sealManifest,
-} from '../../../core/crypto';
-import { manifestKey } from '../../../core/crypto/content';
-import { sealToText } from '../../../core/crypto/sealed';
-import { sodium, sodiumMemory } from '../../../core/crypto/sodium';
+} from '@coffre/core/crypto';
+import { manifestKey } from '@coffre/core/crypto/internal/content';
+import { sealToText } from '@coffre/core/crypto/internal/sealed';
+import { sodium, sodiumMemory } from '@coffre/core/crypto/internal/sodium';
 
 beforeAll(initCrypto);
 

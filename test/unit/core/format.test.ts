@@ -17,7 +17,7 @@ import {
   plainChunkSize,
   plainSizeFromCipher,
   toBase64Url,
-} from '../../../core/format';
+} from '@coffre/core/format';
 
 // A small deterministic generator so the property checks are reproducible.
 function* pseudoRandom(seed: number): Generator<number> {

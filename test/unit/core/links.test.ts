@@ -6,7 +6,7 @@ import {
   linkUrl,
   parseLinkFragment,
   toBase64Url,
-} from '../../../core/format';
+} from '@coffre/core/format';
 import {
   IntegrityError,
   WeakKdfError,
@@ -21,7 +21,7 @@ import {
   wrapLinkKey,
   type KdfParams,
   type NodeMeta,
-} from '../../../core/crypto';
+} from '@coffre/core/crypto';
 
 beforeAll(initCrypto);
 

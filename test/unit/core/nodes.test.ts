@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { FormatError, fromBase64Url, toBase64Url } from '../../../core/format';
+import { FormatError, fromBase64Url, toBase64Url } from '@coffre/core/format';
 import {
   IntegrityError,
   createNode,
@@ -11,7 +11,7 @@ import {
   wrapNodeKey,
   type NodeMeta,
   type SealedNode,
-} from '../../../core/crypto';
+} from '@coffre/core/crypto';
 
 beforeAll(initCrypto);
 

@@ -1,0 +1,307 @@
+// The recipient's side of a share link, for the link page: no account, no token. The link key is
+// read from the URL fragment and checked (exact length and alphabet) before any request; it never
+// leaves this page (not in a URL, header, body or Referer). Until `unlock` succeeds nothing but
+// the link record is fetched. After that, the shared tree is verified exactly like the drive:
+// every node below the root unwraps under its parent's key, every manifest must be signed by the
+// owner's key that the link itself carries.
+import { FormatError, isId, parseLinkFragment } from '@coffre/core/format';
+import {
+  DOWNLOAD_GRANT_HEADER,
+  FileManifestResponse,
+  LinkNodeList,
+  LinkResponse,
+  apiPath,
+} from '@coffre/core/protocol';
+import { Api } from '../platform/http-client';
+import type { ChunkPeers, PeerFile } from '../downloads/chunk-peers';
+import { LinkError, type DriveNode, type LinkSession } from '../contract/index';
+import type { CryptoPool } from '../platform/crypto-pool';
+import { coreCrypto } from '../platform/crypto-main';
+import type { DownloadService } from '../downloads/download-service';
+import { byTypeThenName, openChildren, toDriveNode, type KnownNode } from '../drive/drive-service';
+import {
+  ApiError,
+  InvalidRequestError,
+  isIntegrityError,
+  isTransferQuotaError,
+} from '../platform/errors';
+import type { FileSource } from '../downloads/file-source';
+import { isRetryable } from '../platform/retry';
+import type { LinkSwarm } from '../p2p/link-room/swarm';
+import { readWholeFile } from '../downloads/verified-file';
+
+/** Previews hold the whole file in memory: anything larger is downloaded instead. */
+const PREVIEW_MAX_BYTES = 32 * 1024 * 1024;
+/** Far deeper than any real tree; stops a parent cycle. */
+const MAX_DEPTH = 512;
+
+/** Validates the link locally, then fetches its record; see LinkSession for the rest. */
+export async function openLinkSession(
+  pool: CryptoPool,
+  downloads: DownloadService,
+  linkId: string,
+  fragment: string,
+): Promise<LinkSession> {
+  let linkKey: string;
+  try {
+    if (!isId(linkId)) throw new FormatError('The link address is incomplete or damaged.');
+    linkKey = parseLinkFragment(fragment);
+  } catch (error) {
+    throw new LinkError('malformed', error instanceof FormatError ? error.message : undefined);
+  }
+  // Its own client: never the account's token, whoever is logged in on this device.
+  const api = new Api();
+  const record = await notFoundAsLinkError(() =>
+    api.json('GET', apiPath.link(linkId), LinkResponse),
+  );
+  if (record.linkId !== linkId || record.type !== record.node.type)
+    throw new LinkError('wrong-key');
+  return new SharedTree(api, pool, downloads, linkKey, record);
+}
+
+class SharedTree implements LinkSession, FileSource {
+  readonly linkId: string;
+  readonly type: 'file' | 'folder';
+  readonly needsPassword: boolean;
+  private readonly known = new Map<string, KnownNode>();
+  private root: KnownNode | null = null;
+  private signPublicKey: Uint8Array | null = null;
+  /** Per file: the download grant its chunk 0 was answered with. */
+  private readonly grants = new Map<string, DownloadGrant>();
+  /** The link's peer room, joined once the link opened; null without a signal server. */
+  private swarm: Promise<LinkSwarm | null> | null = null;
+  private closed = false;
+
+  constructor(
+    private readonly api: Api,
+    private readonly pool: CryptoPool,
+    private readonly downloads: DownloadService,
+    private readonly linkKey: string,
+    private readonly record: LinkResponse,
+  ) {
+    this.linkId = record.linkId;
+    this.type = record.type;
+    this.needsPassword = record.kdf !== null;
+  }
+
+  async unlock(password: string | null): Promise<DriveNode> {
+    if (this.root) return toDriveNode(this.root);
+    if (this.needsPassword && !password)
+      throw new LinkError('wrong-password', 'This link needs a password.');
+    const { node, kdf, wrappedKey } = this.record;
+    const input = {
+      linkKey: this.linkKey,
+      linkId: this.linkId,
+      nodeId: node.id,
+      type: node.type,
+      wrappedKey,
+      kdf,
+      password: this.needsPassword ? password : null,
+    };
+    const core = await coreCrypto();
+    let opened: { nodeKey: Uint8Array; signPublicKey: Uint8Array };
+    try {
+      opened = kdf === null ? core.openLink(input) : await this.pool.runIsolated('openLink', input);
+    } catch (error) {
+      if (!isIntegrityError(error)) throw error;
+      throw new LinkError(this.needsPassword ? 'wrong-password' : 'wrong-key');
+    }
+    let meta;
+    try {
+      meta = core.openNodeMeta(node.id, node.parentId, node.type, opened.nodeKey, node.encMeta);
+    } catch (error) {
+      if (!isIntegrityError(error)) throw error;
+      throw new LinkError('wrong-key');
+    }
+    this.signPublicKey = opened.signPublicKey;
+    this.joinPeers();
+    // The shared item is the root of this view: no parent, its creation time is not public.
+    this.root = this.remember({
+      id: node.id,
+      parentId: null,
+      type: node.type,
+      key: opened.nodeKey,
+      meta,
+      createdAt: meta.mtime ?? 0,
+    });
+    return toDriveNode(this.root);
+  }
+
+  async list(folderId: string): Promise<DriveNode[]> {
+    const folder = await this.node(folderId);
+    if (folder.type !== 'folder') throw new InvalidRequestError('That item is not a folder.');
+    const { nodes } = await notFoundAsLinkError(() =>
+      this.api.json('GET', apiPath.linkChildren(this.linkId, folderId), LinkNodeList),
+    );
+    const { opened } = await openChildren(folder, nodes);
+    return opened.map((node) => toDriveNode(this.remember(node))).sort(byTypeThenName);
+  }
+
+  async path(folderId: string): Promise<DriveNode[]> {
+    const chain: DriveNode[] = [];
+    for (let node: KnownNode | undefined = await this.node(folderId); node;) {
+      if (chain.length > MAX_DEPTH) throw new InvalidRequestError('That folder is too deep.');
+      chain.unshift(toDriveNode(node));
+      node = node.parentId === null ? undefined : this.known.get(node.parentId);
+    }
+    return chain;
+  }
+
+  download(nodeId: string): void {
+    this.downloads.download(this, nodeId);
+  }
+
+  downloadZip(folderId: string): void {
+    this.downloads.downloadZip(this, folderId);
+  }
+
+  preview(nodeId: string): Promise<Blob> {
+    return readWholeFile(this, this.pool, nodeId, PREVIEW_MAX_BYTES);
+  }
+
+  close(): void {
+    this.closed = true;
+    void this.swarm?.then((swarm) => swarm?.close());
+  }
+
+  /**
+   * Joins the link's room as soon as the link opened, so peers are connected by the time a
+   * download starts. The code is loaded only then: a page without peers never fetches it.
+   */
+  private joinPeers(): void {
+    this.swarm ??= import('../p2p/link-room/swarm')
+      .then(({ LinkSwarm }) => LinkSwarm.open(this.linkKey))
+      .then((swarm) => {
+        if (this.closed) swarm?.close();
+        return this.closed ? null : swarm;
+      })
+      .catch((error: unknown) => {
+        console.warn('the link room could not be joined', error);
+        return null;
+      });
+  }
+
+  // FileSource: what downloads, zips and previews read through this link.
+
+  /** Peers are asked only once chunk 0's grant arrived: a dead link gets nothing from them. */
+  async peers(file: PeerFile): Promise<ChunkPeers | null> {
+    const swarm = await this.swarm;
+    if (!swarm) return null;
+    let grant = this.grants.get(file.nodeId);
+    if (grant === undefined) {
+      grant = new DownloadGrant(); // chunk 0's request settles it
+      this.grants.set(file.nodeId, grant);
+    }
+    const pending = grant;
+    return swarm.forFile(file, (signal) => pending.wait(signal));
+  }
+
+  cached(nodeId: string): KnownNode | undefined {
+    return this.known.get(nodeId);
+  }
+
+  /** Only nodes verified so far (the root, and what listings showed) can be asked for. */
+  node(nodeId: string): Promise<KnownNode> {
+    if (!this.root) return Promise.reject(new InvalidRequestError('Open the link first.'));
+    const node = this.known.get(nodeId);
+    if (!node) return Promise.reject(new InvalidRequestError('That item is not in this link.'));
+    return Promise.resolve(node);
+  }
+
+  fileInfo(nodeId: string, signal: AbortSignal): Promise<FileManifestResponse> {
+    return this.api.json('GET', apiPath.linkFile(this.linkId, nodeId), FileManifestResponse, {
+      signal,
+    });
+  }
+
+  /**
+   * Chunk 0 of a file counts one download and is answered with a grant that the file's other
+   * chunks must carry (protocol.md, link downloads); later chunks wait for it, also while chunk 0
+   * is being retried or is paused by the owner's transfer quota.
+   */
+  async chunk(nodeId: string, index: number, maxBytes: number, signal: AbortSignal) {
+    const path = apiPath.linkFileChunk(this.linkId, nodeId, index);
+    let grant = this.grants.get(nodeId);
+    if (grant === undefined) {
+      if (index !== 0) throw new InvalidRequestError('A link download starts at its first chunk.');
+      grant = new DownloadGrant();
+      this.grants.set(nodeId, grant);
+    }
+    if (index === 0 && !grant.settled) {
+      const pending = grant;
+      try {
+        return await this.api.bytes(path, maxBytes, signal, {
+          onHeaders: (headers) => pending.settle(headers.get(DOWNLOAD_GRANT_HEADER)),
+        });
+      } catch (error) {
+        // Chunk 0 will not be asked again: the chunks waiting for its grant give up too.
+        if (!isRetryable(error) && !isTransferQuotaError(error) && !signal.aborted) {
+          this.grants.delete(nodeId);
+          pending.fail(error);
+        }
+        throw error;
+      }
+    }
+    const value = await grant.wait(signal);
+    const headers: Record<string, string> = value ? { [DOWNLOAD_GRANT_HEADER]: value } : {};
+    return this.api.bytes(path, maxBytes, signal, { headers });
+  }
+
+  signer(): Uint8Array {
+    if (!this.signPublicKey) throw new InvalidRequestError('Open the link first.');
+    return this.signPublicKey;
+  }
+
+  private remember(node: KnownNode): KnownNode {
+    this.known.set(node.id, node);
+    return node;
+  }
+}
+
+/** A file's download grant, once chunk 0 was answered (null when the answer carried none). */
+class DownloadGrant {
+  settled = false;
+  private readonly value: Promise<string | null>;
+  private resolve: (grant: string | null) => void = () => {};
+  private reject: (error: unknown) => void = () => {};
+
+  constructor() {
+    this.value = new Promise((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+    // A failure is reported to whoever waits; don't let it go unhandled when nobody does.
+    this.value.catch(() => undefined);
+  }
+
+  settle(grant: string | null): void {
+    this.settled = true;
+    this.resolve(grant);
+  }
+
+  fail(error: unknown): void {
+    this.reject(error);
+  }
+
+  /** The grant; rejects when the download is cancelled (or fails) first. */
+  wait(signal: AbortSignal): Promise<string | null> {
+    signal.throwIfAborted();
+    return new Promise((resolve, reject) => {
+      const stop = (): void => reject(signal.reason);
+      signal.addEventListener('abort', stop, { once: true });
+      void this.value
+        .finally(() => signal.removeEventListener('abort', stop))
+        .then(resolve, reject);
+    });
+  }
+}
+
+/** The server answers 404 alike for unknown, expired, revoked and exhausted links. */
+async function notFoundAsLinkError<T>(request: () => Promise<T>): Promise<T> {
+  try {
+    return await request();
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) throw new LinkError('not-found');
+    throw error;
+  }
+}

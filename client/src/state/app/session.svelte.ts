@@ -1,0 +1,140 @@
+import { describeError, services } from '../../services';
+import type { SessionInfo } from '../../services/contract/index';
+import { announcer } from './announcer.svelte';
+import { connectivity } from './connectivity.svelte';
+import { drive } from '../drive/drive.svelte';
+import { transfers } from '../drive/transfers.svelte';
+
+transfers.onFinish((transfer) => {
+  const verb = transfer.kind === 'upload' ? 'Upload' : 'Download';
+  if (transfer.state === 'done') announcer.say(`${verb} of ${transfer.name} finished.`);
+  if (transfer.state === 'failed') announcer.say(`${verb} of ${transfer.name} failed.`);
+  if (transfer.state === 'cancelled') announcer.say(`${verb} of ${transfer.name} cancelled.`);
+});
+
+// The server refuses credentials with one status whether or not the account exists: 401 when
+// opening a session, 403 when a signed-in person's current password does not match.
+interface Refusal {
+  status: 401 | 403;
+  message: string;
+}
+
+function isRefusal(error: unknown, status: number): boolean {
+  return (
+    error instanceof Error &&
+    error.name === 'ApiError' &&
+    'status' in error &&
+    error.status === status
+  );
+}
+
+// Which screen the app shows follows from here: 'starting' while a saved session is restored,
+// 'recovery-key' right after sign-up until the person confirms they saved the key.
+export type SessionStatus = 'starting' | 'signed-out' | 'recovery-key' | 'signed-in';
+
+class Session {
+  status = $state<SessionStatus>('starting');
+  info = $state<SessionInfo | null>(null);
+  /** Shown once after sign-up; cleared as soon as the person continues. */
+  recoveryKey = $state<string | null>(null);
+  busy = $state(false);
+  error = $state<string | null>(null);
+
+  async start(): Promise<void> {
+    try {
+      this.#enter(await services.resume());
+    } catch (error) {
+      // The saved session could not be opened (offline, server down): say why on the log-in screen.
+      this.#enter(null);
+      this.error = describeError(error);
+    }
+  }
+
+  signUp(email: string, password: string): Promise<boolean> {
+    return this.#attempt(async () => {
+      const { session, recoveryKey } = await services.signUp(email, password);
+      this.info = session;
+      this.recoveryKey = recoveryKey;
+      this.#setStatus('recovery-key');
+    });
+  }
+
+  logIn(email: string, password: string): Promise<boolean> {
+    return this.#attempt(async () => this.#enter(await services.logIn(email, password)), {
+      status: 401,
+      message: 'Wrong email or password.',
+    });
+  }
+
+  recover(email: string, recoveryKey: string, newPassword: string): Promise<boolean> {
+    return this.#attempt(
+      async () => this.#enter(await services.recover(email, recoveryKey, newPassword)),
+      { status: 401, message: 'Wrong email or recovery key.' },
+    );
+  }
+
+  changePassword(currentPassword: string, newPassword: string): Promise<boolean> {
+    return this.#attempt(() => services.changePassword(currentPassword, newPassword), {
+      status: 403,
+      message: 'The current password is wrong.',
+    });
+  }
+
+  confirmRecoveryKeySaved(): void {
+    this.recoveryKey = null;
+    this.#setStatus('signed-in');
+  }
+
+  async logOut(): Promise<void> {
+    try {
+      await services.logOut();
+    } catch {
+      // services already tolerates an unreachable server; whatever else fails, the screen
+      // must still leave the drive.
+    }
+    this.error = null;
+    this.#enter(null);
+  }
+
+  clearError(): void {
+    this.error = null;
+  }
+
+  #enter(info: SessionInfo | null): void {
+    this.info = info;
+    this.#setStatus(info ? 'signed-in' : 'signed-out');
+  }
+
+  // The drive and the transfer feed live exactly as long as a signed-in session.
+  #setStatus(status: SessionStatus): void {
+    const wasIn = this.status === 'signed-in';
+    this.status = status;
+    if (status === 'signed-in' && !wasIn) {
+      transfers.start();
+      connectivity.start();
+      drive.start();
+    } else if (status !== 'signed-in' && wasIn) {
+      drive.stop();
+      connectivity.stop();
+      transfers.stop();
+    }
+  }
+
+  /** `refused` replaces the server's wording when it turns the credentials down. */
+  async #attempt(action: () => Promise<void>, refused?: Refusal): Promise<boolean> {
+    this.busy = true;
+    this.error = null;
+    try {
+      await action();
+      return true;
+    } catch (error) {
+      this.error =
+        refused && isRefusal(error, refused.status) ? refused.message : describeError(error);
+      return false;
+    } finally {
+      this.busy = false;
+    }
+  }
+}
+
+export const session = new Session();

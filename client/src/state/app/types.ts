@@ -1,0 +1,10 @@
+// The shapes ui/ renders, re-exported so components never reach into services/.
+export type {
+  DeviceStorage,
+  DriveNode,
+  LinkOptions,
+  SessionInfo,
+  SharedLink,
+  TransferSnapshot,
+  Usage,
+} from '../../services/contract/index';
