@@ -8,7 +8,11 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['test/unit/**/*.test.ts', 'test/vectors/**/*.test.ts'],
+          include: [
+            'test/unit/**/*.test.ts',
+            'test/vectors/**/*.test.ts',
+            'test/lint/**/*.test.ts',
+          ],
           environment: 'node',
         },
       },
