@@ -1,6 +1,7 @@
 import {
   FormatError,
   LINK_KEY_BYTES,
+  LINK_WRAPPED_KEY_BYTES,
   SEALED_OVERHEAD,
   associatedData,
   assertId,
@@ -19,7 +20,7 @@ import { openKey, openText, sealToText } from './sealed';
 // shared node's key under its own purpose and AD, and is never a key of the account's tree (R5).
 
 /** What a link's wrapped key holds: node key ‖ the owner's Ed25519 public key. */
-const LINK_PLAINTEXT_BYTES = KEY_BYTES + 32;
+const LINK_PLAINTEXT_BYTES = LINK_WRAPPED_KEY_BYTES - SEALED_OVERHEAD;
 const PASSWORD_HASH_BYTES = 32;
 
 /** The shared node, as named in the `link-key` AD. */
@@ -158,7 +159,7 @@ export function openLink(
     wrapKeyOf(linkKey, secret),
     linkAd({ linkId, nodeId, type }),
     input.wrappedKey,
-    SEALED_OVERHEAD + LINK_PLAINTEXT_BYTES,
+    LINK_WRAPPED_KEY_BYTES,
   );
   if (plaintext.length !== LINK_PLAINTEXT_BYTES) throw new IntegrityError();
   return { nodeKey: plaintext.slice(0, KEY_BYTES), signPublicKey: plaintext.slice(KEY_BYTES) };

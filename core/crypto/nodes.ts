@@ -1,6 +1,8 @@
 import {
   FormatError,
   MAX_FILE_SIZE,
+  MAX_MIME_LENGTH,
+  MAX_NAME_BYTES,
   MAX_SEALED_META,
   SEALED_OVERHEAD,
   associatedData,
@@ -31,8 +33,6 @@ export interface SealedNode {
 }
 
 const KEY_VERSION = 1;
-const MAX_NAME_BYTES = 255;
-const MAX_MIME_LENGTH = 255;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
 

@@ -6,7 +6,6 @@ export {
   type Envelope,
   type PeerOffer,
   type SignalMessage,
-  MAX_SEALED_OFFER,
   SignalSession,
   decodeEnvelope,
   encodeShare,

@@ -1,7 +1,12 @@
 import {
   FormatError,
   MAX_FILE_SIZE,
+  MAX_MIME_LENGTH,
+  MAX_SEALED_OFFER,
+  MAX_SIGNAL_PLAINTEXT,
+  MAX_SIGNAL_TEXT,
   SEALED_OVERHEAD,
+  SIGNAL_COUNTER_BYTES,
   associatedData,
   fromBase64Url,
   isId,
@@ -19,13 +24,8 @@ import { validateName } from './nodes';
 
 const KIND_SHARE = 0x01;
 const KIND_SEALED = 0x02;
-const COUNTER_BYTES = 4;
-export const MAX_SIGNAL_PLAINTEXT = 4096;
-export const MAX_SIGNAL_TEXT = Math.ceil(
-  ((1 + COUNTER_BYTES + SEALED_OVERHEAD + MAX_SIGNAL_PLAINTEXT) * 4) / 3,
-);
-/** The largest sealed offer: a manifest of 2^18 chunks (16 MiB) plus the offer's other fields. */
-export const MAX_SEALED_OFFER = 16 * 1024 * 1024 + 8 * 1024;
+/** Kind byte and counter: the sealed blob starts after them. */
+const SEALED_START = 1 + SIGNAL_COUNTER_BYTES;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
@@ -63,9 +63,9 @@ export function decodeEnvelope(text: unknown): Envelope {
   if (bytes[0] === KIND_SHARE && bytes.length === 1 + SHARE_BYTES) {
     return { kind: 'share', share: bytes.slice(1) };
   }
-  if (bytes[0] === KIND_SEALED && bytes.length >= 1 + COUNTER_BYTES + SEALED_OVERHEAD) {
+  if (bytes[0] === KIND_SEALED && bytes.length >= SEALED_START + SEALED_OVERHEAD) {
     const counter = new DataView(bytes.buffer, bytes.byteOffset).getUint32(1);
-    return { kind: 'sealed', counter, blob: bytes.subarray(1 + COUNTER_BYTES) };
+    return { kind: 'sealed', counter, blob: bytes.subarray(SEALED_START) };
   }
   throw new IntegrityError();
 }
@@ -123,10 +123,10 @@ export class SignalSession {
     const plaintext = encoder.encode(JSON.stringify(message));
     if (plaintext.length > MAX_SIGNAL_PLAINTEXT) throw new FormatError('signal too large');
     const blob = seal(this.#key, this.#ad(this.#role, counter), plaintext);
-    const out = new Uint8Array(1 + COUNTER_BYTES + blob.length);
+    const out = new Uint8Array(SEALED_START + blob.length);
     out[0] = KIND_SEALED;
     new DataView(out.buffer).setUint32(1, counter);
-    out.set(blob, 1 + COUNTER_BYTES);
+    out.set(blob, SEALED_START);
     this.#sent += 1;
     return toBase64Url(out);
   }
@@ -207,7 +207,10 @@ function checkOffer(value: unknown): PeerOffer {
     !isCount(offer.revision, Number.MAX_SAFE_INTEGER) ||
     !isCount(offer.size, MAX_FILE_SIZE) ||
     typeof offer.name !== 'string' ||
-    !(offer.mime === null || (typeof offer.mime === 'string' && offer.mime.length <= 255)) ||
+    !(
+      offer.mime === null ||
+      (typeof offer.mime === 'string' && offer.mime.length <= MAX_MIME_LENGTH)
+    ) ||
     typeof offer.manifest !== 'string' ||
     !(offer.contentKey === null || fromBase64Url(offer.contentKey).length === KEY_BYTES)
   ) {

@@ -1,11 +1,17 @@
-import { FORMAT_VERSION, SEALED_OVERHEAD, fromBase64Url, toBase64Url } from '../format';
+import {
+  FORMAT_VERSION,
+  NONCE_BYTES,
+  SEALED_OVERHEAD,
+  TAG_BYTES,
+  base64UrlLength,
+  fromBase64Url,
+  toBase64Url,
+} from '../format';
 import { IntegrityError } from './errors';
 import { randomBytes } from './random';
 import { KEY_BYTES } from './primitives';
 import { type SodiumMemory, sodium, sodiumMemory } from './sodium';
 
-const NONCE_BYTES = 24;
-const TAG_BYTES = 16;
 /** Version byte + nonce: the part before the ciphertext. */
 const HEADER_BYTES = 1 + NONCE_BYTES;
 
@@ -122,8 +128,8 @@ export function openText(
   text: unknown,
   maxBytes: number,
 ): Uint8Array {
-  // Four base64url characters carry three bytes; refuse oversized input before decoding it.
-  if (typeof text !== 'string' || text.length > Math.ceil((maxBytes * 4) / 3)) {
+  // Oversized input is refused before decoding it.
+  if (typeof text !== 'string' || text.length > base64UrlLength(maxBytes)) {
     throw new IntegrityError();
   }
   let blob: Uint8Array;

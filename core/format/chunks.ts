@@ -1,15 +1,14 @@
 import { FormatError } from './errors';
-import { assertInteger, MAX_FILE_SIZE } from './limits';
+import {
+  CHUNK_OVERHEAD,
+  CHUNK_SIZE,
+  MAX_CHUNKS,
+  MAX_FILE_SIZE,
+  MAX_UPLOAD_SIZE,
+  assertInteger,
+} from './limits';
 
-/** Plaintext bytes per chunk; only the last chunk of a file is shorter. Fixed by the format. */
-export const CHUNK_SIZE = 4 * 1024 * 1024;
-/** Version byte + 24-byte nonce + 16-byte tag added to every sealed chunk. */
-export const CHUNK_OVERHEAD = 41;
-export const MAX_CHUNK_CIPHER_SIZE = CHUNK_SIZE + CHUNK_OVERHEAD;
-export const MAX_CHUNKS = MAX_FILE_SIZE / CHUNK_SIZE;
-/** The manifest grows with its chunk list: at most this much per chunk plus a fixed part. */
-export const MANIFEST_BYTES_PER_CHUNK = 64;
-export const MANIFEST_FIXED_BYTES = 4096;
+// The size arithmetic of format.md §5: chunk counts and sizes from a file's size.
 
 const checkSize = (plainSize: unknown): number =>
   assertInteger(plainSize, 0, MAX_FILE_SIZE, 'file size');
@@ -40,18 +39,10 @@ export function cipherSize(plainSize: number): number {
 /** Inverse of cipherSize for a known chunk count; throws if the pair is not one the format makes. */
 export function plainSizeFromCipher(cipherTotal: number, count: number): number {
   assertInteger(count, 1, MAX_CHUNKS, 'chunk count');
-  assertInteger(cipherTotal, 0, MAX_FILE_SIZE + MAX_CHUNKS * CHUNK_OVERHEAD, 'ciphertext size');
+  assertInteger(cipherTotal, 0, MAX_UPLOAD_SIZE, 'ciphertext size');
   const plainSize = cipherTotal - count * CHUNK_OVERHEAD;
   if (plainSize < 0 || plainSize > MAX_FILE_SIZE || chunkCount(plainSize) !== count) {
     throw new FormatError('ciphertext size does not match the chunk count');
   }
   return plainSize;
-}
-
-/** Largest sealed manifest (bytes) a reader accepts for a file of `count` chunks. */
-export function maxSealedManifestSize(count: number): number {
-  return (
-    assertInteger(count, 1, MAX_CHUNKS, 'chunk count') * MANIFEST_BYTES_PER_CHUNK +
-    MANIFEST_FIXED_BYTES
-  );
 }

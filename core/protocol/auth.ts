@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox';
-import { KDF_LIMITS } from '../format';
+import { KDF_LIMITS, MAX_EMAIL_LENGTH } from '../format';
 import {
   AuthKey,
   Base64UrlExact,
@@ -12,7 +12,11 @@ import {
 } from './common';
 import { PlanRef } from './plans';
 
-export const KDF_DEFAULTS = { opslimit: 3, memlimit: 64 * 1024 * 1024 } as const;
+/** Sign-up's parameters, the floor (format.md §4.1): an unknown email is answered with them too. */
+export const KDF_DEFAULTS = {
+  opslimit: KDF_LIMITS.minOpslimit,
+  memlimit: KDF_LIMITS.minMemlimit,
+} as const;
 
 /** Argon2id parameters within format.md §8's bounds: below the floor is refused at both ends. */
 export const Kdf = Type.Object(
@@ -27,7 +31,7 @@ export const Kdf = Type.Object(
 export type Kdf = Static<typeof Kdf>;
 
 /** The server normalises (trim, lower case) and checks the address itself. */
-export const Email = Type.String({ minLength: 3, maxLength: 254 });
+export const Email = Type.String({ minLength: 3, maxLength: MAX_EMAIL_LENGTH });
 
 /** The account's wrapped keys: opaque to the server, unwrapped only in the browser. */
 export const KeyBundle = Type.Object(

@@ -1,10 +1,14 @@
 import { type Static, Type } from 'typebox';
-import { ID_PATTERN, MAX_SEALED_META, SEALED_OVERHEAD } from '../format';
+import {
+  ID_PATTERN,
+  MAX_SEALED_KEY,
+  MAX_SEALED_META,
+  SEALED_OVERHEAD,
+  base64UrlLength,
+} from '../format';
 
-/** Characters of base64url (no padding) that encode `bytes` bytes. */
-export function base64UrlLength(bytes: number): number {
-  return Math.ceil((bytes * 4) / 3);
-}
+// Re-exported: the storage server's upload service imports it from here.
+export { base64UrlLength };
 
 const BASE64URL_PATTERN = '^[A-Za-z0-9_-]*$';
 
@@ -25,9 +29,7 @@ export function Base64UrlExact(bytes: number) {
 /** 16 random bytes in base64url; user, node and upload ids (format.md §1). */
 export const Id = Type.String({ pattern: ID_PATTERN.source, minLength: 22, maxLength: 22 });
 
-/** Wrapped keys are sealed blobs of a 32- or 64-byte key; 256 bytes leaves room and still bounds. */
-export const SEALED_KEY_MAX_BYTES = 256;
-export const SealedKey = Base64Url(SEALED_OVERHEAD, SEALED_KEY_MAX_BYTES);
+export const SealedKey = Base64Url(SEALED_OVERHEAD, MAX_SEALED_KEY);
 export const SealedMeta = Base64Url(SEALED_OVERHEAD, MAX_SEALED_META);
 
 export const AuthKey = Base64UrlExact(32);

@@ -1,7 +1,7 @@
 import { Type, type Static } from 'typebox';
-import { CHUNK_OVERHEAD, MAX_CHUNK_CIPHER_SIZE, MAX_CHUNKS } from '../format';
+import { CHUNK_OVERHEAD, MAX_CHUNK_CIPHER_SIZE, MAX_CHUNKS, MAX_SEALED_MANIFEST } from '../format';
 import { Base64Url, ByteCount, ChunkId, Id, SealedKey } from './common';
-import { ChunkIndex, MAX_SEALED_MANIFEST } from './uploads';
+import { ChunkIndex } from './uploads';
 
 export const ChunkInfo = Type.Object({
   index: ChunkIndex,

@@ -1,14 +1,14 @@
 import { Type, type Static } from 'typebox';
 import { Kdf } from './auth';
-import { SEALED_OVERHEAD } from '../format';
+import { LINK_OWNER_KEY_BYTES, LINK_WRAPPED_KEY_BYTES, MAX_LIST_NODES } from '../format';
 import { Base64UrlExact, ByteCount, Id, SealedKey, SealedMeta, Timestamp } from './common';
-import { FileRevision, MAX_LIST_NODES, NodeType } from './nodes';
+import { FileRevision, NodeType } from './nodes';
 import { ChunkIndexParam } from './uploads';
 
-/** The node key and the owner's signing public key (32 + 32 bytes), sealed under the link's K. */
-export const LinkWrappedKey = Base64UrlExact(SEALED_OVERHEAD + 64);
-/** The 32-byte link key sealed under the owner's master key, for the owner's other devices. */
-export const LinkOwnerKey = Base64UrlExact(SEALED_OVERHEAD + 32);
+/** The node key and the owner's signing public key, sealed under the link's K. */
+export const LinkWrappedKey = Base64UrlExact(LINK_WRAPPED_KEY_BYTES);
+/** The link key sealed under the owner's master key, for the owner's other devices. */
+export const LinkOwnerKey = Base64UrlExact(LINK_OWNER_KEY_BYTES);
 
 /**
  * Sent back with a counted download (chunk 0 from byte 0); sending it with the file's other chunks

@@ -1,4 +1,5 @@
 import { Type, type Static } from 'typebox';
+import { MAX_LIST_NODES } from '../format';
 import { ByteCount, Id, SealedKey, SealedMeta, Timestamp } from './common';
 
 export const NodeType = Type.Union([Type.Literal('folder'), Type.Literal('file')]);
@@ -28,9 +29,6 @@ export const Node = Type.Object({
   file: Type.Union([FileRevision, Type.Null()]),
 });
 export type Node = Static<typeof Node>;
-
-/** Lists are bounded too (R17): a folder or the bin holds at most this many entries per answer. */
-export const MAX_LIST_NODES = 100_000;
 
 export const NodeList = Type.Object({ nodes: Type.Array(Node, { maxItems: MAX_LIST_NODES }) });
 export type NodeList = Static<typeof NodeList>;

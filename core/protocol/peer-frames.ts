@@ -1,15 +1,21 @@
 // Data-channel frames of a direct transfer (protocol.md, "Peer messages"). Every frame is one
 // binary message of at most 16 KiB: type (1 byte) ‖ body, integers big-endian. The decoder checks
 // every length and refuses unknown types; what a frame means in a session is checked by the session.
+// The sizes are in core/format/limits.ts.
 
-import { fromBase64Url, isId, toBase64Url } from '../format';
+import {
+  FRAME_DATA_BYTES,
+  FRAME_HEADER_BYTES,
+  ID_BYTES,
+  MAX_ERROR_MESSAGE_BYTES,
+  MAX_FRAME_BYTES,
+  MAX_HAVE_BITMAP_BYTES,
+  MAX_REQUEST_INDEXES,
+  fromBase64Url,
+  isId,
+  toBase64Url,
+} from '../format';
 
-/** The largest message any browser delivers intact (ADR 0006). */
-export const MAX_FRAME_BYTES = 16 * 1024;
-/** Bytes of offer or chunk data in one frame: the frame less type, index/total and offset. */
-export const FRAME_DATA_BYTES = MAX_FRAME_BYTES - 9;
-export const MAX_REQUEST_INDEXES = 64;
-export const MAX_ERROR_MESSAGE_BYTES = 256;
 export const PEER_PROTOCOL_VERSION = 1;
 
 export const PEER_ERROR = { protocol: 1, integrity: 2, cancelled: 3, unavailable: 4 } as const;
@@ -38,9 +44,6 @@ const TYPE = {
   want: 9,
 } as const;
 
-/** Bytes of a node id on the wire (format.md §1: 16 bytes, 22 base64url characters). */
-const ID_BYTES = 16;
-
 /** A frame that breaks the rules of its type; the message says how, for the person and the log. */
 export class PeerProtocolError extends Error {
   override name = 'PeerProtocolError';
@@ -57,6 +60,15 @@ function frame(type: number, bodyLength: number, fill: (view: DataView, out: Uin
   return out;
 }
 
+/** `offer`, `chunk` and `have`: type, two 4-byte fields, then the data or bitmap. */
+function headed(type: number, head: number, offset: number, data: Uint8Array) {
+  return frame(type, FRAME_HEADER_BYTES - 1 + data.length, (view, out) => {
+    view.setUint32(1, head);
+    view.setUint32(5, offset);
+    out.set(data, FRAME_HEADER_BYTES);
+  });
+}
+
 const isU32 = (n: number) => Number.isInteger(n) && n >= 0 && n <= 0xffff_ffff;
 
 export function encodeFrame(f: PeerFrame): Uint8Array {
@@ -69,15 +81,11 @@ export function encodeFrame(f: PeerFrame): Uint8Array {
       if (!isU32(head) || !isU32(f.offset) || f.data.length === 0) {
         throw new PeerProtocolError(`bad ${f.type} frame`);
       }
-      return frame(TYPE[f.type], 8 + f.data.length, (view, out) => {
-        view.setUint32(1, head);
-        view.setUint32(5, f.offset);
-        out.set(f.data, 9);
-      });
+      return headed(TYPE[f.type], head, f.offset, f.data);
     }
     case 'request':
       if (f.indexes.length === 0 || f.indexes.length > MAX_REQUEST_INDEXES) {
-        throw new PeerProtocolError('a request names 1 to 64 chunks');
+        throw new PeerProtocolError(`a request names 1 to ${MAX_REQUEST_INDEXES} chunks`);
       }
       return frame(TYPE.request, 4 * f.indexes.length, (view) =>
         f.indexes.forEach((index, i) => view.setUint32(1 + 4 * i, index)),
@@ -86,11 +94,7 @@ export function encodeFrame(f: PeerFrame): Uint8Array {
       return frame(TYPE.ack, 4, (view) => view.setUint32(1, f.index));
     case 'have':
       if (f.first % 8 !== 0 || f.bitmap.length === 0) throw new PeerProtocolError('bad have frame');
-      return frame(TYPE.have, 8 + f.bitmap.length, (view, out) => {
-        view.setUint32(1, f.count);
-        view.setUint32(5, f.first);
-        out.set(f.bitmap, 9);
-      });
+      return headed(TYPE.have, f.count, f.first, f.bitmap);
     case 'done':
       return frame(TYPE.done, 0, () => undefined);
     case 'want': {
@@ -143,10 +147,12 @@ export function decodeFrame(message: unknown): PeerFrame {
     case TYPE.offer:
     case TYPE.chunk: {
       const name = bytes[0] === TYPE.offer ? 'offer' : 'chunk';
-      if (bodyLength < 9) throw new PeerProtocolError(`${name} frame without data`);
+      if (bytes.length <= FRAME_HEADER_BYTES) {
+        throw new PeerProtocolError(`${name} frame without data`);
+      }
       const head = view.getUint32(1);
       const offset = view.getUint32(5);
-      const data = bytes.subarray(9);
+      const data = bytes.subarray(FRAME_HEADER_BYTES);
       return name === 'offer'
         ? { type: 'offer', total: head, offset, data }
         : { type: 'chunk', index: head, offset, data };
@@ -162,10 +168,13 @@ export function decodeFrame(message: unknown): PeerFrame {
       exactly(4, 'ack');
       return { type: 'ack', index: view.getUint32(1) };
     case TYPE.have: {
-      if (bodyLength < 9) throw new PeerProtocolError('have frame without a bitmap');
+      if (bytes.length <= FRAME_HEADER_BYTES) {
+        throw new PeerProtocolError('have frame without a bitmap');
+      }
       const first = view.getUint32(5);
       if (first % 8 !== 0) throw new PeerProtocolError('have frame not aligned to a byte');
-      return { type: 'have', count: view.getUint32(1), first, bitmap: bytes.subarray(9) };
+      const bitmap = bytes.subarray(FRAME_HEADER_BYTES);
+      return { type: 'have', count: view.getUint32(1), first, bitmap };
     }
     case TYPE.done:
       exactly(0, 'done');
@@ -221,15 +230,17 @@ export function* dataFrames(
   if (scratch !== undefined && scratch.length !== MAX_FRAME_BYTES) {
     throw new RangeError('a scratch frame is MAX_FRAME_BYTES long');
   }
-  const scratchHead = scratch && new DataView(scratch.buffer, scratch.byteOffset, 9);
+  const scratchHead =
+    scratch && new DataView(scratch.buffer, scratch.byteOffset, FRAME_HEADER_BYTES);
   for (let offset = 0; offset < payload.length; offset += FRAME_DATA_BYTES) {
     const data = payload.subarray(offset, offset + FRAME_DATA_BYTES);
-    const out = scratch?.subarray(0, 9 + data.length) ?? new Uint8Array(9 + data.length);
-    const view = scratchHead ?? new DataView(out.buffer, 0, 9);
+    const length = FRAME_HEADER_BYTES + data.length;
+    const out = scratch?.subarray(0, length) ?? new Uint8Array(length);
+    const view = scratchHead ?? new DataView(out.buffer, 0, FRAME_HEADER_BYTES);
     out[0] = TYPE[kind];
     view.setUint32(1, head);
     view.setUint32(5, offset);
-    out.set(data, 9);
+    out.set(data, FRAME_HEADER_BYTES);
     yield out;
   }
 }
@@ -263,9 +274,8 @@ export class ChunkBitmap {
 
   /** The `have` frames that describe this bitmap. */
   *frames(): Generator<Uint8Array> {
-    const perFrame = FRAME_DATA_BYTES - 1; // `have` has 8 header bytes, one less than data frames
-    for (let byte = 0; byte < this.bytes.length; byte += perFrame) {
-      const bitmap = this.bytes.subarray(byte, byte + perFrame);
+    for (let byte = 0; byte < this.bytes.length; byte += MAX_HAVE_BITMAP_BYTES) {
+      const bitmap = this.bytes.subarray(byte, byte + MAX_HAVE_BITMAP_BYTES);
       yield encodeFrame({ type: 'have', count: this.count, first: byte * 8, bitmap });
     }
   }

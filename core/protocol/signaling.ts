@@ -1,10 +1,19 @@
 import { Type, type Static, type TSchema } from 'typebox';
-import { CHUNK_ID_PATTERN, ID_PATTERN } from '../format';
+import {
+  CHUNK_ID_PATTERN,
+  ID_PATTERN,
+  MAX_ROOM_SIZE,
+  MAX_SIGNAL_ENVELOPE_BYTES,
+  MIN_SIGNAL_FRAME_BYTES,
+} from '../format';
 import { Base64Url, Timestamp } from './common';
 
 // The signal server's protocol (protocol.md §5): Socket.IO events and their payloads, and the
 // two HTTP routes beside them. The server validates every client payload with these schemas; the
 // client validates every server payload with them.
+
+// Re-exported: the signal server's configuration imports them from here.
+export { MAX_ROOM_SIZE, MIN_SIGNAL_FRAME_BYTES };
 
 /** Socket.IO's path on the signal server's origin; websocket is the only transport. */
 export const SIGNAL_SOCKET_PATH = '/socket.io/';
@@ -32,19 +41,11 @@ export const RoomId = Type.String({ pattern: CHUNK_ID_PATTERN.source, maxLength:
 /** A peer id: 16 random bytes the server draws for each connection (an id, format.md §1). */
 export const PeerId = Type.String({ pattern: ID_PATTERN.source, maxLength: 22 });
 
-/** Largest sealed signal, in bytes before base64url: an SDP with its candidates fits easily. */
-export const MAX_SIGNAL_DATA_BYTES = 4096;
-/** A sealed signal: opaque bytes in base64url; the server only relays them. */
-export const SignalData = Base64Url(1, MAX_SIGNAL_DATA_BYTES);
-
 /**
- * The smallest message size limit a server may run with: the largest valid `signal` frame
- * (5,462 characters of data, ids, keys and Socket.IO framing) fits under it.
+ * A sealed signal envelope (format.md §13.5) in base64url, at most the largest one a client
+ * seals; the server only relays it.
  */
-export const MIN_SIGNAL_FRAME_BYTES = 6 * 1024;
-
-/** A room never holds more than this, whatever the server's configured room size. */
-export const MAX_ROOM_SIZE = 64;
+export const SignalData = Base64Url(1, MAX_SIGNAL_ENVELOPE_BYTES);
 
 export const SIGNAL_ERROR_CODES = [
   'bad_request',

@@ -3,19 +3,13 @@ import {
   CHUNK_OVERHEAD,
   MAX_CHUNK_CIPHER_SIZE,
   MAX_CHUNKS,
-  MAX_FILE_SIZE,
-  maxSealedManifestSize,
+  MAX_SEALED_MANIFEST,
+  MAX_UPLOAD_SIZE,
 } from '../format';
 import { Base64Url, ByteCount, ChunkId, Id, SealedKey, SealedMeta, Timestamp } from './common';
 
 /** The header that carries a chunk's SHA-256 (base64url) on upload. */
 export const CHUNK_SHA256_HEADER = 'coffre-chunk-sha256';
-
-/** Ciphertext bytes of the largest file. */
-export const MAX_UPLOAD_SIZE = MAX_FILE_SIZE + MAX_CHUNKS * CHUNK_OVERHEAD;
-
-/** The sealed manifest of the largest file; a commit is checked against its own count too. */
-export const MAX_SEALED_MANIFEST = maxSealedManifestSize(MAX_CHUNKS);
 
 export const ChunkIndex = Type.Integer({ minimum: 0, maximum: MAX_CHUNKS - 1 });
 

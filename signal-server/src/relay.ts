@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Server, Socket as IoSocket } from 'socket.io';
+import { ID_BYTES } from '@coffre/core/format';
 import {
   CLIENT_EVENTS,
   JoinRequest,
@@ -109,7 +110,7 @@ export function attachRelay(io: SignalIo, config: RelayConfig, metrics: SignalMe
   };
 
   io.on('connection', (socket) => {
-    const self: PeerData = { peerId: randomBytes(16).toString('base64url'), joined: {} };
+    const self: PeerData = { peerId: randomBytes(ID_BYTES).toString('base64url'), joined: {} };
     socket.data = self;
     const roomCount = () => Object.keys(self.joined).length;
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_SIGNAL_DATA_BYTES } from '@coffre/core/protocol';
-import { addressKey } from '../../signal-server/src/client-address';
+import { MAX_SIGNAL_ENVELOPE_BYTES } from '@coffre/core/format';
+import { addressKey } from '@coffre/server-kit';
 import {
   client,
   handshake,
@@ -58,9 +58,9 @@ describe('signal caps', () => {
     // The largest valid signal still fits under the limit.
     const c = await client(url);
     const cId = await joinAs(c, room);
-    expect(await signal(b, { roomId: room, to: cId, data: sealed(MAX_SIGNAL_DATA_BYTES) })).toEqual(
-      { ok: true },
-    );
+    expect(
+      await signal(b, { roomId: room, to: cId, data: sealed(MAX_SIGNAL_ENVELOPE_BYTES) }),
+    ).toEqual({ ok: true });
   });
 
   it('disconnects a socket that floods events, and leaves its room mates alone', async () => {
@@ -131,7 +131,7 @@ describe('signal caps', () => {
   });
 
   it('behind a trusted proxy, counts the address the proxy appended', async () => {
-    const { url } = await startSignal({ maxConnectionsPerIp: 1, trustProxy: true });
+    const { url } = await startSignal({ maxConnectionsPerIp: 1, trustProxy: 1 });
     const via = (header: string) => client(url, { extraHeaders: { 'x-forwarded-for': header } });
     await via('198.51.100.1');
     await via('198.51.100.2');

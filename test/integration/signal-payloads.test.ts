@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { MAX_SIGNAL_DATA_BYTES } from '@coffre/core/protocol';
+import { MAX_SIGNAL_ENVELOPE_BYTES } from '@coffre/core/format';
 import {
   client,
   join,
@@ -89,7 +89,7 @@ describe('signal payload checks', () => {
       { ...valid, data: '' },
       { ...valid, data: 'not base64url!' },
       { ...valid, data: 'a b' },
-      { ...valid, data: sealed(MAX_SIGNAL_DATA_BYTES + 1) },
+      { ...valid, data: sealed(MAX_SIGNAL_ENVELOPE_BYTES + 1) },
       { ...valid, data: 12345 },
       { ...valid, data: { sdp: 'v=0' } },
       { ...valid, data: randomBytes(100) },

@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { FRAME_DATA_BYTES, MAX_FRAME_BYTES } from '@coffre/core/format';
 import {
   ChunkBitmap,
-  FRAME_DATA_BYTES,
-  MAX_FRAME_BYTES,
   PeerProtocolError,
   dataFrames,
   decodeFrame,

@@ -1,10 +1,9 @@
 // A scripted malicious peer in a link's room: it knows the link key (anyone with the link does),
 // answers every `want` with a full bitmap, and then breaks the rules in one chosen way. It records
 // the `error` frames the downloading page sends back, so a test can see why it was refused.
+import { FRAME_DATA_BYTES, MAX_FRAME_BYTES } from '@coffre/core/format';
 import {
   ChunkBitmap,
-  FRAME_DATA_BYTES,
-  MAX_FRAME_BYTES,
   dataFrames,
   decodeFrame,
   encodeFrame,

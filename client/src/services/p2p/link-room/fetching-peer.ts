@@ -4,6 +4,7 @@
 // length. Any fault ends the session with this peer; whatever was due is then fetched from the
 // server by the caller. The bytes it returns are still unverified: the caller checks each chunk
 // exactly as a chunk from the server (verified-file.ts).
+import { LINK_DUE_PER_PEER } from '@coffre/core/format';
 import {
   ChunkBitmap,
   PEER_PROTOCOL_VERSION,
@@ -16,8 +17,6 @@ import {
 import type { PeerFile } from '../../downloads/chunk-peers';
 import type { PeerConnection } from '../wire/peer';
 
-/** Chunks requested from one peer and not yet complete. */
-export const DUE_PER_PEER = 2;
 /** No byte for this long while something is due: the peer is dropped, the chunk goes to the server. */
 export const PEER_STALL_MS = 10_000;
 
@@ -81,7 +80,7 @@ export class SeederPeer {
 
   /** Whether this peer holds chunk `index` of `file` and has room for one more request. */
   canServe(file: PeerFile, index: number): boolean {
-    return this.#gone === null && this.#due.length < DUE_PER_PEER && this.holds(file, index);
+    return this.#gone === null && this.#due.length < LINK_DUE_PER_PEER && this.holds(file, index);
   }
 
   holds(file: PeerFile, index: number): boolean {

@@ -4,6 +4,7 @@
 // signal after the nonces is sealed per pair, so the relay can only drop messages: a pair whose
 // envelope fails to open is abandoned, and the other pairs carry on.
 import type { Envelope, Handshake, SignalSession } from '@coffre/core/crypto/p2p';
+import { DEFAULT_ROOM_SIZE } from '@coffre/core/format';
 import { PairingError, type SecureSignals } from '../wire/introduction';
 import { p2pCrypto, type P2pCrypto } from '../wire/p2p-crypto';
 import { connectPeer, type PeerConnection } from '../wire/peer';
@@ -11,8 +12,6 @@ import type { SignalingClient } from '../wire/signaling';
 
 /** How long a pair may take from the first nonce to the confirmation. */
 const CONFIRM_TIMEOUT_MS = 15_000;
-/** The room holds at most 8 (protocol.md §5.4); no more pairs than that are kept. */
-const MAX_PAIRS = 8;
 
 const TAMPERED = 'A message in the link room failed its check.';
 
@@ -78,7 +77,7 @@ export class LinkRoom {
 
   /** Introduces this page to a peer already in the room, as the receiver; resolves once connected. */
   connectTo(peerId: string): Promise<PeerConnection> {
-    if (this.#closed || this.#pairs.has(peerId) || this.#pairs.size >= MAX_PAIRS) {
+    if (this.#closed || this.#pairs.has(peerId) || this.#pairs.size >= DEFAULT_ROOM_SIZE) {
       return Promise.reject(new PairingError('That peer cannot be introduced now.'));
     }
     const { roomId, signalingKey } = this.#options;
@@ -185,7 +184,7 @@ export class LinkRoom {
     if (pair === undefined) {
       // An unknown peer's first message must be its nonce, and only a serving page answers it.
       const { onReceiver, roomId, signalingKey } = this.#options;
-      if (!onReceiver || envelope.kind !== 'share' || this.#pairs.size >= MAX_PAIRS) return;
+      if (!onReceiver || envelope.kind !== 'share' || this.#pairs.size >= DEFAULT_ROOM_SIZE) return;
       pair = this.#newPair(from, core.linkHandshake(roomId, signalingKey, 'sender'));
       this.#connectWhenConfirmed(pair, true).then(onReceiver, () => undefined);
     }

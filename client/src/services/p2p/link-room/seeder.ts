@@ -2,9 +2,9 @@
 // bitmap of the sealed chunks this device holds of that file (empty when the link does not grant
 // it), then sends requested chunks in request order. It reads only what `SeedSource` allows, so a
 // peer can never obtain a chunk of a file outside the link.
+import { LINK_QUEUED_INDEXES, MAX_FRAME_BYTES } from '@coffre/core/format';
 import type { ChunkBitmap } from '@coffre/core/protocol/peer-frames';
 import {
-  MAX_FRAME_BYTES,
   PEER_PROTOCOL_VERSION,
   PeerProtocolError,
   dataFrames,
@@ -22,9 +22,6 @@ export interface SeedSource {
   /** A chunk `holds` reported, or null if it is gone since (evicted). */
   read(file: PeerFile, index: number): Promise<Uint8Array | null>;
 }
-
-/** Indexes a receiver may have queued at once (it keeps 2 due; a little slack for timing). */
-const MAX_QUEUED = 4;
 
 export function serveLinkPeer(connection: PeerConnection, source: SeedSource): void {
   const { frames } = connection;
@@ -76,7 +73,7 @@ export function serveLinkPeer(connection: PeerConnection, source: SeedSource): v
 
   const onRequest = (indexes: number[]) => {
     if (held === null) throw new PeerProtocolError('a request before the bitmap');
-    if (queue.length + indexes.length > MAX_QUEUED)
+    if (queue.length + indexes.length > LINK_QUEUED_INDEXES)
       throw new PeerProtocolError('too many requests');
     for (const index of indexes) {
       if (index >= held.count || !held.has(index)) {

@@ -10,7 +10,7 @@ import {
   encodeFrame,
   type PeerFrame,
 } from '@coffre/core/protocol/peer-frames';
-import { MAX_SEALED_OFFER } from '@coffre/core/crypto/p2p';
+import { MAX_SEALED_OFFER } from '@coffre/core/format';
 import type { FrameChannel } from './frame-channel';
 import { PeerTransferError } from './wire-errors';
 

@@ -1,9 +1,8 @@
 // The sender's side of a direct transfer (protocol.md, "Peer messages"): hello, the sealed offer,
 // then each requested chunk in request order, read from the caller's source. It never sends
 // anything it was not asked for, and ends on any frame it does not expect.
+import { MAX_FRAME_BYTES, MAX_REQUEST_INDEXES } from '@coffre/core/format';
 import {
-  MAX_FRAME_BYTES,
-  MAX_REQUEST_INDEXES,
   PEER_PROTOCOL_VERSION,
   PeerProtocolError,
   dataFrames,
