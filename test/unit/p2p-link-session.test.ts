@@ -3,9 +3,8 @@
 // every fault, ending the session with a clear error.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initCrypto } from '@coffre/core/crypto';
+import { FRAME_DATA_BYTES, LINK_QUEUED_INDEXES, MAX_FRAME_BYTES } from '@coffre/core/format';
 import {
-  FRAME_DATA_BYTES,
-  MAX_FRAME_BYTES,
   dataFrames,
   decodeFrame,
   encodeFrame,
@@ -120,6 +119,29 @@ describe('link session seeder', () => {
     expect(await script.next('error')).toMatchObject({
       code: 'protocol',
       message: expect.stringMatching(/chunk 1, which is not offered/),
+    });
+  });
+
+  it('takes as many queued indexes as a receiver may have, and ends the session on one more', async () => {
+    const cache = new LinkSeedCache();
+    for (let i = 0; i < 3; i += 1) cache.put(fileOf(file), i, file.chunk(i));
+    const indexes = Array.from({ length: LINK_QUEUED_INDEXES + 1 }, (_, i) => i % 3);
+    const requestFrom = async (count: number) => {
+      const [seeder, fetcher] = connectionPair();
+      serveLinkPeer(seeder, cache);
+      const script = scriptedPeer(fetcher);
+      await script.send(encodeFrame({ type: 'want', ...fileOf(file) }));
+      await script.next('have');
+      await script.send(encodeFrame({ type: 'request', indexes: indexes.slice(0, count) }));
+      return script;
+    };
+    const atLimit = await requestFrom(LINK_QUEUED_INDEXES);
+    expect(await atLimit.next('chunk')).toMatchObject({ index: 0, offset: 0 });
+    expect(atLimit.received.some((frame) => frame.type === 'error')).toBe(false);
+    const over = await requestFrom(LINK_QUEUED_INDEXES + 1);
+    expect(await over.next('error')).toMatchObject({
+      code: 'protocol',
+      message: expect.stringMatching(/too many requests/),
     });
   });
 
