@@ -12,28 +12,18 @@ import { Lifecycle } from './http/lifecycle';
 import { ServerMetrics } from './http/metrics';
 import { installSecurityHeaders } from './http/security';
 import { Plans } from './plans';
-import { authRoutes } from './routes/auth';
-import { fileRoutes } from './routes/files';
-import { clientConfigRoutes } from './routes/client-config';
-import { healthRoutes } from './routes/health';
-import { linkRoutes } from './routes/links';
-import { nodeRoutes } from './routes/nodes';
-import { planRoutes } from './routes/plans';
-import { uploadRoutes } from './routes/uploads';
-import { Accounts } from './services/accounts';
-import { DownloadGrants } from './services/download-grants';
-import { Files } from './services/files';
-import { Links } from './services/links';
-import type { Services } from './services';
-import { Nodes } from './services/nodes';
-import { Quotas } from './services/quotas';
+import { authRoutes } from './routes/auth.routes';
+import { installAuthentication } from './routes/authentication';
+import { clientConfigRoutes } from './routes/client-config.routes';
+import { fileRoutes } from './routes/files.routes';
+import { healthRoutes } from './routes/health.routes';
+import { linkRoutes } from './routes/links.routes';
+import { nodeRoutes } from './routes/nodes.routes';
+import { planRoutes } from './routes/plans.routes';
+import { uploadRoutes } from './routes/uploads.routes';
+import { buildServices } from './services';
 import { loadServerSecret } from './services/server-secret';
-import { Sessions } from './services/sessions';
-import { Space } from './services/space';
 import { Sweeper } from './services/sweeper';
-import { Transfers } from './services/transfers';
-import { Trash } from './services/trash';
-import { Uploads } from './services/uploads';
 import { openBlobStore } from './stores/open-blob-store';
 import { connectRedis } from './stores/redis';
 
@@ -87,25 +77,8 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
   });
   app.setValidatorCompiler(TypeBoxValidatorCompiler);
 
-  const sessions = new Sessions(db, config.sessionTtlMs, config.now);
-  const nodes = new Nodes(db, config.now);
-  const transfers = new Transfers(db, config.now);
-  const quotas = new Quotas(db, plans, transfers, config.now);
-  const uploads = new Uploads(db, blobs, nodes, quotas, config.uploadTtlMs, config.now);
-  const services: Services = {
-    accounts: new Accounts(db, sessions, transfers, quotas, secret, config.now),
-    sessions,
-    nodes,
-    trash: new Trash(db, blobs, nodes),
-    uploads,
-    files: new Files(db),
-    links: new Links(db, nodes, config.now),
-    grants: new DownloadGrants(secret, config.downloadGrantTtlMs, config.now),
-    transfers,
-    quotas,
-    space: new Space(db),
-    blobs,
-  };
+  const services = buildServices(db, blobs, plans, secret, config);
+  const { uploads, quotas, transferMeter } = services;
   const metrics = new ServerMetrics();
   const lifecycle = new Lifecycle(async () => {
     await checkDatabase(db);
@@ -113,9 +86,9 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
   });
   app.decorate('operations', { metrics, lifecycle });
   metrics.install(app);
-  const downloads = new ChunkDownloads(blobs, quotas, transfers, metrics);
+  const downloads = new ChunkDownloads(blobs, quotas, transferMeter, metrics);
 
-  const sweeper = new Sweeper(uploads, transfers, app.log);
+  const sweeper = new Sweeper(uploads, transferMeter, app.log);
   await sweeper.sweep();
   const orphans = await uploads.removeOrphanBlobs();
   if (orphans > 0) app.log.info({ orphans }, 'unreferenced chunk directories removed');
@@ -141,6 +114,7 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
 
   const notFound = await registerClientApp(app, config.clientDir);
   installErrorHandling(app, notFound);
+  installAuthentication(app, services.sessions);
 
   await app.register(healthRoutes, { lifecycle });
   await app.register(clientConfigRoutes, { signalUrl: config.signalUrl });

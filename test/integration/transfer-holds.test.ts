@@ -6,7 +6,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Account } from '@coffre/core/protocol';
 import { databaseLocation } from '../../storage-server/src/config';
 import { openDatabase, type Db } from '../../storage-server/src/db/database';
-import { TRANSFER_HOLD_MS, Transfers } from '../../storage-server/src/services/transfers';
+import { createRepositories } from '../../storage-server/src/repositories';
+import {
+  TRANSFER_HOLD_MS,
+  TransferMeter,
+} from '../../storage-server/src/services/transfer-meter.service';
 import {
   call,
   fakeChunks,
@@ -50,7 +54,7 @@ describe('transfer holds of chunk responses', () => {
     const account = await signUp(first);
     await uploadFile(first, account, account.rootId, fakeChunks(5000));
     // The reservation a process makes before sending a chunk, by a process that then dies.
-    const dying = new Transfers(db, first.clock.now);
+    const dying = new TransferMeter(db, createRepositories(db), first.clock.now);
     expect(await dying.reserve(account.userId, 4_000_000, QUOTA)).not.toBeNull();
     expect(await transferUsed(first, account)).toBe(4_000_000);
 
@@ -64,7 +68,7 @@ describe('transfer holds of chunk responses', () => {
 
   it('bills what a response sent when it ends after its hold was given back', async () => {
     const account = await signUp(first);
-    const slow = new Transfers(db, first.clock.now);
+    const slow = new TransferMeter(db, createRepositories(db), first.clock.now);
     const reservation = await slow.reserve(account.userId, 4_000_000, QUOTA);
     const late = await nodeLater(TRANSFER_HOLD_MS + 1000);
     expect(await transferUsed(late, account)).toBe(0);

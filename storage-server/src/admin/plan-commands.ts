@@ -1,9 +1,10 @@
 import type { Plan } from '@coffre/core/protocol';
 import type { Db } from '../db/database';
 import type { Plans } from '../plans';
-import { normaliseEmail } from '../services/accounts';
+import { createRepositories } from '../repositories';
+import { normaliseEmail } from '../services/accounts.service';
 import { formatBytes, formatDay } from '../services/quota-messages';
-import { monthOf, nextMonthStart, Transfers } from '../services/transfers';
+import { monthOf, nextMonthStart, TransferMeter } from '../services/transfer-meter.service';
 
 /** A refusal the admin should read: printed on stderr, exit status 2. */
 export class AdminError extends Error {
@@ -79,7 +80,9 @@ export async function showPlan(context: AccountContext, rawEmail: string): Promi
   const { db, plans, now, print } = context;
   const account = await findAccount(db, rawEmail);
   const plan = plans.resolve(account.plan_id);
-  const transferUsed = await new Transfers(db, now).used(account.user_id);
+  const transferUsed = await new TransferMeter(db, createRepositories(db), now).used(
+    account.user_id,
+  );
   print(account.email);
   print(`  plan:      ${describe(plan)}`);
   const note = fallbackNote(plans, account.plan_id);

@@ -1,12 +1,12 @@
 import { Transform, pipeline, type Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest, onSendAsyncHookHandler } from 'fastify';
 import parseRange from 'range-parser';
-import type { StoredChunk } from '../services/files';
 import { ApiError } from '../api-error';
-import { sendError } from './errors';
-import type { Quotas } from '../services/quotas';
-import type { TransferReservation, Transfers } from '../services/transfers';
+import type { StoredChunk } from '../services/files.service';
+import type { Quotas } from '../services/quotas.service';
+import type { TransferMeter, TransferReservation } from '../services/transfer-meter.service';
 import type { BlobStore, ByteRange } from '../stores/blob-store';
+import { sendError } from './errors';
 import type { ServerMetrics } from './metrics';
 
 function isReadable(payload: unknown): payload is Readable {
@@ -27,7 +27,7 @@ export class ChunkDownloads {
   constructor(
     private readonly blobs: BlobStore,
     private readonly quotas: Quotas,
-    private readonly transfers: Transfers,
+    private readonly transferMeter: TransferMeter,
     private readonly metrics: ServerMetrics,
   ) {}
 
@@ -84,7 +84,7 @@ export class ChunkDownloads {
     if (reservation === undefined) return payload;
     this.reserved.delete(request);
     if (!isReadable(payload)) {
-      await this.transfers.settle(reservation, 0);
+      await this.transferMeter.settle(reservation, 0);
       return payload;
     }
     let sent = 0;
@@ -98,7 +98,7 @@ export class ChunkDownloads {
       // What is still buffered in the counter never reached the connection.
       const written = sent - counter.readableLength;
       this.metrics.sent(written);
-      this.transfers.settle(reservation, written).catch((error: unknown) => {
+      this.transferMeter.settle(reservation, written).catch((error: unknown) => {
         request.log.error({ err: error }, 'unused transfer not given back');
       });
     });

@@ -1,17 +1,31 @@
-import type { BlobStore } from '../stores/blob-store';
-import type { Accounts } from './accounts';
-import type { DownloadGrants } from './download-grants';
-import type { Files } from './files';
-import type { Links } from './links';
-import type { Nodes } from './nodes';
-import type { Quotas } from './quotas';
-import type { Sessions } from './sessions';
-import type { Space } from './space';
-import type { Transfers } from './transfers';
-import type { Trash } from './trash';
-import type { Uploads } from './uploads';
+// Services: the storage server's policy. A service takes a typed request from a route, decides
+// what is allowed, what it costs and what is answered, and reads and writes through the
+// repositories; it runs no SQL itself. Services open the transactions, and the order of the
+// repository calls inside one is part of its race guarantees (test/integration/races.test.ts).
+//
+// May import: repositories/, db/ (the Db type and GroupCommit, for transaction boundaries),
+// stores/ (blobs), api-error, plans, core/format and core/protocol. Never imports routes/ or
+// http/. Imported by routes/ and http/ (as types), and built here once per server.
 
-/** What route handlers call; built once per server in app.ts. */
+import type { Config } from '../config';
+import type { Db } from '../db/database';
+import type { Plans } from '../plans';
+import { createRepositories } from '../repositories';
+import type { BlobStore } from '../stores/blob-store';
+import { Accounts } from './accounts.service';
+import { DownloadGrants } from './download-grants';
+import { Files } from './files.service';
+import { LinkDownloads } from './link-downloads.service';
+import { Links } from './links.service';
+import { Nodes } from './nodes.service';
+import { Quotas } from './quotas.service';
+import { Sessions } from './sessions.service';
+import { Space } from './space.service';
+import { TransferMeter } from './transfer-meter.service';
+import { Trash } from './trash.service';
+import { Uploads } from './uploads.service';
+
+/** What route handlers call. */
 export interface Services {
   accounts: Accounts;
   sessions: Sessions;
@@ -20,9 +34,45 @@ export interface Services {
   uploads: Uploads;
   files: Files;
   links: Links;
-  grants: DownloadGrants;
-  transfers: Transfers;
+  linkDownloads: LinkDownloads;
   quotas: Quotas;
   space: Space;
-  blobs: BlobStore;
+  transferMeter: TransferMeter;
+}
+
+export type ServiceSettings = Pick<
+  Config,
+  'sessionTtlMs' | 'uploadTtlMs' | 'downloadGrantTtlMs' | 'now'
+>;
+
+/** Builds every service over one set of repositories. */
+export function buildServices(
+  db: Db,
+  blobs: BlobStore,
+  plans: Plans,
+  secret: Buffer,
+  settings: ServiceSettings,
+): Services {
+  const { now } = settings;
+  const repositories = createRepositories(db);
+  const sessions = new Sessions(repositories, settings.sessionTtlMs, now);
+  const nodes = new Nodes(db, repositories, now);
+  const transferMeter = new TransferMeter(db, repositories, now);
+  const quotas = new Quotas(repositories, plans, transferMeter, now);
+  const files = new Files(repositories);
+  const links = new Links(db, repositories, nodes, now);
+  const grants = new DownloadGrants(secret, settings.downloadGrantTtlMs, now);
+  return {
+    accounts: new Accounts(db, repositories, sessions, transferMeter, quotas, secret, now),
+    sessions,
+    nodes,
+    trash: new Trash(db, repositories, blobs, nodes),
+    uploads: new Uploads(db, repositories, blobs, nodes, quotas, settings.uploadTtlMs, now),
+    files,
+    links,
+    linkDownloads: new LinkDownloads(links, files, grants),
+    quotas,
+    space: new Space(repositories),
+    transferMeter,
+  };
 }

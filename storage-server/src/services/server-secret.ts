@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Db } from '../db/database';
+import { ServerSecretsRepository } from '../repositories/server-secrets.repository';
 
 const SECRET_BYTES = 32;
 const NAME = 'main';
@@ -16,17 +17,9 @@ const LEGACY_FILE = 'server-secret';
  */
 export async function loadServerSecret(db: Db, dataDir: string): Promise<Buffer> {
   const candidate = (await readLegacySecret(dataDir)) ?? randomBytes(SECRET_BYTES);
-  await db
-    .insertInto('server_secrets')
-    .values({ name: NAME, value: candidate.toString('base64url') })
-    .onConflict((oc) => oc.column('name').doNothing())
-    .execute();
-  const row = await db
-    .selectFrom('server_secrets')
-    .select('value')
-    .where('name', '=', NAME)
-    .executeTakeFirstOrThrow();
-  const secret = Buffer.from(row.value, 'base64url');
+  const secrets = new ServerSecretsRepository(db);
+  await secrets.insertIfAbsent(NAME, candidate.toString('base64url'));
+  const secret = Buffer.from(await secrets.get(NAME), 'base64url');
   if (secret.length !== SECRET_BYTES) throw new Error('the stored server secret is damaged');
   return secret;
 }

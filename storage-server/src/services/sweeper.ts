@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
-import type { Transfers } from './transfers';
-import type { Uploads } from './uploads';
+import type { TransferMeter } from './transfer-meter.service';
+import type { Uploads } from './uploads.service';
 
 /**
  * Periodically removes expired upload sessions, their chunks and their reservations, and gives
@@ -12,7 +12,7 @@ export class Sweeper {
 
   constructor(
     private readonly uploads: Uploads,
-    private readonly transfers: Transfers,
+    private readonly transferMeter: TransferMeter,
     private readonly log: FastifyBaseLogger,
   ) {}
 
@@ -27,7 +27,7 @@ export class Sweeper {
       this.uploads.sweepExpired().then((count) => {
         if (count > 0) this.log.info({ count }, 'expired uploads removed');
       }),
-      this.transfers.releaseExpired().then((count) => {
+      this.transferMeter.releaseExpired().then((count) => {
         if (count > 0) this.log.info({ count }, 'transfer held by unfinished responses given back');
       }),
     ])

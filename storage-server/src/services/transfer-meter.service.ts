@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import { compileOnce, type CompiledRunner } from '../db/compiled-query';
 import type { Db } from '../db/database';
+import type { Repositories } from '../repositories';
+import { randomId } from './hashing';
 
 /** 'YYYY-MM' of a time, in UTC. */
 export function monthOf(time: number): string {
@@ -35,48 +35,25 @@ export interface TransferReservation {
  * reservation is also written down as a hold, so a process killed mid-response leaves a record
  * that `releaseExpired` settles: a cut response is not billed, its retry elsewhere is.
  */
-export class Transfers {
-  /** Compiled once: every log-in reads it. */
-  private readonly usedIn: CompiledRunner<{ userId: string; month: string }, { bytes: number }>;
-
+export class TransferMeter {
   constructor(
     private readonly db: Db,
+    private readonly repositories: Pick<Repositories, 'transferUsage'>,
     private readonly now: () => number,
     private readonly holdMs = TRANSFER_HOLD_MS,
-  ) {
-    this.usedIn = compileOnce(db, (db, p: { userId: string; month: string }) =>
-      db
-        .selectFrom('transfer_usage')
-        .select('bytes')
-        .where('user_id', '=', p.userId)
-        .where('month', '=', p.month),
-    );
-  }
+  ) {}
 
   /** Adds `bytes` to this month's row if the total stays within `quota`; null if it would not. */
   async reserve(userId: string, bytes: number, quota: number): Promise<TransferReservation | null> {
     const now = this.now();
     const month = monthOf(now);
     if (bytes > quota) return null;
+    const { transferUsage } = this.repositories;
     return this.db.transaction().execute(async (trx) => {
-      const result = await trx
-        .insertInto('transfer_usage')
-        .values({ user_id: userId, month, bytes })
-        .onConflict((oc) =>
-          oc
-            .columns(['user_id', 'month'])
-            .doUpdateSet((eb) => ({
-              bytes: eb('transfer_usage.bytes', '+', eb.ref('excluded.bytes')),
-            }))
-            .where((eb) => eb(eb('transfer_usage.bytes', '+', bytes), '<=', quota)),
-        )
-        .executeTakeFirst();
-      if (result.numInsertedOrUpdatedRows === 0n) return null;
-      const holdId = randomBytes(16).toString('base64url');
-      await trx
-        .insertInto('transfer_holds')
-        .values({ id: holdId, user_id: userId, month, bytes, expires_at: now + this.holdMs })
-        .execute();
+      if (!(await transferUsage.addWithin({ userId, month }, bytes, quota, trx))) return null;
+      const holdId = randomId();
+      const hold = { id: holdId, user_id: userId, month, bytes, expires_at: now + this.holdMs };
+      await transferUsage.insertHold(hold, trx);
       return { holdId, userId, month, bytes };
     });
   }
@@ -84,45 +61,28 @@ export class Transfers {
   /** Bills what the response sent: gives back the rest of its reservation. */
   async settle(reservation: TransferReservation, sent: number): Promise<void> {
     const billed = Math.min(sent, reservation.bytes);
+    const { transferUsage } = this.repositories;
     await this.db.transaction().execute(async (trx) => {
-      const held = await trx
-        .deleteFrom('transfer_holds')
-        .where('id', '=', reservation.holdId)
-        .returning('id')
-        .executeTakeFirst();
+      const held = await transferUsage.deleteHold(reservation.holdId, trx);
       // Still held: give back what was not sent. Already released (the response outlived its
       // hold, and the whole reservation was given back): bill what it did send.
       const change = held ? billed - reservation.bytes : billed;
-      if (change !== 0) await this.add(trx, reservation, change);
+      if (change !== 0) await transferUsage.add(reservation, change, trx);
     });
   }
 
   /** Gives back the reservations of responses whose process died; how many there were. */
   async releaseExpired(): Promise<number> {
+    const { transferUsage } = this.repositories;
     return this.db.transaction().execute(async (trx) => {
-      const expired = await trx
-        .deleteFrom('transfer_holds')
-        .where('expires_at', '<', this.now())
-        .returning(['user_id', 'month', 'bytes'])
-        .execute();
-      for (const hold of expired) {
-        await this.add(trx, { userId: hold.user_id, month: hold.month }, -hold.bytes);
-      }
+      const expired = await transferUsage.deleteExpiredHolds(this.now(), trx);
+      for (const hold of expired) await transferUsage.add(hold, -hold.bytes, trx);
       return expired.length;
     });
   }
 
-  private async add(db: Db, to: { userId: string; month: string }, bytes: number): Promise<void> {
-    await db
-      .updateTable('transfer_usage')
-      .set((eb) => ({ bytes: eb('bytes', '+', bytes) }))
-      .where('user_id', '=', to.userId)
-      .where('month', '=', to.month)
-      .execute();
-  }
-
-  async used(userId: string, db: Db = this.db): Promise<number> {
-    const { rows } = await this.usedIn(db, { userId, month: monthOf(this.now()) });
-    return rows[0]?.bytes ?? 0;
+  /** What the account's files have served this month. */
+  async used(userId: string): Promise<number> {
+    return this.repositories.transferUsage.used({ userId, month: monthOf(this.now()) });
   }
 }

@@ -9,6 +9,7 @@ import {
 } from '@coffre/core/protocol';
 import type { RateLimit } from '../config';
 import type { Services } from '../services';
+import { SIGNED_IN } from './authentication';
 
 /** Addresses the auth limiter remembers per route: a minute of a launch-day crowd. */
 const AUTH_LIMIT_ADDRESSES = 200_000;
@@ -50,20 +51,21 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRouteOptions> = async (
     accounts.recover(request.body.email, request.body.recoveryAuthKey),
   );
 
-  app.post(ROUTES.logout, async (request, reply) => {
-    const session = await sessions.authenticate(request.headers.authorization);
-    await sessions.close(session.tokenHash);
+  app.post(ROUTES.logout, { config: SIGNED_IN }, async (request, reply) => {
+    await sessions.close(request.session.tokenHash);
     return reply.status(204).send();
   });
 
-  app.get(ROUTES.account, async (request) => {
-    const session = await sessions.authenticate(request.headers.authorization);
-    return accounts.get(session.userId);
-  });
+  app.get(ROUTES.account, { config: SIGNED_IN }, async (request) =>
+    accounts.get(request.session.userId),
+  );
 
-  app.post(ROUTES.password, { schema: { body: PasswordChangeRequest } }, async (request, reply) => {
-    const session = await sessions.authenticate(request.headers.authorization);
-    await accounts.changePassword(session, request.body);
-    return reply.status(204).send();
-  });
+  app.post(
+    ROUTES.password,
+    { config: SIGNED_IN, schema: { body: PasswordChangeRequest } },
+    async (request, reply) => {
+      await accounts.changePassword(request.session, request.body);
+      return reply.status(204).send();
+    },
+  );
 };

@@ -1,7 +1,5 @@
-import type { Selectable } from 'kysely';
 import type {
   CreateLinkRequest,
-  LinkKdf,
   LinkNode,
   LinkResponse,
   Node,
@@ -10,34 +8,15 @@ import type {
 } from '@coffre/core/protocol';
 import { badRequest, conflict, notFound } from '../api-error';
 import type { Db } from '../db/database';
-import type { LinksTable, NodesTable } from '../db/schema';
-import { chainOf, nodeOf, type Nodes } from './nodes';
-
-type LinkRow = Selectable<LinksTable> & { type: NodesTable['type'] };
+import type { Repositories } from '../repositories';
+import { kdfColumns, kdfOf, type LinkRow } from '../repositories/links.repository';
+import { inBin, nodeOf, type Nodes } from './nodes.service';
 
 /**
  * One answer for every link that cannot be used (unknown, expired, revoked, exhausted, in the
  * bin) and every node outside it, so nothing tells which case it is.
  */
 export const linkNotFound = () => notFound('link not found');
-
-function kdfOf(row: LinkRow): LinkKdf {
-  if (row.kdf_salt === null || row.kdf_opslimit === null || row.kdf_memlimit === null) return null;
-  return {
-    alg: 'argon2id13',
-    salt: row.kdf_salt,
-    opslimit: row.kdf_opslimit,
-    memlimit: row.kdf_memlimit,
-  };
-}
-
-function kdfColumns(kdf: LinkKdf) {
-  return {
-    kdf_salt: kdf?.salt ?? null,
-    kdf_opslimit: kdf?.opslimit ?? null,
-    kdf_memlimit: kdf?.memlimit ?? null,
-  };
-}
 
 function ownerLinkOf(row: LinkRow): OwnerLink {
   return {
@@ -74,6 +53,7 @@ function linkNodeOf(node: Node): LinkNode {
 export class Links {
   constructor(
     private readonly db: Db,
+    private readonly repositories: Pick<Repositories, 'links' | 'nodes'>,
     private readonly nodes: Nodes,
     private readonly now: () => number,
   ) {}
@@ -81,42 +61,32 @@ export class Links {
   async create(ownerId: string, request: CreateLinkRequest): Promise<OwnerLink> {
     this.requireFuture(request.expiresAt);
     return this.db.transaction().execute(async (trx) => {
+      const { links } = this.repositories;
       const node = await this.nodes.get(ownerId, request.nodeId, trx);
       if (node.parent_id === null) throw conflict('the root folder cannot be shared');
-      const chain = await chainOf(trx, ownerId, request.nodeId);
-      if (chain.some((n) => n.trashed_at !== null)) throw conflict('the node is in the bin');
-      const taken = await trx
-        .selectFrom('links')
-        .select('link_id')
-        .where('link_id', '=', request.linkId)
-        .executeTakeFirst();
-      if (taken) throw conflict('link id already in use');
-      await trx
-        .insertInto('links')
-        .values({
-          link_id: request.linkId,
-          owner_id: ownerId,
-          node_id: request.nodeId,
-          wrapped_key: request.wrappedKey,
-          owner_key: request.ownerKey,
-          ...kdfColumns(request.kdf),
-          expires_at: request.expiresAt,
-          download_limit: request.downloadLimit,
-          created_at: this.now(),
-        })
-        .execute();
+      if (await this.nodes.isInBin(ownerId, request.nodeId, trx)) {
+        throw conflict('the node is in the bin');
+      }
+      if (await links.exists(request.linkId, trx)) throw conflict('link id already in use');
+      const row = {
+        link_id: request.linkId,
+        owner_id: ownerId,
+        node_id: request.nodeId,
+        wrapped_key: request.wrappedKey,
+        owner_key: request.ownerKey,
+        ...kdfColumns(request.kdf),
+        expires_at: request.expiresAt,
+        download_limit: request.downloadLimit,
+        created_at: this.now(),
+      };
+      await links.insert(row, trx);
       return ownerLinkOf(await this.owned(ownerId, request.linkId, trx));
     });
   }
 
   /** Every link of the owner, usable or not, newest first. */
   async list(ownerId: string): Promise<OwnerLink[]> {
-    const rows = await this.selectLinks(this.db)
-      .where('links.owner_id', '=', ownerId)
-      .orderBy('links.created_at', 'desc')
-      .orderBy('links.link_id', 'desc')
-      .execute();
-    return rows.map(ownerLinkOf);
+    return (await this.repositories.links.listOwned(ownerId)).map(ownerLinkOf);
   }
 
   async update(ownerId: string, linkId: string, request: UpdateLinkRequest): Promise<OwnerLink> {
@@ -130,7 +100,7 @@ export class Links {
         ...(password ? { wrapped_key: password.wrappedKey, ...kdfColumns(password.kdf) } : {}),
       };
       if (Object.keys(changes).length > 0) {
-        await trx.updateTable('links').set(changes).where('link_id', '=', linkId).execute();
+        await this.repositories.links.update(linkId, changes, trx);
       }
       return ownerLinkOf(await this.owned(ownerId, linkId, trx));
     });
@@ -138,12 +108,7 @@ export class Links {
 
   /** The row goes: the id then answers like one that never existed. */
   async revoke(ownerId: string, linkId: string): Promise<void> {
-    const result = await this.db
-      .deleteFrom('links')
-      .where('link_id', '=', linkId)
-      .where('owner_id', '=', ownerId)
-      .executeTakeFirst();
-    if (result.numDeletedRows === 0n) throw notFound('no such link');
+    if (!(await this.repositories.links.delete(ownerId, linkId))) throw notFound('no such link');
   }
 
   /** The anonymous view of a link: its wrapped key and the shared node. */
@@ -174,15 +139,7 @@ export class Links {
     const link = await this.usable(linkId);
     const folder = await this.reachable(link, folderId);
     if (folder.type !== 'folder') throw linkNotFound();
-    const rows = await this.db
-      .selectFrom('nodes')
-      .selectAll()
-      .where('owner_id', '=', link.owner_id)
-      .where('parent_id', '=', folderId)
-      .where('trashed_at', 'is', null)
-      .orderBy('created_at')
-      .orderBy('id')
-      .execute();
+    const rows = await this.repositories.nodes.children(link.owner_id, folderId);
     return rows.map((row) => linkNodeOf(nodeOf(row)));
   }
 
@@ -198,22 +155,11 @@ export class Links {
   }
 
   /**
-   * Counts one download, only while the link is still usable. The condition is in the UPDATE
-   * itself, so parallel requests can never push the count past the limit.
+   * Counts one download, only while the link is still usable. The condition is in the counting
+   * UPDATE itself, so parallel requests can never push the count past the limit.
    */
   async countDownload(linkId: string): Promise<void> {
-    const result = await this.db
-      .updateTable('links')
-      .set((eb) => ({ downloads: eb('downloads', '+', 1) }))
-      .where('link_id', '=', linkId)
-      .where((eb) =>
-        eb.and([
-          eb.or([eb('download_limit', 'is', null), eb('downloads', '<', eb.ref('download_limit'))]),
-          eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', this.now())]),
-        ]),
-      )
-      .executeTakeFirst();
-    if (result.numUpdatedRows === 0n) throw linkNotFound();
+    if (!(await this.repositories.links.countDownload(linkId, this.now()))) throw linkNotFound();
   }
 
   private requireFuture(expiresAt: number | null): void {
@@ -222,28 +168,15 @@ export class Links {
     }
   }
 
-  private selectLinks(db: Db) {
-    return db
-      .selectFrom('links')
-      .innerJoin('nodes', 'nodes.id', 'links.node_id')
-      .selectAll('links')
-      .select('nodes.type');
-  }
-
   private async owned(ownerId: string, linkId: string, db: Db): Promise<LinkRow> {
-    const row = await this.selectLinks(db)
-      .where('links.link_id', '=', linkId)
-      .where('links.owner_id', '=', ownerId)
-      .executeTakeFirst();
+    const row = await this.repositories.links.findOwned(ownerId, linkId, db);
     if (!row) throw notFound('no such link');
     return row;
   }
 
   /** The link, if it exists, has not expired and is within its download limit. */
   private async usable(linkId: string, pastLimit = false): Promise<LinkRow> {
-    const row = await this.selectLinks(this.db)
-      .where('links.link_id', '=', linkId)
-      .executeTakeFirst();
+    const row = await this.repositories.links.find(linkId);
     const expired = row?.expires_at != null && row.expires_at <= this.now();
     const exhausted =
       !pastLimit && row?.download_limit != null && row.downloads >= row.download_limit;
@@ -256,9 +189,9 @@ export class Links {
    * the root in the bin (a shared folder whose parent was binned is in the bin too).
    */
   private async reachable(link: LinkRow, nodeId: string) {
-    const chain = await chainOf(this.db, link.owner_id, nodeId);
+    const chain = await this.repositories.nodes.chain(link.owner_id, nodeId);
     const inside = chain.some((n) => n.id === link.node_id);
-    if (!inside || chain.some((n) => n.trashed_at !== null)) throw linkNotFound();
+    if (!inside || inBin(chain)) throw linkNotFound();
     return this.nodes.get(link.owner_id, nodeId);
   }
 }

@@ -16,6 +16,7 @@ import {
 import { badRequest } from '../api-error';
 import type { ServerMetrics } from '../http/metrics';
 import type { Services } from '../services';
+import { SIGNED_IN } from './authentication';
 
 export interface UploadRouteOptions {
   services: Services;
@@ -35,36 +36,42 @@ export const uploadRoutes: FastifyPluginAsyncTypebox<UploadRouteOptions> = async
   app,
   { services, commitBodyLimit, metrics },
 ) => {
-  const { uploads, sessions } = services;
-  const owner = async (authorization: string | undefined) =>
-    (await sessions.authenticate(authorization)).userId;
+  const { uploads } = services;
 
-  app.post(ROUTES.uploads, { schema: { body: CreateUploadRequest } }, async (request, reply) => {
-    const created = await uploads.create(await owner(request.headers.authorization), request.body);
-    return reply.status(201).send(created);
-  });
+  app.post(
+    ROUTES.uploads,
+    { config: SIGNED_IN, schema: { body: CreateUploadRequest } },
+    async (request, reply) => {
+      const created = await uploads.create(request.session.userId, request.body);
+      return reply.status(201).send(created);
+    },
+  );
 
-  app.get(ROUTES.upload, { schema: { params: IdParams } }, async (request) =>
-    uploads.status(await owner(request.headers.authorization), request.params.id),
+  app.get(ROUTES.upload, { config: SIGNED_IN, schema: { params: IdParams } }, async (request) =>
+    uploads.status(request.session.userId, request.params.id),
   );
 
   app.post(
     ROUTES.uploadCommit,
-    { bodyLimit: commitBodyLimit, schema: { params: IdParams, body: CommitUploadRequest } },
+    {
+      config: SIGNED_IN,
+      bodyLimit: commitBodyLimit,
+      schema: { params: IdParams, body: CommitUploadRequest },
+    },
     async (request, reply) => {
-      const node = await uploads.commit(
-        await owner(request.headers.authorization),
-        request.params.id,
-        request.body,
-      );
+      const node = await uploads.commit(request.session.userId, request.params.id, request.body);
       return reply.status(201).send({ node });
     },
   );
 
-  app.delete(ROUTES.upload, { schema: { params: IdParams } }, async (request, reply) => {
-    await uploads.cancel(await owner(request.headers.authorization), request.params.id);
-    return reply.status(204).send();
-  });
+  app.delete(
+    ROUTES.upload,
+    { config: SIGNED_IN, schema: { params: IdParams } },
+    async (request, reply) => {
+      await uploads.cancel(request.session.userId, request.params.id);
+      return reply.status(204).send();
+    },
+  );
 
   // Chunk bodies are raw bytes streamed straight to disk; this scope accepts nothing else, so a
   // JSON or form body answers 415.
@@ -77,12 +84,11 @@ export const uploadRoutes: FastifyPluginAsyncTypebox<UploadRouteOptions> = async
 
     scope.put(
       ROUTES.uploadChunk,
-      { schema: { params: ChunkParams, headers: ChunkHeaders } },
+      { config: SIGNED_IN, schema: { params: ChunkParams, headers: ChunkHeaders } },
       async (request, reply) => {
-        const userId = await owner(request.headers.authorization);
         // fastify's bodyLimit does not apply to a pass-through parser: the store caps the stream.
         const body = request.body instanceof Readable ? request.body : Readable.from([]);
-        const result = await uploads.putChunk(userId, request.params.id, {
+        const result = await uploads.putChunk(request.session.userId, request.params.id, {
           index: Number(request.params.index),
           sha256: request.headers[CHUNK_SHA256_HEADER],
           contentLength: contentLength(request.headers['content-length']),

@@ -1,4 +1,3 @@
-import type { Selectable } from 'kysely';
 import { cipherChunkSize, maxSealedManifestSize, plainSizeFromCipher } from '@coffre/core/format';
 import {
   base64UrlLength,
@@ -11,13 +10,12 @@ import {
 } from '@coffre/core/protocol';
 import { ApiError, badRequest, conflict, notFound } from '../api-error';
 import type { Db } from '../db/database';
-import type { UploadsTable } from '../db/schema';
+import type { Repositories } from '../repositories';
+import type { UploadRow } from '../repositories/uploads.repository';
 import { BlobTooLargeError, type BlobStore } from '../stores/blob-store';
 import { randomId } from './hashing';
-import { nodeOf, type Nodes } from './nodes';
-import type { Quotas } from './quotas';
-
-type UploadRow = Selectable<UploadsTable>;
+import { nodeOf, type Nodes } from './nodes.service';
+import type { Quotas } from './quotas.service';
 
 export interface ChunkUpload {
   index: number;
@@ -47,6 +45,7 @@ const MISSING_SHOWN = 20;
 export class Uploads {
   constructor(
     private readonly db: Db,
+    private readonly repositories: Pick<Repositories, 'accounts' | 'uploads' | 'chunks' | 'nodes'>,
     private readonly blobs: BlobStore,
     private readonly nodes: Nodes,
     private readonly quotas: Quotas,
@@ -80,25 +79,20 @@ export class Uploads {
       await this.nodes.requireLiveFolder(ownerId, request.parentId, trx);
       if (!(await this.nodes.isFree(request.nodeId, trx))) throw conflict('id already in use');
       await this.quotas.reserveStorage(trx, ownerId, request.size);
-      await trx.insertInto('uploads').values(upload).execute();
+      await this.repositories.uploads.insert(upload, trx);
     });
     return { uploadId: upload.id, expiresAt: upload.expires_at };
   }
 
   async status(ownerId: string, id: string): Promise<UploadStatus> {
     const upload = await this.get(ownerId, id);
-    const received = await this.db
-      .selectFrom('chunks')
-      .select('idx')
-      .where('content_id', '=', id)
-      .orderBy('idx')
-      .execute();
+    const received = await this.repositories.chunks.indices(id);
     return {
       uploadId: upload.id,
       nodeId: upload.node_id,
       chunkCount: upload.chunk_count,
       size: upload.size,
-      received: received.map((r) => r.idx),
+      received,
       expiresAt: upload.expires_at,
     };
   }
@@ -113,7 +107,7 @@ export class Uploads {
     const expected = expectedChunkSize(upload, chunk.index);
     const receipt = { index: chunk.index, id: chunk.sha256, size: expected };
 
-    const existing = await this.chunkRow(id, chunk.index);
+    const existing = await this.repositories.chunks.find(id, chunk.index);
     if (existing?.chunk_id === chunk.sha256) return { created: false, receipt };
 
     if (chunk.contentLength !== undefined && chunk.contentLength > expected) {
@@ -137,37 +131,14 @@ export class Uploads {
       // Touching the upload's row locks it until this transaction ends (PostgreSQL; SQLite runs
       // one writer at a time anyway): a commit or cancel on another node waits for this chunk,
       // or this chunk finds the upload gone — it can never change a file already committed.
-      const live = await trx
-        .updateTable('uploads')
-        .set((eb) => ({ expires_at: eb.ref('expires_at') }))
-        .where('id', '=', id)
-        .executeTakeFirst();
-      if (live.numUpdatedRows === 0n) return undefined;
-      const before = await trx
-        .selectFrom('chunks')
-        .select('chunk_id')
-        .where('content_id', '=', id)
-        .where('idx', '=', chunk.index)
-        .executeTakeFirst();
-      if (before) {
-        await trx
-          .updateTable('chunks')
-          .set({ chunk_id: received.sha256, size: received.size })
-          .where('content_id', '=', id)
-          .where('idx', '=', chunk.index)
-          .execute();
-      } else {
-        await trx
-          .insertInto('chunks')
-          .values({
-            content_id: id,
-            idx: chunk.index,
-            chunk_id: received.sha256,
-            size: received.size,
-          })
-          .execute();
-      }
-      return { previous: before?.chunk_id ?? null };
+      if (!(await this.repositories.uploads.lock(id, trx))) return undefined;
+      const row = {
+        content_id: id,
+        idx: chunk.index,
+        chunk_id: received.sha256,
+        size: received.size,
+      };
+      return { previous: await this.repositories.chunks.put(row, trx) };
     });
     if (!replaced) {
       // Cancelled, expired or committed while the body streamed in: nothing may stay behind.
@@ -192,20 +163,9 @@ export class Uploads {
     return this.db.transaction().execute(async (trx) => {
       // Claimed first: a second commit or a cancel running at the same time on another node
       // waits on the row and then finds it gone. Any refusal below rolls the claim back.
-      const live = await trx
-        .deleteFrom('uploads')
-        .where('id', '=', id)
-        .where('owner_id', '=', ownerId)
-        .where('expires_at', '>', this.now())
-        .returningAll()
-        .executeTakeFirst();
+      const live = await this.repositories.uploads.takeLive(ownerId, id, this.now(), trx);
       if (!live) throw notFound('no such upload');
-      const rows = await trx
-        .selectFrom('chunks')
-        .select(['idx', 'chunk_id', 'size'])
-        .where('content_id', '=', id)
-        .orderBy('idx')
-        .execute();
+      const rows = await this.repositories.chunks.list(id, trx);
       const byIndex = new Map(rows.map((r) => [r.idx, r]));
       const missing: number[] = [];
       for (let i = 0; i < live.chunk_count; i++) if (!byIndex.has(i)) missing.push(i);
@@ -222,25 +182,23 @@ export class Uploads {
       const stored = rows.reduce((sum, r) => sum + r.size, 0);
       if (stored > live.size) throw conflict('chunks exceed the reserved size');
 
-      await trx
-        .insertInto('nodes')
-        .values({
-          id: live.node_id,
-          owner_id: ownerId,
-          parent_id: live.parent_id,
-          type: 'file',
-          wrapped_key: live.wrapped_key,
-          enc_meta: live.enc_meta,
-          created_at: this.now(),
-          revision: live.revision,
-          wrapped_content_key: live.wrapped_content_key,
-          manifest: request.manifest,
-          size: stored,
-          chunk_count: live.chunk_count,
-          content_id: live.id,
-        })
-        .execute();
-      await this.adjustStorage(trx, ownerId, stored - live.size);
+      const file = {
+        id: live.node_id,
+        owner_id: ownerId,
+        parent_id: live.parent_id,
+        type: 'file' as const,
+        wrapped_key: live.wrapped_key,
+        enc_meta: live.enc_meta,
+        created_at: this.now(),
+        revision: live.revision,
+        wrapped_content_key: live.wrapped_content_key,
+        manifest: request.manifest,
+        size: stored,
+        chunk_count: live.chunk_count,
+        content_id: live.id,
+      };
+      await this.repositories.nodes.insert(file, trx);
+      await this.releaseStorage(trx, ownerId, live.size - stored);
       return nodeOf(await this.nodes.get(ownerId, live.node_id, trx));
     });
   }
@@ -252,12 +210,8 @@ export class Uploads {
 
   /** Removes every upload past its expiry; returns how many. */
   async sweepExpired(): Promise<number> {
-    const expired = await this.db
-      .selectFrom('uploads')
-      .select('id')
-      .where('expires_at', '<=', this.now())
-      .execute();
-    for (const { id } of expired) await this.drop(id);
+    const expired = await this.repositories.uploads.expiredIds(this.now());
+    for (const id of expired) await this.drop(id);
     return expired.length;
   }
 
@@ -266,12 +220,8 @@ export class Uploads {
     let removed = 0;
     for (const contentId of await this.blobs.listContentIds()) {
       const [upload, node] = await Promise.all([
-        this.db.selectFrom('uploads').select('id').where('id', '=', contentId).executeTakeFirst(),
-        this.db
-          .selectFrom('nodes')
-          .select('id')
-          .where('content_id', '=', contentId)
-          .executeTakeFirst(),
+        this.repositories.uploads.exists(contentId),
+        this.repositories.nodes.holdsContent(contentId),
       ]);
       if (!upload && !node) {
         await this.blobs.removeContent(contentId);
@@ -286,48 +236,24 @@ export class Uploads {
     const dropped = await this.db.transaction().execute(async (trx) => {
       // Deleting is the claim: of two drops (a cancel and a sweep on different nodes), only the
       // one that deleted the row releases the reservation.
-      const upload = await trx
-        .deleteFrom('uploads')
-        .where('id', '=', id)
-        .returning(['owner_id', 'size'])
-        .executeTakeFirst();
+      const upload = await this.repositories.uploads.delete(id, trx);
       if (!upload) return false;
-      await trx.deleteFrom('chunks').where('content_id', '=', id).execute();
-      await this.adjustStorage(trx, upload.owner_id, -upload.size);
+      await this.repositories.chunks.deleteContents([id], trx);
+      await this.releaseStorage(trx, upload.owner_id, upload.size);
       return true;
     });
     if (dropped) await this.blobs.removeContent(id);
   }
 
-  private async adjustStorage(db: Db, ownerId: string, delta: number): Promise<void> {
-    if (delta === 0) return;
-    await db
-      .updateTable('accounts')
-      .set((eb) => ({ storage_used: eb('storage_used', '+', delta) }))
-      .where('user_id', '=', ownerId)
-      .execute();
+  private async releaseStorage(db: Db, ownerId: string, bytes: number): Promise<void> {
+    if (bytes !== 0) await this.repositories.accounts.releaseStorage(ownerId, bytes, db);
   }
 
   /** An open, unexpired upload of this owner, or 404. */
-  private async get(ownerId: string, id: string, db: Db = this.db): Promise<UploadRow> {
-    const row = await db
-      .selectFrom('uploads')
-      .selectAll()
-      .where('id', '=', id)
-      .where('owner_id', '=', ownerId)
-      .where('expires_at', '>', this.now())
-      .executeTakeFirst();
+  private async get(ownerId: string, id: string): Promise<UploadRow> {
+    const row = await this.repositories.uploads.findLive(ownerId, id, this.now());
     if (!row) throw notFound('no such upload');
     return row;
-  }
-
-  private chunkRow(id: string, index: number) {
-    return this.db
-      .selectFrom('chunks')
-      .select(['chunk_id', 'size'])
-      .where('content_id', '=', id)
-      .where('idx', '=', index)
-      .executeTakeFirst();
   }
 }
 

@@ -15,7 +15,7 @@ import type { LinkRateLimits, RateLimit } from '../config';
 import type { ChunkDownloads } from '../http/chunk-download';
 import { clientAddressKey } from '../http/client-address';
 import type { Services } from '../services';
-import { linkNotFound } from '../services/links';
+import { SIGNED_IN } from './authentication';
 
 export interface LinkRouteOptions {
   services: Services;
@@ -27,35 +27,37 @@ export const linkRoutes: FastifyPluginAsyncTypebox<LinkRouteOptions> = async (
   app,
   { services, downloads, rateLimits },
 ) => {
-  const { links, files, sessions, grants } = services;
-  const owner = async (authorization: string | undefined) =>
-    (await sessions.authenticate(authorization)).userId;
+  const { links, linkDownloads } = services;
 
-  app.post(ROUTES.links, { schema: { body: CreateLinkRequest } }, async (request, reply) => {
-    const link = await links.create(await owner(request.headers.authorization), request.body);
-    return reply.status(201).send({ link });
-  });
+  app.post(
+    ROUTES.links,
+    { config: SIGNED_IN, schema: { body: CreateLinkRequest } },
+    async (request, reply) => {
+      const link = await links.create(request.session.userId, request.body);
+      return reply.status(201).send({ link });
+    },
+  );
 
-  app.get(ROUTES.links, async (request) => ({
-    links: await links.list(await owner(request.headers.authorization)),
+  app.get(ROUTES.links, { config: SIGNED_IN }, async (request) => ({
+    links: await links.list(request.session.userId),
   }));
 
   app.patch(
     ROUTES.link,
-    { schema: { params: LinkParams, body: UpdateLinkRequest } },
+    { config: SIGNED_IN, schema: { params: LinkParams, body: UpdateLinkRequest } },
     async (request) => ({
-      link: await links.update(
-        await owner(request.headers.authorization),
-        request.params.linkId,
-        request.body,
-      ),
+      link: await links.update(request.session.userId, request.params.linkId, request.body),
     }),
   );
 
-  app.delete(ROUTES.link, { schema: { params: LinkParams } }, async (request, reply) => {
-    await links.revoke(await owner(request.headers.authorization), request.params.linkId);
-    return reply.status(204).send();
-  });
+  app.delete(
+    ROUTES.link,
+    { config: SIGNED_IN, schema: { params: LinkParams } },
+    async (request, reply) => {
+      await links.revoke(request.session.userId, request.params.linkId);
+      return reply.status(204).send();
+    },
+  );
 
   // Anonymous routes: limited per IP and, across all IPs, per link id. Each limiter keeps its own
   // counters, shared by the routes it guards; a request must pass all of its limiters.
@@ -116,9 +118,8 @@ export const linkRoutes: FastifyPluginAsyncTypebox<LinkRouteOptions> = async (
     ROUTES.linkFile,
     { ...contentLimits, schema: { params: LinkNodeParams } },
     async (request, reply) => {
-      const { linkId, nodeId } = request.params;
       reply.header('cache-control', 'no-store');
-      return files.manifest(await links.fileOwner(linkId, nodeId), nodeId);
+      return linkDownloads.manifest(request.params.linkId, request.params.nodeId);
     },
   );
 
@@ -132,17 +133,13 @@ export const linkRoutes: FastifyPluginAsyncTypebox<LinkRouteOptions> = async (
       schema: { params: LinkChunkParams },
     },
     async (request, reply) => {
-      const { linkId, nodeId } = request.params;
-      const index = Number(request.params.index);
       const grant = request.headers[DOWNLOAD_GRANT_HEADER];
-      const granted = grants.isValid(linkId, nodeId, typeof grant === 'string' ? grant : undefined);
-      // Every link download starts at chunk 0: without a grant, chunk 0 counts one download and
-      // is answered with a grant, and every other chunk of the file needs that grant. So no range,
-      // skipped chunk or retry can dodge the count, and a retry within a download never spends it
-      // twice. A grant finishes a counted download past the limit; it never starts a new one.
-      if (!granted && index !== 0) throw linkNotFound();
-      const ownerId = await links.fileOwner(linkId, nodeId, granted);
-      const chunk = await files.chunk(ownerId, nodeId, index);
+      const { ownerId, chunk, countDownload } = await linkDownloads.chunk({
+        linkId: request.params.linkId,
+        nodeId: request.params.nodeId,
+        index: Number(request.params.index),
+        grant: typeof grant === 'string' ? grant : undefined,
+      });
       // A revoked link must not come back from any cache. A chunk refused by the owner's transfer
       // quota counts no download: the download is only counted once its first chunk can be sent.
       return downloads.send(request, reply, {
@@ -150,9 +147,8 @@ export const linkRoutes: FastifyPluginAsyncTypebox<LinkRouteOptions> = async (
         chunk,
         cacheControl: 'no-store',
         beforeServing: async () => {
-          if (granted) return;
-          await links.countDownload(linkId);
-          reply.header(DOWNLOAD_GRANT_HEADER, grants.issue(linkId, nodeId));
+          const issued = await countDownload();
+          if (issued !== null) reply.header(DOWNLOAD_GRANT_HEADER, issued);
         },
       });
     },

@@ -1,4 +1,3 @@
-import type { Selectable } from 'kysely';
 import { toBase64Url } from '@coffre/core/format';
 import {
   KDF_DEFAULTS,
@@ -10,14 +9,14 @@ import {
   type Usage,
 } from '@coffre/core/protocol';
 import { ApiError, badRequest, conflict } from '../api-error';
-import { compileOnce } from '../db/compiled-query';
 import type { Db } from '../db/database';
 import { GroupCommit } from '../db/group-commit';
-import type { AccountsTable } from '../db/schema';
+import type { Repositories } from '../repositories';
+import type { AccountRow } from '../repositories/accounts.repository';
 import { hmac, sameHash, sha256 } from './hashing';
-import type { Quotas } from './quotas';
-import type { Session, Sessions } from './sessions';
-import type { Transfers } from './transfers';
+import type { Quotas } from './quotas.service';
+import type { Session, Sessions } from './sessions.service';
+import type { TransferMeter } from './transfer-meter.service';
 
 const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+$/;
 const MAX_EMAIL_LENGTH = 254;
@@ -37,75 +36,19 @@ const taken = () => conflict('an account with these details already exists');
 /** Compared against when the email is unknown, so both paths do the same work. */
 const NO_ACCOUNT_HASH = sha256('no such account');
 
-type AccountRow = Selectable<AccountsTable>;
-
-/** The queries of sign-up and log-in, compiled once: they run under every flood. */
-function accountQueries(db: Db) {
-  return {
-    findByEmail: compileOnce(db, (db, p: { email: string }) =>
-      db.selectFrom('accounts').selectAll().where('email', '=', p.email),
-    ),
-    /** Inserts nothing when the email, user id or root id is taken. */
-    insertAccount: compileOnce(db, (db, p: AccountRow) =>
-      db
-        .insertInto('accounts')
-        .values({
-          user_id: p.user_id,
-          email: p.email,
-          kdf_salt: p.kdf_salt,
-          kdf_opslimit: p.kdf_opslimit,
-          kdf_memlimit: p.kdf_memlimit,
-          auth_hash: p.auth_hash,
-          recovery_auth_hash: p.recovery_auth_hash,
-          wrapped_master_key: p.wrapped_master_key,
-          wrapped_master_key_recovery: p.wrapped_master_key_recovery,
-          sign_public_key: p.sign_public_key,
-          box_public_key: p.box_public_key,
-          wrapped_sign_secret_key: p.wrapped_sign_secret_key,
-          wrapped_box_secret_key: p.wrapped_box_secret_key,
-          root_id: p.root_id,
-          wrapped_root_key: p.wrapped_root_key,
-          storage_used: p.storage_used,
-          plan_id: p.plan_id,
-          created_at: p.created_at,
-        })
-        .onConflict((oc) => oc.doNothing()),
-    ),
-    /** Inserts nothing when the id is a node's or an open upload's. */
-    insertRoot: compileOnce(db, (db, p: { id: string; ownerId: string; createdAt: number }) =>
-      db
-        .insertInto('nodes')
-        .columns(['id', 'owner_id', 'type', 'created_at'])
-        .expression(
-          db
-            .selectNoFrom((eb) => [
-              eb.val(p.id).as('id'),
-              eb.val(p.ownerId).as('owner_id'),
-              eb.val('folder').as('type'),
-              eb.val(p.createdAt).as('created_at'),
-            ])
-            .where(({ not, exists, selectFrom }) =>
-              not(exists(selectFrom('uploads').select('id').where('node_id', '=', p.id))),
-            ),
-        )
-        .onConflict((oc) => oc.doNothing()),
-    ),
-  };
-}
-
+/** Sign-up, log-in, recovery and password change; every account answer carries its usage. */
 export class Accounts {
-  private readonly queries: ReturnType<typeof accountQueries>;
   private readonly writes: GroupCommit;
 
   constructor(
     private readonly db: Db,
+    private readonly repositories: Pick<Repositories, 'accounts' | 'nodes'>,
     private readonly sessions: Sessions,
-    private readonly transfers: Transfers,
+    private readonly transferMeter: TransferMeter,
     private readonly quotas: Quotas,
     private readonly secret: Buffer,
     private readonly now: () => number,
   ) {
-    this.queries = accountQueries(db);
     this.writes = new GroupCommit(db);
   }
 
@@ -117,7 +60,7 @@ export class Accounts {
     const email = normaliseEmail(rawEmail);
     const fakeUserId = toBase64Url(hmac(this.secret, 'prelogin-user', email).subarray(0, 16));
     const fakeSalt = toBase64Url(hmac(this.secret, 'prelogin-salt', email).subarray(0, 16));
-    const row = await this.findByEmail(email);
+    const row = await this.repositories.accounts.findByEmail(email);
     if (!row) {
       return {
         userId: fakeUserId,
@@ -154,14 +97,9 @@ export class Accounts {
       // The unique email, user id and root id, and the free node id, decide in the inserts
       // themselves: no separate look-ups. One message whatever collided, so sign-up cannot be
       // used to probe which emails exist beyond the bare fact of a conflict.
-      const account = await this.queries.insertAccount(trx, row);
-      if (account.numAffectedRows !== 1n) throw taken();
-      const root = await this.queries.insertRoot(trx, {
-        id: row.root_id,
-        ownerId: row.user_id,
-        createdAt: row.created_at,
-      });
-      if (root.numAffectedRows !== 1n) throw taken();
+      if (!(await this.repositories.accounts.insert(row, trx))) throw taken();
+      const root = { id: row.root_id, ownerId: row.user_id, createdAt: row.created_at };
+      if (!(await this.repositories.nodes.insertRoot(root, trx))) throw taken();
       const token = await this.sessions.open(row.user_id, trx);
       // The row is what was just written: answered without reading it back.
       return { token, account: accountOf(row, this.usageOf(row, 0)) };
@@ -177,39 +115,28 @@ export class Accounts {
   }
 
   async get(userId: string): Promise<Account> {
-    const row = await this.db
-      .selectFrom('accounts')
-      .selectAll()
-      .where('user_id', '=', userId)
-      .executeTakeFirstOrThrow();
-    return accountOf(row, this.usageOf(row, await this.transfers.used(userId)));
+    const row = await this.repositories.accounts.get(userId);
+    return accountOf(row, this.usageOf(row, await this.transferMeter.used(userId)));
   }
 
   /** New password: proven by the current auth key or the recovery key; other sessions end. */
   async changePassword(session: Session, request: PasswordChangeRequest): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
-      const row = await trx
-        .selectFrom('accounts')
-        .selectAll()
-        .where('user_id', '=', session.userId)
-        .executeTakeFirstOrThrow();
+      const row = await this.repositories.accounts.get(session.userId, trx);
       const { proof } = request;
       const proven =
         'authKey' in proof
           ? sameHash(sha256(proof.authKey), row.auth_hash)
           : sameHash(sha256(proof.recoveryAuthKey), row.recovery_auth_hash);
       if (!proven) throw new ApiError('forbidden', 'invalid credentials');
-      await trx
-        .updateTable('accounts')
-        .set({
-          kdf_salt: request.kdf.salt,
-          kdf_opslimit: request.kdf.opslimit,
-          kdf_memlimit: request.kdf.memlimit,
-          auth_hash: sha256(request.authKey),
-          wrapped_master_key: request.wrappedMasterKey,
-        })
-        .where('user_id', '=', session.userId)
-        .execute();
+      const credentials = {
+        kdf_salt: request.kdf.salt,
+        kdf_opslimit: request.kdf.opslimit,
+        kdf_memlimit: request.kdf.memlimit,
+        auth_hash: sha256(request.authKey),
+        wrapped_master_key: request.wrappedMasterKey,
+      };
+      await this.repositories.accounts.setCredentials(session.userId, credentials, trx);
       await this.sessions.closeOthers(session.userId, session.tokenHash, trx);
     });
   }
@@ -220,12 +147,12 @@ export class Accounts {
     key: string,
   ): Promise<SessionResponse> {
     const email = normaliseEmail(rawEmail);
-    const row = await this.findByEmail(email);
+    const row = await this.repositories.accounts.findByEmail(email);
     // Hash and compare even for an unknown email: same work, same answer.
     const matches = sameHash(sha256(key), storedHash(row) ?? NO_ACCOUNT_HASH);
     if (!row || !matches) throw invalidCredentials();
     const token = await this.writes.run((trx) => this.sessions.open(row.user_id, trx));
-    const usage = this.usageOf(row, await this.transfers.used(row.user_id));
+    const usage = this.usageOf(row, await this.transferMeter.used(row.user_id));
     return { token, account: accountOf(row, usage) };
   }
 
@@ -239,11 +166,6 @@ export class Accounts {
       transferResetsAt: this.quotas.transferResetsAt(),
       plan: { id: plan.id, name: plan.name },
     };
-  }
-
-  private async findByEmail(email: string): Promise<AccountRow | undefined> {
-    const { rows } = await this.queries.findByEmail(this.db, { email });
-    return rows[0];
   }
 }
 

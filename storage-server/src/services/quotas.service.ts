@@ -2,25 +2,31 @@ import type { Plan } from '@coffre/core/protocol';
 import { ApiError } from '../api-error';
 import type { Db } from '../db/database';
 import type { Plans } from '../plans';
+import type { Repositories } from '../repositories';
+import type { StorageQuotas } from '../repositories/accounts.repository';
 import { storageRefusal, transferRefusal } from './quota-messages';
-import { nextMonthStart, type TransferReservation, type Transfers } from './transfers';
+import {
+  nextMonthStart,
+  type TransferMeter,
+  type TransferReservation,
+} from './transfer-meter.service';
 
 /** Applies each account's plan: storage at upload creation, transfer before every chunk. */
 export class Quotas {
-  constructor(
-    private readonly db: Db,
-    readonly plans: Plans,
-    private readonly transfers: Transfers,
-    readonly now: () => number,
-  ) {}
+  /** The storage quota of every plan id, as the database applies it. */
+  private readonly storageQuotas: StorageQuotas;
 
-  async planOf(userId: string, db: Db = this.db): Promise<Plan> {
-    const row = await db
-      .selectFrom('accounts')
-      .select('plan_id')
-      .where('user_id', '=', userId)
-      .executeTakeFirstOrThrow();
-    return this.plans.resolve(row.plan_id);
+  constructor(
+    private readonly repositories: Pick<Repositories, 'accounts'>,
+    readonly plans: Plans,
+    private readonly transferMeter: TransferMeter,
+    readonly now: () => number,
+  ) {
+    this.storageQuotas = { plans: plans.catalog.plans, fallback: plans.default.storageQuota };
+  }
+
+  async planOf(userId: string, db?: Db): Promise<Plan> {
+    return this.plans.resolve(await this.repositories.accounts.planId(userId, db));
   }
 
   /**
@@ -29,33 +35,13 @@ export class Quotas {
    * Throws `quota_exceeded` with the figures when it does not fit.
    */
   async reserveStorage(db: Db, userId: string, bytes: number): Promise<void> {
-    const { catalog } = this.plans;
-    const reserved = await db
-      .updateTable('accounts')
-      .set((eb) => ({ storage_used: eb('storage_used', '+', bytes) }))
-      .where('user_id', '=', userId)
-      .where((eb) => {
-        let quota = eb.case().when('plan_id', 'is', null).then(this.plans.default.storageQuota);
-        for (const plan of catalog.plans) {
-          quota = quota.when('plan_id', '=', plan.id).then(plan.storageQuota);
-        }
-        return eb(
-          eb('storage_used', '+', bytes),
-          '<=',
-          quota.else(this.plans.default.storageQuota).end(),
-        );
-      })
-      .executeTakeFirst();
-    if (reserved.numUpdatedRows > 0n) return;
-    const [account, plan] = await Promise.all([
-      db
-        .selectFrom('accounts')
-        .select('storage_used')
-        .where('user_id', '=', userId)
-        .executeTakeFirstOrThrow(),
+    const { accounts } = this.repositories;
+    if (await accounts.reserveStorage(userId, bytes, this.storageQuotas, db)) return;
+    const [used, plan] = await Promise.all([
+      accounts.storageUsed(userId, db),
       this.planOf(userId, db),
     ]);
-    const details = { needed: bytes, used: account.storage_used, quota: plan.storageQuota };
+    const details = { needed: bytes, used, quota: plan.storageQuota };
     throw new ApiError('quota_exceeded', storageRefusal(details), details);
   }
 
@@ -65,10 +51,10 @@ export class Quotas {
    */
   async reserveTransfer(ownerId: string, bytes: number): Promise<TransferReservation> {
     const plan = await this.planOf(ownerId);
-    const reservation = await this.transfers.reserve(ownerId, bytes, plan.transferQuota);
+    const reservation = await this.transferMeter.reserve(ownerId, bytes, plan.transferQuota);
     if (reservation) return reservation;
     const details = {
-      used: await this.transfers.used(ownerId),
+      used: await this.transferMeter.used(ownerId),
       quota: plan.transferQuota,
       resetsAt: this.transferResetsAt(),
     };
