@@ -1,3 +1,4 @@
+import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { defineConfig } from 'vitest/config';
 
 // Three suites: pure unit tests and format vectors, integration tests against a real server on an
@@ -6,6 +7,9 @@ export default defineConfig({
   test: {
     projects: [
       {
+        // Compiles state/'s runes modules, so their logic is tested in Node (they need none of
+        // the components' preprocessing).
+        plugins: [svelte({ configFile: false })],
         test: {
           name: 'unit',
           include: [

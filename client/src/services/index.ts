@@ -16,7 +16,7 @@ import { DirectSender } from './p2p/direct/send-to-device';
 import { p2pCrypto } from './p2p/wire/p2p-crypto';
 import { signalServerUrl } from './p2p/wire/signal-config';
 import { LinkService } from './links/owner-links';
-import { Transfers } from './transfers/transfer-list';
+import { TransferList } from './transfers/transfer-list';
 import { UploadService } from './outbox/queue';
 import { UsageFeed } from './account/usage-feed';
 import { UploadWakeLock } from './platform/wake-lock';
@@ -29,7 +29,7 @@ export { drainInbox, inboxCount, onInboxChange } from './outbox/share-inbox';
 function createServices(): Services {
   const api = new Api();
   const pool = new CryptoPool();
-  const transfers = new Transfers();
+  const transfers = new TransferList();
   const account = new AccountService(api, pool);
   const session = () => account.current();
   const drive = new DriveService(api, session);

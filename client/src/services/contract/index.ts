@@ -87,6 +87,22 @@ export interface TransferSnapshot {
  */
 export type UploadPhase = 'encrypting' | 'waiting-network' | 'retrying' | 'uploading';
 
+/** Where a transfer stands: what a change moved it from. */
+export type TransferStep = Pick<TransferSnapshot, 'state' | 'phase'>;
+
+/**
+ * A change of the transfer list, told by the list itself with the transfer as it now is. 'added'
+ * comes first for each transfer (`replayed` for those listed before the listener subscribed);
+ * 'changed' tells a new state, phase or figures (`was`: its state and phase before); 'finished'
+ * that it reached done, failed or cancelled (a failed upload may be retried and change again);
+ * 'removed' that it left the list.
+ */
+export type TransferEvent =
+  | { type: 'added'; transfer: TransferSnapshot; replayed: boolean }
+  | { type: 'changed'; transfer: TransferSnapshot; was: TransferStep }
+  | { type: 'finished'; transfer: TransferSnapshot }
+  | { type: 'removed'; id: string };
+
 /** This browser's storage for the app, and how much of it the upload outbox holds. */
 export interface DeviceStorage {
   /** Bytes the browser lets this site use, or null when it does not say. */
@@ -161,8 +177,11 @@ export interface Services {
   cancel(transferId: string): void;
   /** Resumes a download paused by the transfer quota, from the chunk where it stopped. */
   resumeTransfer(transferId: string): void;
-  /** Called on every transfer change (throttled to a few times a second). */
-  onTransfers(listener: (transfers: TransferSnapshot[]) => void): () => void;
+  /**
+   * Tells every change of the transfer list as it happens, after an 'added' for each transfer
+   * listed now; progress alone comes at most a few times a second.
+   */
+  onTransfers(listener: (event: TransferEvent) => void): () => void;
 
   createLink(nodeId: string, options: LinkOptions): Promise<SharedLink>;
   /** The account's links, newest first. */

@@ -23,7 +23,7 @@ import {
   type PageToWorker,
   type WorkerToPage,
 } from '../platform/sw-messages';
-import type { Transfers } from '../transfers/transfer-list';
+import type { TransferList } from '../transfers/transfer-list';
 import { ChunkReader, verifyFile, type TallyChunk, type WaitOutQuota } from './verified-file';
 
 const CONTROLLER_WAIT_MS = 10_000;
@@ -55,7 +55,7 @@ interface SaveFilePicker {
 export class DownloadService {
   constructor(
     private readonly pool: CryptoPool,
-    private readonly transfers: Transfers,
+    private readonly transfers: TransferList,
   ) {}
 
   download(source: FileSource, nodeId: string): void {

@@ -37,7 +37,7 @@ import {
 import { OutboxTabs, type OutboxChange } from './tabs';
 import { transferView } from './view';
 import { keepCommitted } from '../platform/seed-store';
-import type { Transfers } from '../transfers/transfer-list';
+import type { TransferList } from '../transfers/transfer-list';
 import type { UploadWakeLock } from '../platform/wake-lock';
 
 /** Files sending at once; the rest wait their turn. */
@@ -68,7 +68,7 @@ export class UploadService {
     private readonly api: Api,
     pool: CryptoPool,
     private readonly drive: DriveService,
-    private readonly transfers: Transfers,
+    private readonly transfers: TransferList,
     private readonly session: () => OpenSession,
     private readonly connectivity: Connectivity,
     private readonly wakeLock: UploadWakeLock,

@@ -16,7 +16,7 @@ import { CHUNKS_IN_FLIGHT, type OutboxItem } from './item';
 import { chunkBlob, markAcked, patchRecord } from './store';
 import type { OutboxTabs } from './tabs';
 import { isRetryable, runBounded, withRetry } from '../platform/retry';
-import type { Transfers } from '../transfers/transfer-list';
+import type { TransferList } from '../transfers/transfer-list';
 
 const CHUNKS_LOST =
   'Its encrypted copy on this device is gone (the browser cleared site data). Add the file again.';
@@ -54,7 +54,7 @@ export function abandonSession(api: Api, uploadId: string | null): void {
 export class OutboxSender {
   constructor(
     private readonly api: Api,
-    private readonly transfers: Transfers,
+    private readonly transfers: TransferList,
     private readonly tabs: OutboxTabs,
     private readonly show: (item: OutboxItem) => void,
   ) {}

@@ -1,8 +1,10 @@
-// The registry behind `onTransfers`: one record per upload or download, change notifications
-// throttled to a few per second (progress arrives per chunk and would otherwise re-render the
-// panel constantly), and speed measured over a sliding window. A download the transfer quota
-// refused is paused, not ended: its work waits on `pause` until `resume` or cancel.
-import type { TransferSnapshot, TransferState } from '../contract/index';
+// The list behind `onTransfers`: one record per upload or download, and the one writer of each
+// transfer's snapshot. Every change is told to subscribers as a typed event carrying the
+// snapshot (contract `TransferEvent`): a new state or phase at once, figures alone at most a few
+// times a second (progress arrives per chunk and would otherwise re-render the panel constantly).
+// Speed is measured over a sliding window. A download the transfer quota refused is paused, not
+// ended: its work waits on `pause` until `resume` or cancel.
+import type { TransferEvent, TransferSnapshot, TransferState, TransferStep } from '../contract';
 import { SpeedMeter } from './speed-meter';
 
 const NOTIFY_INTERVAL_MS = 250;
@@ -15,12 +17,14 @@ interface Transfer {
   resumed: { promise: Promise<void>; resolve: () => void } | null;
 }
 
-type Listener = (transfers: TransferSnapshot[]) => void;
+type Listener = (event: TransferEvent) => void;
 
-export class Transfers {
+export class TransferList {
   private readonly transfers = new Map<string, Transfer>();
   private readonly listeners = new Set<Listener>();
   private readonly stopListeners = new Set<() => void>();
+  /** Transfers whose figures changed since they were last told. */
+  private readonly moved = new Set<string>();
   private timer: ReturnType<typeof setTimeout> | null = null;
   private lastNotified = 0;
 
@@ -36,27 +40,23 @@ export class Transfers {
     signal: AbortSignal;
   } {
     const controller = new AbortController();
-    this.transfers.set(id, {
-      snapshot: {
-        id,
-        kind,
-        name,
-        size,
-        done: 0,
-        speed: 0,
-        state: 'queued',
-        error: null,
-        parentId,
-        phase: null,
-        canRetry: false,
-        fromPeers: 0,
-        fromServer: 0,
-      },
-      speed: new SpeedMeter(),
-      controller,
-      resumed: null,
-    });
-    this.changed();
+    const snapshot: TransferSnapshot = {
+      id,
+      kind,
+      name,
+      size,
+      done: 0,
+      speed: 0,
+      state: 'queued',
+      error: null,
+      parentId,
+      phase: null,
+      canRetry: false,
+      fromPeers: 0,
+      fromServer: 0,
+    };
+    this.transfers.set(id, { snapshot, speed: new SpeedMeter(), controller, resumed: null });
+    this.emit({ type: 'added', transfer: { ...snapshot }, replayed: false });
     return { id, signal: controller.signal };
   }
 
@@ -74,7 +74,7 @@ export class Transfers {
       return;
     transfer.snapshot.done = Math.min(transfer.snapshot.size, transfer.snapshot.done + bytes);
     transfer.snapshot.speed = transfer.speed.record(transfer.snapshot.done);
-    this.changed();
+    this.later(id);
   }
 
   /** Counts a verified chunk's sealed bytes by where they came from. */
@@ -100,11 +100,7 @@ export class Transfers {
   ): void {
     const transfer = this.transfers.get(id);
     if (!transfer || isEnded(transfer.snapshot.state)) return;
-    const s = transfer.snapshot;
-    s.state = state;
-    s.error = state === 'failed' ? error : null;
-    s.speed = 0;
-    if (state === 'done') s.done = s.size;
+    this.update(id, (s) => end(s, state, error));
     // Stops what a failed transfer still had in flight (chunks read ahead, parallel lanes).
     if (state === 'failed') transfer.controller.abort();
     this.stopped();
@@ -134,11 +130,12 @@ export class Transfers {
         signal.addEventListener('abort', () => fail(signal.reason), { once: true });
       });
       transfer.resumed = { promise, resolve };
-      const s = transfer.snapshot;
-      s.state = 'paused';
-      s.error = reason;
-      s.speed = 0;
       transfer.speed.reset();
+      this.update(id, (s) => {
+        s.state = 'paused';
+        s.error = reason;
+        s.speed = 0;
+      });
       this.stopped();
     }
     return transfer.resumed.promise;
@@ -150,15 +147,16 @@ export class Transfers {
     if (!transfer?.resumed || transfer.snapshot.state !== 'paused') return;
     const { resolve } = transfer.resumed;
     transfer.resumed = null;
-    transfer.snapshot.state = 'running';
-    transfer.snapshot.error = null;
-    this.changed();
+    this.update(id, (s) => {
+      s.state = 'running';
+      s.error = null;
+    });
     resolve();
   }
 
   /**
-   * Sets what an outbox upload shows (the upload service drives its own state machine and maps it
-   * here); speed is measured afresh after any change of state.
+   * Sets what an outbox upload shows (the outbox drives its own state machine and maps it here);
+   * speed is measured afresh after any change of state.
    */
   show(
     id: string,
@@ -171,18 +169,19 @@ export class Transfers {
     const s = transfer.snapshot;
     const stateChanged = patch.state !== undefined && patch.state !== s.state;
     const phaseChanged = patch.phase !== undefined && patch.phase !== s.phase;
-    Object.assign(s, patch);
-    if (stateChanged || phaseChanged) {
-      s.speed = 0;
-      transfer.speed.reset();
-    }
+    if (stateChanged || phaseChanged) transfer.speed.reset();
+    this.update(id, (snapshot) => {
+      Object.assign(snapshot, patch);
+      if (stateChanged || phaseChanged) snapshot.speed = 0;
+    });
     if (stateChanged && s.state !== 'running' && s.state !== 'queued') this.stopped();
-    else this.changed();
   }
 
   /** Drops a transfer from the list (an upload removed from the outbox). */
   remove(id: string): void {
-    if (this.transfers.delete(id)) this.changed();
+    if (!this.transfers.delete(id)) return;
+    this.moved.delete(id);
+    this.emit({ type: 'removed', id });
   }
 
   has(id: string): boolean {
@@ -204,47 +203,97 @@ export class Transfers {
     return () => this.stopListeners.delete(listener);
   }
 
-  /** Cancels everything (log out). */
+  /** Stops everything and empties the list (log out): each transfer is told as removed. */
   cancelAll(): void {
-    for (const id of this.transfers.keys()) this.cancel(id);
-    this.transfers.clear();
-    this.changed();
+    const transfers = [...this.transfers.values()];
+    let stopped = false;
+    for (const transfer of transfers) {
+      if (isEnded(transfer.snapshot.state)) continue;
+      end(transfer.snapshot, 'cancelled', null);
+      transfer.controller.abort();
+      stopped = true;
+    }
+    if (stopped) this.stopped();
+    for (const { snapshot } of transfers) this.remove(snapshot.id);
   }
 
+  /** Tells `listener` every change from now on, after an 'added' for each transfer listed now. */
   subscribe(listener: Listener): () => void {
+    for (const { snapshot } of this.transfers.values())
+      listener({ type: 'added', transfer: { ...snapshot }, replayed: true });
     this.listeners.add(listener);
-    listener(this.snapshots());
     return () => this.listeners.delete(listener);
   }
 
+  /** Calls `listener` with one transfer now and after each change of it; with null once gone. */
+  follow(id: string, listener: (transfer: TransferSnapshot | null) => void): () => void {
+    const transfer = this.transfers.get(id);
+    listener(transfer ? { ...transfer.snapshot } : null);
+    if (!transfer) return () => undefined;
+    const follower: Listener = (event) => {
+      if (event.type === 'removed') {
+        if (event.id === id) listener(null);
+      } else if (event.transfer.id === id) listener(event.transfer);
+    };
+    this.listeners.add(follower);
+    return () => this.listeners.delete(follower);
+  }
+
   private stopped(): void {
-    this.changed();
     for (const listener of this.stopListeners) listener();
   }
 
+  /** Changes a snapshot and tells it: a new state or phase at once, figures with the next batch. */
   private update(id: string, change: (snapshot: TransferSnapshot) => void): void {
     const transfer = this.transfers.get(id);
     if (!transfer) return;
-    change(transfer.snapshot);
-    this.changed();
+    const s = transfer.snapshot;
+    const was: TransferStep = { state: s.state, phase: s.phase };
+    change(s);
+    if (s.state === was.state && s.phase === was.phase) return this.later(id);
+    this.moved.delete(id);
+    const finished = isEnded(s.state) && !isEnded(was.state);
+    this.emit(
+      finished
+        ? { type: 'finished', transfer: { ...s } }
+        : { type: 'changed', transfer: { ...s }, was },
+    );
   }
 
-  private snapshots(): TransferSnapshot[] {
-    return [...this.transfers.values()].map((t) => ({ ...t.snapshot }));
-  }
-
-  private changed(): void {
+  private later(id: string): void {
+    this.moved.add(id);
     if (this.timer !== null) return;
     const wait = Math.max(0, this.lastNotified + NOTIFY_INTERVAL_MS - performance.now());
     this.timer = setTimeout(() => {
       this.timer = null;
       this.lastNotified = performance.now();
-      const snapshots = this.snapshots();
-      for (const listener of this.listeners) listener(snapshots);
+      const moved = [...this.moved];
+      this.moved.clear();
+      for (const id of moved) {
+        const snapshot = this.transfers.get(id)?.snapshot;
+        if (!snapshot) continue;
+        const { state, phase } = snapshot;
+        this.emit({ type: 'changed', transfer: { ...snapshot }, was: { state, phase } });
+      }
     }, wait);
+  }
+
+  private emit(event: TransferEvent): void {
+    for (const listener of this.listeners) listener(event);
   }
 }
 
 function isEnded(state: TransferState): boolean {
   return state === 'done' || state === 'failed' || state === 'cancelled';
+}
+
+function end(
+  s: TransferSnapshot,
+  state: Exclude<TransferState, 'queued' | 'running' | 'paused'>,
+  error: string | null,
+): void {
+  s.state = state;
+  s.error = state === 'failed' ? error : null;
+  s.speed = 0;
+  if (state === 'done') s.done = s.size;
 }

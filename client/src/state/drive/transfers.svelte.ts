@@ -1,5 +1,5 @@
 import { services } from '../../services';
-import type { DeviceStorage, TransferSnapshot } from '../../services/contract/index';
+import type { DeviceStorage, TransferEvent, TransferSnapshot, TransferStep } from '../../services';
 import { announcer } from '../app/announcer.svelte';
 
 const FINISHED = new Set<TransferSnapshot['state']>(['done', 'failed', 'cancelled']);
@@ -10,16 +10,13 @@ export function isFinished(transfer: TransferSnapshot): boolean {
 
 type FinishListener = (transfer: TransferSnapshot) => void;
 
-// Mirrors the services' transfer list. "Clear finished" is a view choice, so cleared ids are
-// remembered here rather than asked of services.
+// Follows the services' transfer list through the events it tells. "Clear finished" is a view
+// choice, so cleared ids are remembered here rather than asked of services.
 class Transfers {
-  #all = $state<TransferSnapshot[]>([]);
+  #all = $state.raw<TransferSnapshot[]>([]);
   #cleared = $state(new Set<string>());
   open = $state(false);
   expanded = $state(true);
-  #lastState = new Map<string, TransferSnapshot['state']>();
-  /** The first report may replay transfers from before a reload: list them, announce nothing. */
-  #primed = false;
   #finishListeners = new Set<FinishListener>();
   #unsubscribe: (() => void) | null = null;
 
@@ -30,23 +27,19 @@ class Transfers {
   readonly pendingUploads = $derived(this.active.filter((t) => t.kind === 'upload'));
   /** This browser's storage and what the outbox holds; refreshed while the panel is open. */
   device = $state<DeviceStorage | null>(null);
-  #lastPhase = new Map<string, TransferSnapshot['phase']>();
 
   start(): void {
-    this.#unsubscribe ??= services.onTransfers((snapshots) => this.#receive(snapshots));
+    this.#unsubscribe ??= services.onTransfers((event) => this.#receive(event));
   }
 
   stop(): void {
     this.#unsubscribe?.();
     this.#unsubscribe = null;
     this.#all = [];
-    this.#lastState.clear();
-    this.#lastPhase.clear();
-    this.#primed = false;
     this.open = false;
   }
 
-  /** Called once per transfer when it reaches done, failed or cancelled. */
+  /** Called once per transfer each time it reaches done, failed or cancelled. */
   onFinish(listener: FinishListener): () => void {
     this.#finishListeners.add(listener);
     return () => this.#finishListeners.delete(listener);
@@ -108,42 +101,45 @@ class Transfers {
     this.open = false;
   }
 
-  // Uploads wait, pause and retry on their own; each change of what they wait for is said once.
-  #announceUpload(t: TransferSnapshot, previous: TransferSnapshot['state'] | undefined): void {
-    if (previous === undefined) return;
-    const phaseChanged = this.#lastPhase.get(t.id) !== t.phase;
-    if (previous !== t.state && t.state === 'paused') announcer.say(`Upload of ${t.name} paused.`);
-    else if (phaseChanged && t.phase === 'waiting-network')
-      announcer.say(`Upload of ${t.name} is waiting for the network.`);
-    else if (phaseChanged && t.phase === 'uploading' && previous !== 'running')
-      announcer.say(`Uploading ${t.name}.`);
+  #receive(event: TransferEvent): void {
+    switch (event.type) {
+      case 'added':
+        this.#all = [...this.#all, event.transfer];
+        // Listed before this page subscribed (before a reload): shown only if still on its way.
+        if (!event.replayed || !isFinished(event.transfer)) {
+          this.open = true;
+          this.expanded = true;
+        }
+        return;
+      case 'changed':
+        this.#replace(event.transfer);
+        return this.#announce(event.transfer, event.was);
+      case 'finished':
+        this.#replace(event.transfer);
+        for (const listener of this.#finishListeners) listener(event.transfer);
+        return;
+      case 'removed':
+        this.#all = this.#all.filter((t) => t.id !== event.id);
+    }
   }
 
-  #receive(snapshots: TransferSnapshot[]): void {
-    let started = false;
-    for (const transfer of snapshots) {
-      const previous = this.#lastState.get(transfer.id);
-      if (previous === undefined) started = true;
-      if (this.#primed && transfer.kind === 'upload') this.#announceUpload(transfer, previous);
-      this.#lastPhase.set(transfer.id, transfer.phase);
-      if (previous !== transfer.state) {
-        this.#lastState.set(transfer.id, transfer.state);
-        if (this.#primed && transfer.state === 'paused') {
-          announcer.say(`Download of ${transfer.name} paused. ${transfer.error ?? ''}`);
-        }
-        const wasFinished = previous !== undefined && FINISHED.has(previous);
-        if (this.#primed && isFinished(transfer) && !wasFinished) {
-          for (const listener of this.#finishListeners) listener(transfer);
-        }
-      }
+  #replace(transfer: TransferSnapshot): void {
+    this.#all = this.#all.map((t) => (t.id === transfer.id ? transfer : t));
+  }
+
+  // Uploads wait, pause and retry on their own; each change of what they wait for is said once.
+  #announce(t: TransferSnapshot, was: TransferStep): void {
+    const paused = t.state === 'paused' && was.state !== 'paused';
+    if (t.kind === 'download') {
+      if (paused) announcer.say(`Download of ${t.name} paused. ${t.error ?? ''}`);
+      return;
     }
-    this.#all = snapshots;
-    const announce = this.#primed || snapshots.some((t) => !isFinished(t));
-    this.#primed = true;
-    if (started && announce) {
-      this.open = true;
-      this.expanded = true;
-    }
+    const phaseChanged = t.phase !== was.phase;
+    if (paused) announcer.say(`Upload of ${t.name} paused.`);
+    else if (phaseChanged && t.phase === 'waiting-network')
+      announcer.say(`Upload of ${t.name} is waiting for the network.`);
+    else if (phaseChanged && t.phase === 'uploading' && was.state !== 'running')
+      announcer.say(`Uploading ${t.name}.`);
   }
 }
 

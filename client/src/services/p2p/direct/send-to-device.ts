@@ -5,7 +5,7 @@
 // outbox then no longer has it, the server has the same bytes).
 import { CHUNK_SIZE, cipherChunkSize, chunkCount, toBase64Url } from '@coffre/core/format';
 import type { OpenSession } from '../../account/account-service';
-import type { DirectStep, SendSource, SharedLink, TransferSnapshot } from '../../contract/index';
+import type { DirectStep, SendSource, SharedLink } from '../../contract/index';
 import { coreCrypto } from '../../platform/crypto-main';
 import type { DriveService } from '../../drive/drive-service';
 import { integrityError, InvalidRequestError } from '../../platform/errors';
@@ -15,7 +15,7 @@ import type { OutboxRecord } from '../../platform/local-db';
 import { chunkBlob, outboxRecord } from '../../outbox/store';
 import { withRetry } from '../../platform/retry';
 import { seedChunk, seedFile } from '../../platform/seed-store';
-import type { Transfers } from '../../transfers/transfer-list';
+import type { TransferList } from '../../transfers/transfer-list';
 import type { UploadService } from '../../outbox/queue';
 import { openRevision } from '../../downloads/verified-file';
 import type { OfferedFile } from './paired-transfer';
@@ -35,7 +35,7 @@ export class DirectSender {
     private readonly ownFiles: FileSource,
     private readonly links: LinkService,
     private readonly uploads: UploadService,
-    private readonly transfers: Transfers,
+    private readonly transfers: TransferList,
     private readonly session: () => OpenSession,
   ) {}
 
@@ -97,8 +97,7 @@ export class DirectSender {
         if (error) reject(error);
         else resolve();
       };
-      stop = this.transfers.subscribe((all: TransferSnapshot[]) => {
-        const upload = all.find((t) => t.id === transferId);
+      stop = this.transfers.follow(transferId, (upload) => {
         if (!upload) return settle(null); // committed and cleared from the list
         onWaiting(upload.done);
         if (upload.state === 'done') settle(null);
