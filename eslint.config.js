@@ -78,6 +78,26 @@ const SERVER_ZONES = [
   },
 ];
 
+// The storage server: routes → services → repositories → db, each layer only downwards.
+const storage = (part) => `storage-server/src/${part}/**`;
+const STORAGE_LAYER_ZONES = [
+  {
+    target: storage('routes'),
+    from: [storage('repositories'), storage('db')],
+    message: 'Routes hand typed requests to services; SQL lives in repositories.',
+  },
+  {
+    target: storage('services'),
+    from: [storage('routes')],
+    message: 'Services are policy: they never import routes.',
+  },
+  {
+    target: storage('repositories'),
+    from: [storage('services'), storage('routes')],
+    message: 'Repositories hold queries only: they never call services or routes.',
+  },
+];
+
 const STATE_THROUGH_THE_FACADE = {
   target: 'client/src/state',
   from: 'client/src/services',
@@ -131,7 +151,7 @@ const CLIENT_ZONES = [
   }).filter((zone) => zone.from.length > 0),
 ];
 
-const ZONES = [...CORE_ZONES, ...SERVER_ZONES, ...CLIENT_ZONES];
+const ZONES = [...CORE_ZONES, ...SERVER_ZONES, ...STORAGE_LAYER_ZONES, ...CLIENT_ZONES];
 
 const restrictedPaths = (zones) => ({
   'import-x/no-restricted-paths': ['error', { basePath: ROOT, zones }],

@@ -56,7 +56,8 @@ async function zones(): Promise<Zone[]> {
 }
 
 describe('lint reports every planted violation of the dependency rules', () => {
-  it.each(fixtures)('$name', async (fixture) => {
+  // The first lint loads the parsers and the resolver, seconds on a busy machine.
+  it.each(fixtures)('$name', { timeout: 60_000 }, async (fixture) => {
     expect(fixture.planted.length, 'a fixture plants at least one violation').toBeGreaterThan(0);
     expect(existsSync(join(ROOT, fixture.livesAt)), 'a fixture pretends to be a new file').toBe(
       false,
