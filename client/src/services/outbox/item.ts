@@ -1,77 +1,35 @@
 // One outbox item as this page holds it: the stored record, its place in the state machine, and
-// what this page knows of its chunks. Adding, sending and the queue all work on this shape.
-import type { ChunkProgress, OutboxRecord } from '../platform/local-db';
-import { initialStatus, type ItemStatus } from './machine';
-import { outboxRecord, progressOf } from './store';
-import { SealWatch } from './seal-watch';
+// what this page knows of its chunks. The repository (repository.ts) writes it; the queue, the
+// sealing, the sender and the view read it through this shape.
+import type { OutboxRecord } from '../platform/local-db';
+import type { ItemStatus, OutboxEvent } from './machine';
 
 /** Chunks of one file sealed, or sent, at once: keeps the workers and the line busy. */
 export const CHUNKS_IN_FLIGHT = 4;
 
 export interface OutboxItem {
-  record: OutboxRecord;
-  status: ItemStatus;
+  readonly record: Readonly<OutboxRecord>;
+  readonly status: ItemStatus;
   /** Chunk ids by index, as sealed. */
-  ids: string[];
-  acked: Set<number>;
-  sealedBytes: number;
-  /** Set while this page seals the item. */
-  sealing: SealWatch | null;
-  /** Aborted when the item is cancelled: stops its sealing and sending. */
-  life: AbortController;
-  /** The send in progress, aborted by pause. */
-  run: AbortController | null;
-  timer: ReturnType<typeof setTimeout> | null;
+  readonly ids: readonly string[];
+  readonly acked: ReadonlySet<number>;
+  readonly sealedBytes: number;
 }
 
-/** An item about to be sealed by this page. */
-export function newItem(record: OutboxRecord): OutboxItem {
-  return {
-    record,
-    status: initialStatus('encrypting'),
-    ids: new Array<string>(record.createBody.chunkCount),
-    acked: new Set(),
-    sealedBytes: 0,
-    sealing: new SealWatch(),
-    life: new AbortController(),
-    run: null,
-    timer: null,
-  };
-}
-
-/** An item read back from the store, with its chunks' progress. */
-export function storedItem(record: OutboxRecord, progress: ChunkProgress[]): OutboxItem {
-  const item: OutboxItem = {
-    record,
-    status: {
-      ...initialStatus(
-        record.phase === 'failed' ? 'failed' : record.phase === 'paused' ? 'paused' : 'queued',
-      ),
-      reason: record.reason,
-      retryable: record.retryable,
-    },
-    ids: new Array<string>(record.createBody.chunkCount),
-    acked: new Set(),
-    sealedBytes: 0,
-    sealing: null,
-    life: new AbortController(),
-    run: null,
-    timer: null,
-  };
-  for (const chunk of progress) {
-    item.ids[chunk.index] = chunk.id;
-    item.sealedBytes += chunk.plainSize;
-    if (chunk.acked) item.acked.add(chunk.index);
-  }
-  return item;
-}
-
-/** Reads an item's record and acknowledged chunks again (another tab sent some of them). */
-export async function reread(item: OutboxItem): Promise<void> {
-  const [record, progress] = await Promise.all([
-    outboxRecord(item.record.id),
-    progressOf(item.record.id),
-  ]);
-  if (record) item.record = record;
-  item.acked = new Set(progress.filter((chunk) => chunk.acked).map((chunk) => chunk.index));
-}
+/** What changed in an item, as the repository tells it once memory and IndexedDB agree. */
+export type ItemChange =
+  /** Stored and listed in this page. */
+  | { type: 'listed' }
+  /** A transition of the state machine. */
+  | { type: 'status'; event: OutboxEvent }
+  | { type: 'chunk-sealed'; index: number }
+  /** Every chunk and the manifest are stored (the 'sealed' transition applied). */
+  | { type: 'sealed' }
+  /** The server acknowledged a chunk this page sent. */
+  | { type: 'chunk-acked'; index: number }
+  /** Its acknowledged chunks were read again (the server's list, another tab's sending). */
+  | { type: 'acks-read' }
+  /** An upload session was opened for it. */
+  | { type: 'session' }
+  /** No longer listed in this page (committed, cancelled, or given up). */
+  | { type: 'unlisted' };

@@ -1,95 +1,87 @@
-// Uploads through an outbox on this device (docs/architecture.md, format.md §12).
+// The upload queue's policy (docs/architecture.md "Upload", format.md §12): what to send next,
+// how many at once, when to wait and when to wake. It owns its collaborators: the repository
+// (repository.ts) holds every item and writes it, the sealing (sealing.ts) adds files, the sender
+// (sender.ts) talks to the server, the tabs (tabs.ts) keep the account's tabs in step, and the
+// view (view.ts) shows the queue in the transfers panel.
 //
-// Adding a file seals it into IndexedDB (outbox-sealing.ts); from then on sending it needs no
-// key. The queue sends items with bounded parallelism (outbox-sender.ts) and retries with
-// jittered exponential backoff; it survives reloads and days offline. Chunks may go out while
-// later ones are still being sealed, so a fast line is not held up by the extra step.
-//
-// Every tab of the account lists the queue; one drains it (a Web Lock). Tabs tell each other
-// what changed over a BroadcastChannel (outbox-tabs.ts). An encryption cut short (tab closed)
-// cannot be finished later, since neither the content key nor the file is kept: the next start
-// removes its chunks and shows it failed.
+// Items go out with bounded parallelism and retry with jittered exponential backoff; the queue
+// survives reloads and days offline. Chunks may go out while later ones are still being sealed,
+// so a fast line is not held up by the extra step. Every tab of the account lists the queue; one
+// drains it (a Web Lock), and the others follow what it tells them.
 import type { OpenSession } from '../account/account-service';
-import type { Api } from '../platform/http-client';
+import type { DeviceStorage } from '../contract';
+import type { DriveService } from '../drive/drive-service';
+import { FolderChains } from '../drive/folder-chains';
 import { backoffDelay } from '../platform/backoff';
 import type { Connectivity } from '../platform/connectivity';
-import type { DeviceStorage } from '../contract/index';
 import type { CryptoPool } from '../platform/crypto-pool';
 import { estimateStorage, isPersisted } from '../platform/device-storage';
-import type { DriveService } from '../drive/drive-service';
 import { describeError, InvalidRequestError } from '../platform/errors';
-import { FolderChains } from '../drive/folder-chains';
-import type { OutboxRecord } from '../platform/local-db';
-import { reread, storedItem, type OutboxItem } from './item';
-import { drainLockName, isLocked, sealLockName } from './locks';
-import { isPending, isSendable, transition, type OutboxEvent } from './machine';
-import { OutboxSealing } from './sealing';
-import { abandonSession, classifySendFailure, OutboxSender } from './sender';
-import {
-  deleteChunks,
-  deleteItem,
-  outboxOf,
-  outboxRecord,
-  patchRecord,
-  progressOf,
-  putRecord,
-} from './store';
-import { OutboxTabs, type OutboxChange } from './tabs';
-import { transferView } from './view';
-import { keepCommitted } from '../platform/seed-store';
-import type { TransferList } from '../transfers/transfer-list';
+import type { Api } from '../platform/http-client';
 import type { UploadWakeLock } from '../platform/wake-lock';
+import type { TransferList } from '../transfers/transfer-list';
+import type { ItemChange, OutboxItem } from './item';
+import { drainLockName } from './locks';
+import { isPending, isSendable } from './machine';
+import { OutboxRepository } from './repository';
+import { OutboxSealing } from './sealing';
+import { classifySendFailure, OutboxSender } from './sender';
+import { OutboxTabs, type OutboxChange } from './tabs';
+import { OutboxView } from './view';
 
 /** Files sending at once; the rest wait their turn. */
 const FILES_AT_ONCE = 2;
 /** Item-level retries after withRetry's own attempts gave up: from seconds up to 5 minutes. */
 const ITEM_BACKOFF = { baseMs: 2_000, maxMs: 5 * 60_000 };
 
-const INTERRUPTED =
-  'Encryption was interrupted (the app closed before the file was fully stored). Add the file again.';
+/** What this page runs for one item it lists or seals. */
+interface Job {
+  /** Aborted when the item is cancelled or leaves the list: stops its sealing and sending. */
+  life: AbortController;
+  /** The send in progress, aborted by pause. */
+  run: AbortController | null;
+  /** The backoff before the next attempt. */
+  timer: ReturnType<typeof setTimeout> | null;
+}
 
 export class UploadService {
-  private readonly items = new Map<string, OutboxItem>();
   private owner: string | null = null;
   /** Whether this tab holds the account's drain lock. */
   private draining = false;
   private releaseLock: (() => void) | null = null;
   private running = 0;
+  private readonly jobs = new Map<string, Job>();
   /** Told after a file committed and its chunks moved to the seed store. */
   onCommitted: (() => void) | null = null;
+  private readonly repository = new OutboxRepository();
   private readonly tabs = new OutboxTabs(
     () => this.owner,
     (id, change) => void this.heard(id, change),
   );
-  private readonly sealing: OutboxSealing;
+  private readonly view: OutboxView;
   private readonly sender: OutboxSender;
+  private readonly sealing: OutboxSealing;
 
   constructor(
-    private readonly api: Api,
+    api: Api,
     pool: CryptoPool,
     private readonly drive: DriveService,
-    private readonly transfers: TransferList,
+    transfers: TransferList,
     private readonly session: () => OpenSession,
     private readonly connectivity: Connectivity,
     private readonly wakeLock: UploadWakeLock,
   ) {
-    this.sealing = new OutboxSealing(api, pool, drive, session, connectivity, this.items, {
-      listed: (item) => {
-        this.items.set(item.record.id, item);
-        this.show(item);
-      },
-      show: (item) => this.show(item),
-      pump: () => this.pump(),
-      sealed: (item) => {
-        this.apply(item, { type: 'sealed' });
-        this.pump();
-      },
-      unlisted: (item) => {
-        this.items.delete(item.record.id);
-        this.changed();
-      },
-    });
-    this.sender = new OutboxSender(api, transfers, this.tabs, (item) => this.show(item));
+    this.view = new OutboxView(transfers, this.repository);
+    this.sender = new OutboxSender(api, this.repository, this.tabs);
+    this.sealing = new OutboxSealing(
+      pool,
+      drive,
+      session,
+      connectivity,
+      this.repository,
+      this.sender,
+    );
+    this.repository.subscribe((item, change) => this.changed(item, change));
   }
 
   /** The session opened (online or offline) for `owner`, or closed (null). */
@@ -97,6 +89,7 @@ export class UploadService {
     if (owner === this.owner) return;
     this.close();
     this.owner = owner;
+    this.repository.open(owner);
     if (owner === null) return;
     void this.load();
     const lockName = drainLockName(owner);
@@ -114,16 +107,16 @@ export class UploadService {
   /** The network may be back (online event, Background Sync): send what waits. */
   wake(): void {
     if (!this.connectivity.online) {
-      for (const item of this.items.values()) {
+      for (const item of this.repository.items()) {
         // Stop now rather than after withRetry's attempts: nothing gets through while offline,
         // and a chunk cut off mid-way was not acknowledged, so it goes again later.
-        if (item.status.state === 'uploading') item.run?.abort();
-        this.apply(item, { type: 'offline' });
+        if (item.status.state === 'uploading') this.jobs.get(item.record.id)?.run?.abort();
+        void this.repository.apply(item, { type: 'offline' });
       }
       return;
     }
-    for (const item of this.items.values()) {
-      this.apply(item, { type: 'online' });
+    for (const item of this.repository.items()) {
+      void this.repository.apply(item, { type: 'online' });
       if (item.status.state === 'retrying') this.due(item);
     }
     this.pump();
@@ -138,31 +131,28 @@ export class UploadService {
       );
     }
     const folders = new FolderChains(this.drive, parentId);
-    const jobs = files.map((file) => ({
+    const added = files.map((file) => ({
       file,
       dirs: relative(file),
-      ...this.transfers.add('upload', file.name, file.size, parentId),
+      ...this.view.adding(file, parentId),
     }));
-    for (const job of jobs) this.transfers.show(job.id, { phase: 'encrypting' });
     const errors: unknown[] = [];
-    for (const job of jobs) {
-      if (job.signal.aborted) continue;
+    for (const { file, dirs, id, signal } of added) {
+      if (signal.aborted) continue;
+      const { life } = this.job(id);
+      signal.addEventListener('abort', () => life.abort(), { once: true });
       try {
-        const folderId = await folders.folderFor(job.dirs);
-        this.transfers.show(job.id, { parentId: folderId });
-        await this.sealing.enqueue({
-          owner,
-          folderId,
-          file: job.file,
-          id: job.id,
-          cancelled: job.signal,
-        });
-        this.tabs.tell(job.id, 'added');
+        const folderId = await folders.folderFor(dirs);
+        this.view.placed(id, folderId);
+        await this.sealing.seal({ owner, folderId, file, id, signal: life.signal });
+        this.tabs.tell(id, 'added');
       } catch (error) {
-        if (job.signal.aborted) continue;
+        if (signal.aborted) continue;
         console.warn('upload not queued', error);
-        this.transfers.show(job.id, { state: 'failed', phase: null, error: describeError(error) });
+        this.view.refused(id, error);
         errors.push(error);
+      } finally {
+        if (!this.repository.has(id)) this.endJob(id);
       }
     }
     if (errors.length === 1) throw errors[0];
@@ -174,22 +164,17 @@ export class UploadService {
   }
 
   cancel(id: string): void {
-    const item = this.items.get(id);
-    if (!item) {
-      // Not in the outbox: still waiting its turn to be encrypted, or refused when added.
-      if (this.transfers.isEnded(id)) this.transfers.remove(id);
-      else this.transfers.cancel(id);
-      return;
-    }
-    const wasFailed = item.status.state === 'failed';
-    this.drop(item, wasFailed ? null : 'cancelled');
-    this.tabs.tell(id, 'cancelled');
+    const item = this.repository.get(id);
+    // Not in the outbox: still waiting its turn to be encrypted, or refused when added.
+    if (!item) return this.view.cancelled(id);
     const { uploadId } = item.record;
-    void deleteItem(id).then(() => abandonSession(this.api, uploadId));
+    this.drop(item, item.status.state === 'failed' ? null : 'cancelled');
+    this.tabs.tell(id, 'cancelled');
+    void this.repository.delete(id).then(() => this.sender.abandon(uploadId));
   }
 
   cancelAll(): void {
-    for (const id of [...this.items.keys()]) this.cancel(id);
+    for (const { record } of [...this.repository.items()]) this.cancel(record.id);
   }
 
   pause(id: string | null): void {
@@ -205,41 +190,40 @@ export class UploadService {
   }
 
   retry(id: string): void {
-    const item = this.items.get(id);
+    const item = this.repository.get(id);
     if (item && this.resumeItem(item)) this.tabs.tell(id, 'resumed');
     this.wake();
   }
 
-  /** Pauses one item; the stored phase changes once sealing is over. Returns whether it paused. */
-  private pauseItem(item: OutboxItem): boolean {
-    const before = item.status.state;
-    this.apply(item, { type: 'pause' });
-    if (item.status.state !== 'paused' || before === 'paused') return false;
-    item.run?.abort();
-    this.clearTimer(item);
-    if (item.record.phase !== 'encrypting') this.persist(item, { phase: 'paused' });
-    return true;
-  }
-
-  /** Resumes a paused item, or retries a failed one whose chunks are stored. */
-  private resumeItem(item: OutboxItem): boolean {
-    const { state, retryable } = item.status;
-    if (state === 'paused') this.apply(item, { type: 'resume' });
-    else if (state === 'failed' && retryable) this.apply(item, { type: 'retry' });
-    else return false;
-    if (item.record.phase !== 'encrypting') this.persist(item, { phase: 'ready', reason: null });
-    return true;
-  }
-
   async deviceStorage(): Promise<DeviceStorage> {
     const [estimate, persisted] = await Promise.all([estimateStorage(), isPersisted()]);
-    const queued = [...this.items.values()].filter((item) => isPending(item.status.state));
+    const queued = [...this.repository.items()].filter((item) => isPending(item.status.state));
     return {
       ...estimate,
       queued: queued.reduce((sum, item) => sum + item.record.createBody.size, 0),
       queuedFiles: queued.length,
       persisted,
     };
+  }
+
+  /** Pauses one item (the stored phase follows once sealing is over); whether it paused. */
+  private pauseItem(item: OutboxItem): boolean {
+    const before = item.status.state;
+    void this.repository.apply(item, { type: 'pause' });
+    if (item.status.state !== 'paused' || before === 'paused') return false;
+    const job = this.job(item.record.id);
+    job.run?.abort();
+    clearTimer(job);
+    return true;
+  }
+
+  /** Resumes a paused item, or retries a failed one whose chunks are stored; whether it did. */
+  private resumeItem(item: OutboxItem): boolean {
+    const { state, retryable } = item.status;
+    if (state === 'paused') void this.repository.apply(item, { type: 'resume' });
+    else if (state === 'failed' && retryable) void this.repository.apply(item, { type: 'retry' });
+    else return false;
+    return true;
   }
 
   // ——— draining: send from the outbox ———
@@ -249,45 +233,26 @@ export class UploadService {
     this.draining = true;
     await this.load();
     // Shown as sending while another tab drained: this tab takes them over from the store.
-    for (const item of this.items.values()) {
-      if (item.run || (item.status.state !== 'uploading' && item.status.state !== 'retrying'))
-        continue;
-      if (item.sealing) continue;
-      item.status = { ...item.status, state: 'queued' };
-      await reread(item);
-      this.show(item);
+    for (const item of this.repository.items()) {
+      const { id } = item.record;
+      const { state } = item.status;
+      if (this.jobs.get(id)?.run || (state !== 'uploading' && state !== 'retrying')) continue;
+      if (this.sealing.watching(id)) continue;
+      void this.repository.apply(item, { type: 'orphaned' });
+      await this.repository.reread(item);
     }
     this.wake();
   }
 
-  /** Reads the account's items this page does not know yet (start, or another tab added some). */
+  /** Lists the account's items this page does not know yet (start, or another tab added some). */
   private async load(): Promise<void> {
     const owner = this.owner;
     if (!owner) return;
-    for (const stored of await outboxOf(owner)) {
-      if (this.items.has(stored.id) || this.owner !== owner) continue;
-      let record = stored;
-      if (record.phase === 'encrypting') {
-        if (await isLocked(sealLockName(record.id))) continue; // another tab is sealing it
-        await deleteChunks(record.id);
-        // Its server session, if any, would hold the reservation until it expired.
-        abandonSession(this.api, record.uploadId);
-        record = {
-          ...record,
-          phase: 'failed',
-          reason: INTERRUPTED,
-          retryable: false,
-          uploadId: null,
-        };
-        await putRecord(record);
-      }
-      const progress = await progressOf(record.id);
-      const item = storedItem(record, progress);
-      if (this.items.has(record.id) || this.owner !== owner) continue;
-      this.items.set(record.id, item);
-      if (!this.transfers.has(record.id))
-        this.transfers.add('upload', record.name, record.size, record.parentId, record.id);
-      this.show(item);
+    for (const stored of await this.repository.unlisted()) {
+      if (this.repository.has(stored.id) || this.owner !== owner) continue;
+      const record =
+        stored.phase === 'encrypting' ? await this.sealing.interrupted(stored) : stored;
+      if (record) await this.repository.restore(record);
     }
     this.pump();
   }
@@ -295,148 +260,122 @@ export class UploadService {
   private pump(): void {
     if (!this.draining) return;
     if (!this.connectivity.online) {
-      for (const item of this.items.values()) this.apply(item, { type: 'offline' });
+      for (const item of this.repository.items())
+        void this.repository.apply(item, { type: 'offline' });
       void this.connectivity.requestSync();
       return;
     }
-    for (const item of this.items.values()) {
+    for (const item of this.repository.items()) {
       if (this.running >= FILES_AT_ONCE) break;
-      if (item.run) continue;
+      const { id, uploadId } = item.record;
+      const job = this.job(id);
+      if (job.run) continue;
       // Chunks may go out while later ones are sealed, once add time opened the server session.
       const pipelined =
         item.status.state === 'encrypting' &&
-        item.sealing !== null &&
-        item.record.uploadId !== null;
-      if (isSendable(item.status.state) || pipelined) this.start(item);
+        this.sealing.watching(id) !== null &&
+        uploadId !== null;
+      if (isSendable(item.status.state) || pipelined) this.start(item, job);
     }
   }
 
-  private start(item: OutboxItem): void {
+  private start(item: OutboxItem, job: Job): void {
     this.running++;
     const run = new AbortController();
-    item.run = run;
-    const signal = AbortSignal.any([run.signal, item.life.signal]);
-    this.apply(item, { type: 'start' });
+    job.run = run;
+    const signal = AbortSignal.any([run.signal, job.life.signal]);
+    void this.repository.apply(item, { type: 'start' });
     void this.sender
-      .send(item, signal)
+      .send(item, signal, this.sealing.watching(item.record.id))
       .then(
-        () => this.committed(item),
+        () => this.committed(item, job),
         (error: unknown) => this.sendFailed(item, error, signal),
       )
       .finally(() => {
         this.running--;
-        if (item.run === run) item.run = null;
+        if (job.run === run) job.run = null;
         this.pump();
       });
   }
 
-  private committed(item: OutboxItem): void {
-    if (item.life.signal.aborted) return;
-    this.apply(item, { type: 'committed' });
-    this.items.delete(item.record.id);
+  private committed(item: OutboxItem, job: Job): void {
+    if (job.life.signal.aborted) return;
     // Its sealed chunks stay on this device for its share links' recipients (ADR 0007).
-    void keepCommitted(item.record)
-      .catch(() => deleteItem(item.record.id))
-      .then(() => {
-        this.tabs.tell(item.record.id, 'done');
-        this.onCommitted?.();
-      });
-    this.changed();
+    void this.repository.commit(item).then(() => {
+      this.tabs.tell(item.record.id, 'done');
+      this.onCommitted?.();
+    });
   }
 
   private sendFailed(item: OutboxItem, error: unknown, signal: AbortSignal): void {
+    const { id } = item.record;
     // Paused or cancelled: whoever aborted has set the state already.
-    if (signal.aborted || !this.items.has(item.record.id)) return;
+    if (signal.aborted || !this.repository.has(id)) return;
     if (item.status.state === 'failed') return; // its sealing failed and said why
     if (!this.connectivity.online) {
-      this.apply(item, { type: 'offline' });
+      void this.repository.apply(item, { type: 'offline' });
       void this.connectivity.requestSync();
       return;
     }
     const failure = classifySendFailure(error);
     if (failure === 'transient') {
-      this.apply(item, { type: 'transient', reason: describeError(error) });
-      this.clearTimer(item);
+      void this.repository.apply(item, { type: 'transient', reason: describeError(error) });
+      const job = this.job(id);
+      clearTimer(job);
       const delay = backoffDelay(item.status.attempts, ITEM_BACKOFF, Math.random());
-      item.timer = setTimeout(() => this.due(item), delay);
+      job.timer = setTimeout(() => this.due(item), delay);
       return;
     }
     console.warn('upload failed', error);
-    const retryable = failure !== 'lost';
     const reason = describeError(error);
-    this.apply(item, { type: 'fail', reason, retryable });
-    this.persist(item, { phase: 'failed', reason, retryable }, 'failed');
+    void this.repository
+      .apply(item, { type: 'fail', reason, retryable: failure !== 'lost' })
+      .then((saved) => saved && this.tabs.tell(id, 'failed'));
   }
 
   private due(item: OutboxItem): void {
-    this.clearTimer(item);
-    this.apply(item, { type: 'due' });
+    const job = this.jobs.get(item.record.id);
+    if (job) clearTimer(job);
+    void this.repository.apply(item, { type: 'due' });
     this.pump();
   }
 
-  // ——— bookkeeping ———
+  // ——— following the repository and the other tabs ———
 
-  private apply(item: OutboxItem, event: OutboxEvent): void {
-    const next = transition(item.status, event);
-    if (next === item.status) return;
-    item.status = next;
-    this.show(item);
-  }
-
-  private show(item: OutboxItem): void {
-    if (!this.transfers.has(item.record.id)) return;
-    this.transfers.show(item.record.id, transferView(item));
-    this.changed();
-  }
-
-  /** Keeps the device awake while anything is sealed or sent. */
-  private changed(): void {
-    let active = false;
-    for (const { status } of this.items.values())
-      if (status.state === 'uploading' || status.state === 'encrypting') active = true;
-    this.wakeLock.set(active);
-  }
-
-  /** Saves a change of the record, then (optionally) tells the other tabs. */
-  private persist(item: OutboxItem, patch: Partial<OutboxRecord>, change?: 'failed'): void {
-    Object.assign(item.record, patch);
-    void patchRecord(item.record.id, patch).then(
-      () => change && this.tabs.tell(item.record.id, change),
-      (error: unknown) => console.warn('outbox update not saved', error),
-    );
-  }
-
-  private targets(id: string | null): OutboxItem[] {
-    if (id === null) return [...this.items.values()];
-    const item = this.items.get(id);
-    return item ? [item] : [];
-  }
-
-  private clearTimer(item: OutboxItem): void {
-    if (item.timer !== null) clearTimeout(item.timer);
-    item.timer = null;
+  private changed(item: OutboxItem, change: ItemChange): void {
+    const { id } = item.record;
+    switch (change.type) {
+      case 'listed':
+        this.job(id);
+        break;
+      case 'unlisted':
+        this.endJob(id);
+        break;
+      // The drain may start sending: a session opened at add time, or every chunk is stored.
+      case 'session':
+      case 'sealed':
+        this.pump();
+        break;
+    }
+    this.keepAwake();
   }
 
   /** Another tab of this account changed an item: follow, without telling anyone back. */
   private async heard(id: string, change: OutboxChange): Promise<void> {
     if (change === 'added') return this.load();
-    const item = this.items.get(id);
-    if (!item || item.sealing) return;
+    const item = this.repository.get(id);
+    if (!item || this.sealing.watching(id)) return;
     switch (change) {
       case 'progress':
-        if (item.run) return;
-        if (item.status.state === 'queued' || item.status.state === 'waiting-network')
-          item.status = { ...item.status, state: 'uploading' };
-        await reread(item);
-        return this.show(item);
+        if (this.jobs.get(id)?.run) return;
+        void this.repository.apply(item, { type: 'sent-elsewhere' });
+        await this.repository.reread(item);
+        return;
       case 'done':
-        item.status = { ...item.status, state: 'done' };
-        this.show(item);
-        this.items.delete(id);
-        return;
+        void this.repository.apply(item, { type: 'committed-elsewhere' });
+        return this.repository.unlist(item);
       case 'cancelled':
-        this.drop(item, item.status.state === 'failed' ? null : 'cancelled');
-        return;
+        return this.drop(item, item.status.state === 'failed' ? null : 'cancelled');
       case 'paused':
         this.pauseItem(item);
         return this.pump();
@@ -444,39 +383,76 @@ export class UploadService {
         this.resumeItem(item);
         return this.wake();
       case 'failed': {
-        const record = await outboxRecord(id);
-        if (!record || this.items.get(id) !== item) return;
-        const reason = record.reason ?? 'The upload failed.';
-        item.run?.abort();
-        item.record = record;
-        this.apply(item, { type: 'fail', reason, retryable: record.retryable });
+        const stored = await this.repository.reread(item);
+        if (!stored || this.repository.get(id) !== item) return;
+        this.jobs.get(id)?.run?.abort();
+        const { reason, retryable } = item.record;
+        void this.repository.apply(item, {
+          type: 'fail',
+          reason: reason ?? 'The upload failed.',
+          retryable,
+        });
         return;
       }
     }
   }
 
+  // ——— bookkeeping ———
+
+  /** Keeps the device awake while anything is sealed or sent. */
+  private keepAwake(): void {
+    let active = false;
+    for (const { status } of this.repository.items())
+      if (status.state === 'uploading' || status.state === 'encrypting') active = true;
+    this.wakeLock.set(active);
+  }
+
   /** Takes an item out of this tab: `shown` is its last state in the list, or null to unlist it. */
   private drop(item: OutboxItem, shown: 'cancelled' | null): void {
-    item.life.abort();
-    item.run?.abort();
-    this.clearTimer(item);
-    this.items.delete(item.record.id);
-    if (shown === null) this.transfers.remove(item.record.id);
-    else this.transfers.show(item.record.id, { state: shown, phase: null, error: null });
-    this.changed();
+    this.repository.unlist(item);
+    this.view.dropped(item.record.id, shown);
+  }
+
+  private targets(id: string | null): OutboxItem[] {
+    if (id === null) return [...this.repository.items()];
+    const item = this.repository.get(id);
+    return item ? [item] : [];
+  }
+
+  private job(id: string): Job {
+    let job = this.jobs.get(id);
+    if (!job) {
+      job = { life: new AbortController(), run: null, timer: null };
+      this.jobs.set(id, job);
+    }
+    return job;
+  }
+
+  private endJob(id: string): void {
+    const job = this.jobs.get(id);
+    if (!job) return;
+    job.life.abort();
+    job.run?.abort();
+    clearTimer(job);
+    this.jobs.delete(id);
   }
 
   /** Stops sending (log out, account switch); the items stay stored for their account. */
   private close(): void {
-    for (const item of this.items.values()) {
-      item.run?.abort();
-      if (item.sealing) item.life.abort();
-      this.clearTimer(item);
+    for (const [id, job] of this.jobs) {
+      job.run?.abort();
+      if (this.sealing.watching(id)) job.life.abort();
+      clearTimer(job);
     }
-    this.items.clear();
+    this.jobs.clear();
     this.draining = false;
     this.releaseLock?.();
     this.releaseLock = null;
     this.wakeLock.set(false);
   }
+}
+
+function clearTimer(job: Job): void {
+  if (job.timer !== null) clearTimeout(job.timer);
+  job.timer = null;
 }

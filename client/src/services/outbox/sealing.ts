@@ -1,9 +1,10 @@
 // Turns a File into a sealed, stored outbox item (docs/architecture.md "Add", format.md §12).
 // It makes every key and sealed blob the server will need (node key wrapped under the folder,
-// sealed name, content key wrapped under the node key), seals the file one chunk at a time in
-// the worker pool into IndexedDB, then signs and seals the manifest: from then on the item is
-// plain ciphertext on the device and sending it needs no key. Files that cannot be queued (too
-// large, already waiting, more than the device holds) are refused before anything is encrypted.
+// sealed name, content key wrapped under the node key), has the sender open the upload session
+// while online (so an upload over quota is refused before anything is encrypted), seals the file
+// one chunk at a time in the worker pool into IndexedDB, then signs and seals the manifest: from
+// then on the item is plain ciphertext on the device and sending it needs no key. Files that
+// cannot be queued (too large, already waiting, more than the device holds) are refused first.
 import {
   CHUNK_SIZE,
   MAX_FILE_SIZE,
@@ -12,42 +13,30 @@ import {
   plainChunkSize,
 } from '@coffre/core/format';
 import type { NodeMeta } from '@coffre/core/crypto';
-import { CreateUploadResponse, ROUTES } from '@coffre/core/protocol';
 import type { OpenSession } from '../account/account-service';
-import type { Api } from '../platform/http-client';
 import type { Connectivity } from '../platform/connectivity';
 import type { CryptoPool } from '../platform/crypto-pool';
 import { coreCrypto } from '../platform/crypto-main';
 import { estimateStorage, formatSize, requestPersistence } from '../platform/device-storage';
 import type { DriveService } from '../drive/drive-service';
-import { InvalidRequestError, NetworkError } from '../platform/errors';
+import { InvalidRequestError } from '../platform/errors';
 import type { OutboxRecord } from '../platform/local-db';
-import { CHUNKS_IN_FLIGHT, newItem, type OutboxItem } from './item';
-import { sealLockName, withLock } from './locks';
+import { runBounded } from '../platform/retry';
+import { CHUNKS_IN_FLIGHT, type OutboxItem } from './item';
+import { isLocked, sealLockName, withLock } from './locks';
 import { isPending } from './machine';
-import { abandonSession } from './sender';
-import { deleteItem, patchRecord, putChunk, putRecord } from './store';
-import { isRetryable, runBounded } from '../platform/retry';
+import type { OutboxRepository } from './repository';
+import { SealWatch } from './seal-watch';
+import type { OutboxSender } from './sender';
 
 const REVISION = 1;
 /** Room kept free on the device beyond a file's ciphertext (IndexedDB's own bookkeeping). */
 const DEVICE_MARGIN = 16 * 1024 * 1024;
 
-type Core = Awaited<ReturnType<typeof coreCrypto>>;
+const INTERRUPTED =
+  'Encryption was interrupted (the app closed before the file was fully stored). Add the file again.';
 
-/** How the queue follows an item while it is added. */
-export interface SealingHooks {
-  /** The record is stored: list the item. */
-  listed(item: OutboxItem): void;
-  /** A chunk was sealed. */
-  show(item: OutboxItem): void;
-  /** The server session is open (or could not be yet): the drain may start sending. */
-  pump(): void;
-  /** Every chunk and the manifest are stored: the item is ready to send. */
-  sealed(item: OutboxItem): void;
-  /** Adding failed or was cancelled: the item is gone from the store. */
-  unlisted(item: OutboxItem): void;
-}
+type Core = Awaited<ReturnType<typeof coreCrypto>>;
 
 export interface NewUpload {
   owner: string;
@@ -55,23 +44,30 @@ export interface NewUpload {
   file: File;
   /** The transfer's id, which the item keeps. */
   id: string;
-  cancelled: AbortSignal;
+  /** Aborted when the upload is cancelled or the session closes. */
+  signal: AbortSignal;
 }
 
 export class OutboxSealing {
+  /** The items this page is sealing, which the drain may already send from. */
+  private readonly watches = new Map<string, SealWatch>();
+
   constructor(
-    private readonly api: Api,
     private readonly pool: CryptoPool,
     private readonly drive: DriveService,
     private readonly session: () => OpenSession,
     private readonly connectivity: Connectivity,
-    /** The items listed in this tab, for the duplicate check. */
-    private readonly items: ReadonlyMap<string, OutboxItem>,
-    private readonly hooks: SealingHooks,
+    private readonly repository: OutboxRepository,
+    private readonly sender: OutboxSender,
   ) {}
 
+  /** Set while this page seals the item. */
+  watching(id: string): SealWatch | null {
+    return this.watches.get(id) ?? null;
+  }
+
   /** Resolves once the file is sealed and stored, or once it was cancelled. */
-  async enqueue({ owner, folderId, file, id, cancelled }: NewUpload): Promise<void> {
+  async seal({ owner, folderId, file, id, signal }: NewUpload): Promise<void> {
     if (file.size > MAX_FILE_SIZE)
       throw new InvalidRequestError('This file is larger than the largest file Coffre stores.');
     const core = await coreCrypto();
@@ -115,29 +111,24 @@ export class OutboxSealing {
       manifest: null,
       chunkIds: null,
     };
-    const item = newItem(record);
-    cancelled.addEventListener('abort', () => item.life.abort(), { once: true });
     // Held while sealing, so a later start can tell an interrupted encryption from a live one.
     await withLock(sealLockName(id), async () => {
+      const watch = new SealWatch();
+      this.watches.set(id, watch);
+      let item: OutboxItem | null = null;
       try {
-        cancelled.throwIfAborted();
-        await putRecord(record);
-        this.hooks.listed(item);
+        signal.throwIfAborted();
+        item = await this.repository.add(record);
         requestPersistence();
-        // Online, the server reserves the space now: an upload over quota is refused with its
-        // figures before anything is encrypted or sent.
-        if (this.connectivity.online) await this.reserve(item);
-        this.hooks.pump();
-        await this.seal(item, file, contentKey, core);
+        if (this.connectivity.online) await this.sender.reserve(item, signal);
+        await this.sealChunks(item, file, contentKey, core, signal, watch);
       } catch (error) {
         // Cancelled, or the session closed: nothing to report.
-        const stopped = cancelled.aborted || item.life.signal.aborted;
-        item.sealing?.fail(error);
-        item.life.abort();
-        item.run?.abort();
-        this.hooks.unlisted(item);
-        await deleteItem(id).catch(() => undefined);
-        abandonSession(this.api, item.record.uploadId);
+        const stopped = signal.aborted;
+        watch.fail(error);
+        this.watches.delete(id);
+        await this.repository.delete(id).catch(() => undefined);
+        this.sender.abandon(item?.record.uploadId ?? null);
         if (stopped) return;
         if (error instanceof Error && error.name === 'QuotaExceededError') {
           throw new InvalidRequestError(
@@ -151,15 +142,27 @@ export class OutboxSealing {
     });
   }
 
-  private async seal(
+  /**
+   * An encryption cut short (tab closed) cannot be finished, since neither the content key nor the
+   * file is kept: stores it failed, without its chunks. Null while another tab still seals it.
+   */
+  async interrupted(record: OutboxRecord): Promise<OutboxRecord | null> {
+    if (await isLocked(sealLockName(record.id))) return null;
+    const failed = await this.repository.interrupted(record, INTERRUPTED);
+    // Its server session, if any, would hold the reservation until it expired.
+    this.sender.abandon(record.uploadId);
+    return failed;
+  }
+
+  private async sealChunks(
     item: OutboxItem,
     file: File,
     contentKey: Uint8Array,
     core: Core,
+    signal: AbortSignal,
+    watch: SealWatch,
   ): Promise<void> {
-    const { record } = item;
-    const { nodeId, chunkCount: count } = record.createBody;
-    const { signal } = item.life;
+    const { nodeId, chunkCount: count } = item.record.createBody;
     await runBounded(count, CHUNKS_IN_FLIGHT, async (index) => {
       signal.throwIfAborted();
       const start = index * CHUNK_SIZE;
@@ -170,44 +173,24 @@ export class OutboxSealing {
         plaintext,
       ]);
       signal.throwIfAborted();
-      await putChunk({ item: record.id, index, id, plainSize: length }, new Blob([chunk]));
-      item.ids[index] = id;
-      item.sealedBytes += length;
-      item.sealing?.mark(index);
-      this.hooks.show(item);
+      await this.repository.chunkSealed(item, { index, id, plainSize: length }, new Blob([chunk]));
+      watch.mark(index);
     });
     const { keys } = this.session();
+    const chunks = [...item.ids];
     const manifest = core.sealManifest(
-      { nodeId, revision: REVISION, size: file.size, chunks: item.ids },
+      { nodeId, revision: REVISION, size: file.size, chunks },
       contentKey,
       { publicKey: keys.signPublicKey, secretKey: keys.signSecretKey },
     );
     signal.throwIfAborted();
-    const phase = item.status.state === 'paused' ? 'paused' : 'ready';
-    Object.assign(record, { phase, manifest, chunkIds: [...item.ids] });
-    await patchRecord(record.id, { phase, manifest, chunkIds: record.chunkIds });
-    item.sealing?.finish();
-    item.sealing = null;
-    this.hooks.sealed(item);
-  }
-
-  /** Opens the server's upload session at add time; offline, the drain opens it later. */
-  private async reserve(item: OutboxItem): Promise<void> {
-    try {
-      const { uploadId } = await this.api.json('POST', ROUTES.uploads, CreateUploadResponse, {
-        body: item.record.createBody,
-        signal: item.life.signal,
-      });
-      item.record.uploadId = uploadId;
-      await patchRecord(item.record.id, { uploadId });
-    } catch (error) {
-      if (error instanceof NetworkError || isRetryable(error)) return;
-      throw error;
-    }
+    await this.repository.sealed(item, manifest, chunks);
+    watch.finish();
+    this.watches.delete(item.record.id);
   }
 
   private refuseDuplicate(folderId: string, file: File): void {
-    for (const { record, status } of this.items.values()) {
+    for (const { record, status } of this.repository.items()) {
       if (
         isPending(status.state) &&
         record.parentId === folderId &&

@@ -1,7 +1,8 @@
-// Sends one stored outbox item to the server: opens (or reopens) its upload session, takes the
-// server's `received` list as the truth, PUTs the missing chunks from IndexedDB (recording each
-// acknowledgement before the next), then commits the stored manifest. Nothing here needs a key.
-import { plainChunkSize } from '@coffre/core/format';
+// Sends one stored outbox item to the server, and is the only code that opens its upload
+// sessions: at add time (so an upload over quota is refused before anything is encrypted) and
+// again when the drain finds none or an expired one. It takes the server's `received` list as
+// the truth, PUTs the missing chunks from IndexedDB (each acknowledgement recorded before the
+// next), then commits the stored manifest. Nothing here needs a key.
 import {
   CHUNK_SHA256_HEADER,
   CreateUploadResponse,
@@ -12,11 +13,11 @@ import {
 } from '@coffre/core/protocol';
 import type { Api } from '../platform/http-client';
 import { ApiError, NetworkError } from '../platform/errors';
-import { CHUNKS_IN_FLIGHT, type OutboxItem } from './item';
-import { chunkBlob, markAcked, patchRecord } from './store';
-import type { OutboxTabs } from './tabs';
 import { isRetryable, runBounded, withRetry } from '../platform/retry';
-import type { TransferList } from '../transfers/transfer-list';
+import { CHUNKS_IN_FLIGHT, type OutboxItem } from './item';
+import type { OutboxRepository } from './repository';
+import type { SealWatch } from './seal-watch';
+import type { OutboxTabs } from './tabs';
 
 const CHUNKS_LOST =
   'Its encrypted copy on this device is gone (the browser cleared site data). Add the file again.';
@@ -46,24 +47,38 @@ export function classifySendFailure(error: unknown): SendFailure {
   return error instanceof ChunksLostError ? 'lost' : 'retryable';
 }
 
-/** Lets go of a server session no item will use (it holds its reservation until it expires). */
-export function abandonSession(api: Api, uploadId: string | null): void {
-  if (uploadId) api.empty('DELETE', apiPath.upload(uploadId)).catch(() => undefined);
-}
-
 export class OutboxSender {
   constructor(
     private readonly api: Api,
-    private readonly transfers: TransferList,
+    private readonly repository: OutboxRepository,
     private readonly tabs: OutboxTabs,
-    private readonly show: (item: OutboxItem) => void,
   ) {}
 
-  /** Resolves once the item is committed; rejects with what stopped it (see classifySendFailure). */
-  async send(item: OutboxItem, signal: AbortSignal): Promise<void> {
-    const { record } = item;
-    const { id } = record;
-    let uploadId = record.uploadId;
+  /**
+   * Opens the session of an item just added, so the server reserves its size now and refuses
+   * one over quota with its figures. Unreachable or busy, the drain opens it later.
+   */
+  async reserve(item: OutboxItem, signal: AbortSignal): Promise<void> {
+    try {
+      await this.repository.opened(item, await this.create(item, signal));
+    } catch (error) {
+      if (error instanceof NetworkError || isRetryable(error)) return;
+      throw error;
+    }
+  }
+
+  /** Lets go of a server session no item will use (it holds its reservation until it expires). */
+  abandon(uploadId: string | null): void {
+    if (uploadId) this.api.empty('DELETE', apiPath.upload(uploadId)).catch(() => undefined);
+  }
+
+  /**
+   * Resolves once the item is committed; rejects with what stopped it (see classifySendFailure).
+   * `sealing` is set while this page still seals the item: chunks go out as they are stored.
+   */
+  async send(item: OutboxItem, signal: AbortSignal, sealing: SealWatch | null): Promise<void> {
+    const { id } = item.record;
+    let uploadId = item.record.uploadId;
     let received: number[] = [];
     if (uploadId) {
       try {
@@ -82,24 +97,19 @@ export class OutboxSender {
       if (opened === null) return; // committed by an earlier run whose answer was lost
       uploadId = opened;
       received = [];
-      // A new session holds nothing: every chunk goes again, once, to it.
-      await markAcked(id, [...item.acked], false);
-      item.acked.clear();
-      record.uploadId = uploadId;
-      await patchRecord(id, { uploadId });
+      await this.repository.opened(item, uploadId);
     }
-    await reconcile(item, received);
-    this.show(item);
+    await this.repository.reconcile(item, received);
 
-    const count = record.createBody.chunkCount;
+    const count = item.record.createBody.chunkCount;
     const pending: number[] = [];
     for (let index = 0; index < count; index++) if (!item.acked.has(index)) pending.push(index);
     const target = uploadId;
     await runBounded(pending.length, CHUNKS_IN_FLIGHT, async (k) => {
       const index = pending[k]!;
-      await item.sealing?.whenSealed(index, signal);
+      await sealing?.whenSealed(index, signal);
       signal.throwIfAborted();
-      const blob = await chunkBlob(id, index);
+      const blob = await this.repository.chunk(item, index);
       const chunkId = item.ids[index];
       if (!blob || !chunkId) throw new ChunksLostError();
       await withRetry(
@@ -113,14 +123,11 @@ export class OutboxSender {
         signal,
       );
       // Recorded before the next chunk: a chunk the server acknowledged is never sent again.
-      await markAcked(id, [index]);
-      item.acked.add(index);
+      await this.repository.acked(item, index);
       this.tabs.tell(id, 'progress');
-      item.status = { ...item.status, attempts: 0 };
-      this.transfers.progress(id, plainChunkSize(record.size, index));
     });
-    await item.sealing?.whenFinished(signal);
-    const { manifest, chunkIds } = record;
+    await sealing?.whenFinished(signal);
+    const { manifest, chunkIds } = item.record;
     if (!manifest || !chunkIds) throw new ChunksLostError();
     try {
       await withRetry(
@@ -138,18 +145,19 @@ export class OutboxSender {
     }
   }
 
-  /** POST /uploads with the stored body; null when the node already exists (committed). */
+  /** POST /uploads with the stored body, which reserves the ciphertext size. */
+  private async create(item: OutboxItem, signal: AbortSignal): Promise<string> {
+    const { uploadId } = await this.api.json('POST', ROUTES.uploads, CreateUploadResponse, {
+      body: item.record.createBody,
+      signal,
+    });
+    return uploadId;
+  }
+
+  /** Opens a session for the drain; null when the node already exists (committed). */
   private async openSession(item: OutboxItem, signal: AbortSignal): Promise<string | null> {
     try {
-      const { uploadId } = await withRetry(
-        () =>
-          this.api.json('POST', ROUTES.uploads, CreateUploadResponse, {
-            body: item.record.createBody,
-            signal,
-          }),
-        signal,
-      );
-      return uploadId;
+      return await withRetry(() => this.create(item, signal), signal);
     } catch (error) {
       if (error instanceof ApiError && error.status === 409 && (await this.isCommitted(item)))
         return null;
@@ -165,16 +173,4 @@ export class OutboxSender {
       return false;
     }
   }
-}
-
-/** Takes the server's word for the chunks it holds (it hashed each on arrival). */
-async function reconcile(item: OutboxItem, received: number[]): Promise<void> {
-  const held = new Set(received);
-  const gained = received.filter((index) => !item.acked.has(index));
-  // Chunks the server no longer has (it lost them) must go again.
-  const lost = [...item.acked].filter((index) => !held.has(index));
-  await markAcked(item.record.id, gained);
-  await markAcked(item.record.id, lost, false);
-  for (const index of gained) item.acked.add(index);
-  for (const index of lost) item.acked.delete(index);
 }

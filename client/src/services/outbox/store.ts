@@ -1,6 +1,6 @@
 // The upload outbox in IndexedDB (schema in local-db.ts, layout in docs/spec/format.md §12).
-// Every write that records progress completes before the caller moves on, so a reload, a closed
-// tab or a crash finds exactly what was sealed and what the server acknowledged.
+// Only the repository (repository.ts) writes here, so an item's rows and the item this page holds
+// change together; reads are open to what sends a queued file elsewhere (p2p/direct).
 import {
   openLocalDb,
   type ChunkKey,
