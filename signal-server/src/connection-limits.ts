@@ -1,11 +1,11 @@
 import type { IncomingMessage } from 'node:http';
 import type { Server } from 'socket.io';
-import { clientAddress } from './client-address';
+import { addressKey, clientAddress } from '@coffre/server-kit';
 
 interface Limits {
   maxConnectionsPerIp: number;
   maxConnections: number;
-  trustProxy: boolean;
+  trustProxy: number;
 }
 
 /**
@@ -24,7 +24,7 @@ export function connectionLimits(limits: Limits) {
   return {
     /** For Socket.IO's `allowRequest`. */
     admits(req: IncomingMessage): boolean {
-      const address = clientAddress(req, limits.trustProxy);
+      const address = addressKey(clientAddress(req, limits.trustProxy));
       addressOf.set(req, address);
       return hasRoom(address);
     },
@@ -39,7 +39,8 @@ export function connectionLimits(limits: Limits) {
           once(e: 'close', f: () => void): void;
         }) => {
           const address =
-            addressOf.get(conn.request) ?? clientAddress(conn.request, limits.trustProxy);
+            addressOf.get(conn.request) ??
+            addressKey(clientAddress(conn.request, limits.trustProxy));
           if (!hasRoom(address)) {
             conn.close();
             return;

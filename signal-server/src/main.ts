@@ -1,15 +1,43 @@
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
+import {
+  announceListening,
+  EnvReader,
+  logDestination,
+  logSettings,
+  serveMetrics,
+  stopOnSignals,
+} from '@coffre/server-kit';
 import { loadSignalConfig } from './config';
-import { listenForScrapes } from './metrics';
 import { createSignalServer } from './server';
 
-const log = pino({ name: 'coffre-signal', level: process.env.COFFRE_LOG_LEVEL ?? 'info' });
+/**
+ * The server's own close ends what is left at its shutdown timeout; this long after that, for
+ * Redis and the engine to let go, the process exits anyway.
+ */
+const RELEASE_MS = 5_000;
+
+const { level, format } = logSettings(new EnvReader(process.env));
+const log = pino({ name: 'coffre-signal', level, ...logDestination(format) });
 const config = loadSignalConfig();
 const server = createSignalServer(config, log);
 const scrapes = config.metrics
-  ? await listenForScrapes(server.metrics, config.metrics.port, config.metrics.host)
+  ? await serveMetrics(server.metrics, config.metrics.port, config.metrics.host)
   : null;
+
+stopOnSignals({
+  log,
+  // Draining begins inside close: it refuses new sockets and tells every socket at once.
+  drainDelayMs: 0,
+  open: () => ({ sockets: server.io.engine.clientsCount }),
+  close: async () => {
+    scrapes?.close();
+    const { forced } = await server.close();
+    if (forced)
+      log.warn({ timeoutMs: config.shutdownTimeoutMs }, 'closed connections left at deadline');
+  },
+  closeTimeoutMs: config.shutdownTimeoutMs + RELEASE_MS,
+});
 
 server.http.listen(config.port, config.host, () => {
   const { port } = server.http.address() as AddressInfo;
@@ -24,23 +52,6 @@ server.http.listen(config.port, config.host, () => {
     },
     'signal server listening',
   );
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  announceListening('signal', `http://${host}:${port}`);
 });
-
-// `on`, not `once`: a second signal (Ctrl-C reaches the whole process group, and `npm start`
-// passes it on too) must not kill the process mid-shutdown; the deadline bounds the wait.
-let stopping = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal, sockets: server.io.engine.clientsCount }, 'shutting down');
-    scrapes?.close();
-    void server.close().then(({ forced }) => {
-      if (forced) {
-        log.warn({ deadlineMs: config.shutdownTimeoutMs }, 'closed connections left at deadline');
-      }
-      log.info('stopped');
-      process.exit(0);
-    });
-  });
-}

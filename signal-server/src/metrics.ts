@@ -1,6 +1,6 @@
-import { createServer, type Server } from 'node:http';
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge } from 'prom-client';
 import type { SignalErrorCode, Closing } from '@coffre/core/protocol';
+import { metricsRegistry } from '@coffre/server-kit';
 import type { SignalIo } from './relay';
 
 /** A room id is 43 base64url characters; Socket.IO's own rooms (socket ids, member rooms) are not. */
@@ -11,7 +11,7 @@ const ROOM_ID = /^[A-Za-z0-9_-]{43}$/;
  * relayed, refusals by code and disconnections by reason. Counts only; no room or peer id.
  */
 export class SignalMetrics {
-  readonly registry = new Registry();
+  readonly registry = metricsRegistry('coffre_signal_');
   readonly relayed = new Counter({
     name: 'coffre_signal_relayed_total',
     help: 'Signals handed to a member of the sender’s room.',
@@ -31,7 +31,6 @@ export class SignalMetrics {
   });
 
   constructor(io: SignalIo) {
-    collectDefaultMetrics({ register: this.registry, prefix: 'coffre_signal_' });
     new Gauge({
       name: 'coffre_signal_sockets',
       help: 'Sockets connected to this process.',
@@ -59,25 +58,4 @@ export class SignalMetrics {
   dismissal(reason: Closing['reason']): void {
     this.dismissed.inc({ reason });
   }
-}
-
-/** `/metrics` on a listener of its own (`COFFRE_SIGNAL_METRICS_PORT`), off the public port. */
-export async function listenForScrapes(
-  metrics: SignalMetrics,
-  port: number,
-  host: string,
-): Promise<Server> {
-  const server = createServer((request, response) => {
-    if (request.method !== 'GET' || request.url !== '/metrics')
-      return response.writeHead(404).end();
-    void metrics.registry.metrics().then(
-      (text) => response.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text),
-      () => response.writeHead(500).end(),
-    );
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, resolve);
-  });
-  return server;
 }

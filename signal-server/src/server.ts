@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server as HttpServer } from 'n
 import type { Socket } from 'node:net';
 import { Server } from 'socket.io';
 import { SIGNAL_SOCKET_PATH } from '@coffre/core/protocol';
+import { closeWithin } from '@coffre/server-kit';
 import type { SignalConfig } from './config';
 import { connectionLimits } from './connection-limits';
 import { httpRoutes } from './http-routes';
@@ -84,24 +85,17 @@ export function createSignalServer(
     http,
     io,
     metrics,
-    close: () => {
+    close: async () => {
       draining = true;
       const closed = new Promise<void>((resolve) => http.close(() => resolve()));
       for (const socket of io.sockets.sockets.values()) dismiss(socket, 'shutdown');
-      let timer: NodeJS.Timeout | undefined;
-      const deadline = new Promise<'deadline'>((resolve) => {
-        timer = setTimeout(() => resolve('deadline'), config.shutdownTimeoutMs);
+      // Requests still in flight, or sockets that did not finish closing, end at the deadline.
+      const outcome = await closeWithin(closed, config.shutdownTimeoutMs, () => {
+        for (const conn of connections) conn.destroy();
       });
-      return Promise.race([closed, deadline]).then(async (outcome) => {
-        clearTimeout(timer);
-        const forced = outcome === 'deadline';
-        // Requests still in flight, or sockets that did not finish closing, end here.
-        if (forced) for (const conn of connections) conn.destroy();
-        await closed;
-        io.engine.close();
-        await shared?.close();
-        return { forced };
-      });
+      io.engine.close();
+      await shared?.close();
+      return outcome;
     },
   };
 }

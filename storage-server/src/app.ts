@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import fastifyRateLimit from '@fastify/rate-limit';
 import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { addressKey, logDestination, trustHops } from '@coffre/server-kit';
 import { ApiError } from './api-error';
 import { databaseLocation, type Config } from './config';
 import { checkDatabase, openDatabase } from './db/database';
@@ -57,6 +58,7 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
   const app = Fastify({
     logger: {
       level: config.logLevel,
+      ...logDestination(config.logFormat),
       // Tokens, keys and bodies never reach the log; request lines carry only method, URL and ids.
       redact: ['req.headers.authorization', 'req.headers.cookie'],
       serializers: {
@@ -71,7 +73,7 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
     bodyLimit: JSON_BODY_LIMIT,
     requestTimeout: config.requestTimeoutMs,
     // The socket's peer and the entries the proxies in front added, nothing further left.
-    trustProxy: (_address: string, hop: number) => hop < config.trustProxy,
+    trustProxy: trustHops(config.trustProxy),
     // Long ids must reach validation (and fail there with 400) instead of missing the route.
     routerOptions: { maxParamLength: 8192 },
   });
@@ -103,6 +105,8 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
   if (redis) app.addHook('onClose', async () => redis.disconnect());
   await app.register(fastifyRateLimit, {
     global: false,
+    // The key both servers count a client under (IPv6 by its /64).
+    keyGenerator: (request) => addressKey(request.ip),
     // With Redis every node counts into the same windows. Should Redis fail, requests pass
     // (logged) rather than the whole service stopping with it.
     ...(redis && config.redis

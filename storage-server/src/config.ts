@@ -1,6 +1,21 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PlanCatalog } from '@coffre/core/protocol';
+import {
+  EnvReader,
+  invalidSetting,
+  logSettings,
+  metricsListener,
+  NON_NEGATIVE,
+  PORT,
+  proxyHops,
+  redisSettings,
+  TIMER_MS,
+  type Env,
+  type LogFormat,
+  type MetricsListener,
+  type RedisSettings,
+} from '@coffre/server-kit';
 import { readPlansFile } from './plans';
 import type { DatabaseLocation } from './db/database';
 import type { S3Settings } from './stores/s3-blob-store';
@@ -35,7 +50,7 @@ export interface Config {
   /** Connections per node to PostgreSQL. */
   databasePoolSize: number;
   /** Shared short-lived state (rate-limit counters) for several nodes; null: kept in memory. */
-  redis: { url: string; prefix: string } | null;
+  redis: RedisSettings | null;
   /** The built client (`vite build` output). */
   clientDir: string;
   /**
@@ -44,6 +59,8 @@ export interface Config {
    */
   signalUrl: string | null;
   logLevel: string;
+  /** JSON lines, or pretty ones for a person at a terminal (`COFFRE_LOG_FORMAT`). */
+  logFormat: LogFormat;
   /** Applied to sign-up, login, pre-login and recovery. */
   authRateLimit: RateLimit;
   linkRateLimits: LinkRateLimits;
@@ -64,7 +81,7 @@ export interface Config {
   /** Reverse proxies in front: the client IP (for rate limits) is that many X-Forwarded-For entries from the right. */
   trustProxy: number;
   /** Prometheus metrics on their own listener; null: not served. */
-  metrics: { port: number; host: string } | null;
+  metrics: MetricsListener | null;
   /** On SIGTERM: how long to stay up answering "not ready" before closing, for the balancer. */
   drainDelayMs: number;
   /** On SIGTERM: the longest wait for requests in flight before the process exits anyway. */
@@ -74,6 +91,9 @@ export interface Config {
 }
 
 const HOUR = 60 * 60 * 1000;
+
+/** Connections to PostgreSQL per node: at least one, and far below what a server accepts. */
+const POOL_SIZE = { min: 1, max: 1000 };
 
 /** The plans shipped with the code: what DEFAULT_CONFIG (tests, embedded use) runs with. */
 const REPOSITORY_PLANS_FILE = fileURLToPath(new URL('../../config/plans.json', import.meta.url));
@@ -89,6 +109,7 @@ export const DEFAULT_CONFIG: Config = {
   clientDir: path.resolve('dist/client'),
   signalUrl: null,
   logLevel: 'info',
+  logFormat: 'json',
   authRateLimit: { max: 20, windowMs: 60_000 },
   linkRateLimits: {
     metadata: { max: 60, windowMs: 60_000 },
@@ -110,80 +131,45 @@ export const DEFAULT_CONFIG: Config = {
 };
 
 /** COFFRE_SIGNAL_URL as the app will be told it: `:port`, or an http(s) URL's origin. */
-function signalUrlFrom(raw: string | undefined): string | null {
-  if (!raw) return null;
-  if (/^:\d{1,5}$/.test(raw) && Number(raw.slice(1)) <= 65535) return raw;
-  let url: URL | null = null;
-  try {
-    url = new URL(raw);
-  } catch {
-    // reported below
-  }
+function signalUrlFrom(read: EnvReader): string | null {
+  const raw = read.raw('COFFRE_SIGNAL_URL');
+  if (raw === undefined) return null;
+  if (/^:\d{1,5}$/.test(raw) && Number(raw.slice(1)) <= PORT.max) return raw;
+  const url = URL.canParse(raw) ? new URL(raw) : null;
   if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
-    throw new Error(`COFFRE_SIGNAL_URL must be an http(s) URL or ":port", got "${raw}"`);
+    throw invalidSetting('COFFRE_SIGNAL_URL', 'an http(s) URL or ":port"', raw);
   }
   return url.origin;
 }
 
-function integer(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value < 0) {
-    throw new Error(`${name} must be a non-negative integer, got "${raw}"`);
-  }
-  return value;
-}
-
-function loadLinkRateLimits(env: NodeJS.ProcessEnv, d: LinkRateLimits): LinkRateLimits {
-  const windowMs = integer(env, 'COFFRE_LINK_RATE_WINDOW_MS', d.metadata.windowMs);
+function loadLinkRateLimits(read: EnvReader, d: LinkRateLimits): LinkRateLimits {
+  const windowMs = read.integer('COFFRE_LINK_RATE_WINDOW_MS', d.metadata.windowMs, NON_NEGATIVE);
+  const max = (name: string, fallback: number) => read.integer(name, fallback, NON_NEGATIVE);
   return {
-    metadata: { max: integer(env, 'COFFRE_LINK_RATE_MAX', d.metadata.max), windowMs },
-    content: { max: integer(env, 'COFFRE_LINK_CONTENT_RATE_MAX', d.content.max), windowMs },
-    perLink: { max: integer(env, 'COFFRE_LINK_PER_LINK_RATE_MAX', d.perLink.max), windowMs },
+    metadata: { max: max('COFFRE_LINK_RATE_MAX', d.metadata.max), windowMs },
+    content: { max: max('COFFRE_LINK_CONTENT_RATE_MAX', d.content.max), windowMs },
+    perLink: { max: max('COFFRE_LINK_PER_LINK_RATE_MAX', d.perLink.max), windowMs },
   };
 }
 
-/**
- * How many reverse proxies stand in front (each appends the address it saw to X-Forwarded-For).
- * Only that many entries from the right are believed: the ones to their left are whatever the
- * client wrote, so trusting them would let anyone choose the address its rate limit counts.
- */
-function proxyHops(raw: string | undefined): number {
-  if (raw === undefined || raw === '' || raw === '0' || raw === 'false') return 0;
-  if (raw === 'true') return 1;
-  const hops = Number(raw);
-  if (!Number.isSafeInteger(hops) || hops < 0 || hops > 10) {
-    throw new Error(
-      `COFFRE_TRUST_PROXY must be the number of proxies in front (0-10), got "${raw}"`,
-    );
-  }
-  return hops;
-}
-
-function flag(env: NodeJS.ProcessEnv, name: string): boolean {
-  return env[name] === '1' || env[name] === 'true';
-}
-
-function loadBlobStore(env: NodeJS.ProcessEnv): BlobStoreConfig {
-  const kind = env.COFFRE_BLOB_STORE || 'disk';
+function loadBlobStore(read: EnvReader): BlobStoreConfig {
+  const kind = read.choice('COFFRE_BLOB_STORE', ['disk', 's3'], 'disk');
   if (kind === 'disk') return { kind };
-  if (kind !== 's3') throw new Error(`COFFRE_BLOB_STORE must be "disk" or "s3", got "${kind}"`);
-  const bucket = env.COFFRE_S3_BUCKET;
+  const bucket = read.raw('COFFRE_S3_BUCKET');
   if (!bucket) throw new Error('COFFRE_BLOB_STORE=s3 needs COFFRE_S3_BUCKET');
-  const accessKeyId = env.COFFRE_S3_ACCESS_KEY_ID;
-  const secretAccessKey = env.COFFRE_S3_SECRET_ACCESS_KEY;
+  const accessKeyId = read.raw('COFFRE_S3_ACCESS_KEY_ID');
+  const secretAccessKey = read.raw('COFFRE_S3_SECRET_ACCESS_KEY');
   if (Boolean(accessKeyId) !== Boolean(secretAccessKey)) {
     throw new Error('set both COFFRE_S3_ACCESS_KEY_ID and COFFRE_S3_SECRET_ACCESS_KEY, or neither');
   }
   return {
     kind,
     s3: {
-      endpoint: env.COFFRE_S3_ENDPOINT || null,
-      region: env.COFFRE_S3_REGION || 'us-east-1',
+      endpoint: read.raw('COFFRE_S3_ENDPOINT') ?? null,
+      region: read.text('COFFRE_S3_REGION', 'us-east-1'),
       bucket,
-      prefix: env.COFFRE_S3_PREFIX ?? '',
-      forcePathStyle: flag(env, 'COFFRE_S3_FORCE_PATH_STYLE'),
+      prefix: read.verbatim('COFFRE_S3_PREFIX', ''),
+      forcePathStyle: read.flag('COFFRE_S3_FORCE_PATH_STYLE'),
       credentials: accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey } : null,
     },
   };
@@ -197,42 +183,40 @@ export function databaseLocation(config: Config): DatabaseLocation {
 }
 
 /** Reads the COFFRE_* environment variables over the defaults. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+export function loadConfig(env: Env = process.env): Config {
   const d = DEFAULT_CONFIG;
+  const read = new EnvReader(env);
+  const count = (name: string, fallback: number) => read.integer(name, fallback, NON_NEGATIVE);
+  const timer = (name: string, fallback: number) => read.integer(name, fallback, TIMER_MS);
+  const log = logSettings(read);
   return {
     ...d,
-    port: integer(env, 'COFFRE_PORT', d.port),
-    host: env.COFFRE_HOST || d.host,
-    dataDir: path.resolve(env.COFFRE_DATA_DIR || d.dataDir),
-    blobStore: loadBlobStore(env),
-    databaseUrl: env.DATABASE_URL || null,
-    databasePoolSize: integer(env, 'COFFRE_DB_POOL_SIZE', d.databasePoolSize),
-    redis: env.COFFRE_REDIS_URL
-      ? { url: env.COFFRE_REDIS_URL, prefix: env.COFFRE_REDIS_PREFIX ?? 'coffre:' }
-      : null,
-    clientDir: path.resolve(env.COFFRE_CLIENT_DIR || d.clientDir),
-    signalUrl: signalUrlFrom(env.COFFRE_SIGNAL_URL),
-    logLevel: env.COFFRE_LOG_LEVEL || d.logLevel,
+    port: read.integer('COFFRE_PORT', d.port, PORT),
+    host: read.text('COFFRE_HOST', d.host),
+    dataDir: path.resolve(read.text('COFFRE_DATA_DIR', d.dataDir)),
+    blobStore: loadBlobStore(read),
+    databaseUrl: read.raw('DATABASE_URL') ?? null,
+    databasePoolSize: read.integer('COFFRE_DB_POOL_SIZE', d.databasePoolSize, POOL_SIZE),
+    redis: redisSettings(read),
+    clientDir: path.resolve(read.text('COFFRE_CLIENT_DIR', d.clientDir)),
+    signalUrl: signalUrlFrom(read),
+    logLevel: log.level,
+    logFormat: log.format,
     authRateLimit: {
-      max: integer(env, 'COFFRE_AUTH_RATE_MAX', d.authRateLimit.max),
-      windowMs: integer(env, 'COFFRE_AUTH_RATE_WINDOW_MS', d.authRateLimit.windowMs),
+      max: count('COFFRE_AUTH_RATE_MAX', d.authRateLimit.max),
+      windowMs: count('COFFRE_AUTH_RATE_WINDOW_MS', d.authRateLimit.windowMs),
     },
-    linkRateLimits: loadLinkRateLimits(env, d.linkRateLimits),
-    downloadGrantTtlMs: integer(env, 'COFFRE_DOWNLOAD_GRANT_TTL_MS', d.downloadGrantTtlMs),
-    plans: readPlansFile(path.resolve(env.COFFRE_PLANS_FILE || 'config/plans.json')),
-    uploadTtlMs: integer(env, 'COFFRE_UPLOAD_TTL_MS', d.uploadTtlMs),
-    sweepIntervalMs: integer(env, 'COFFRE_SWEEP_INTERVAL_MS', d.sweepIntervalMs),
-    sessionTtlMs: integer(env, 'COFFRE_SESSION_TTL_MS', d.sessionTtlMs),
-    commitBodyLimit: integer(env, 'COFFRE_COMMIT_BODY_LIMIT', d.commitBodyLimit),
-    requestTimeoutMs: integer(env, 'COFFRE_REQUEST_TIMEOUT_MS', d.requestTimeoutMs),
-    trustProxy: proxyHops(env.COFFRE_TRUST_PROXY),
-    metrics: env.COFFRE_METRICS_PORT
-      ? {
-          port: integer(env, 'COFFRE_METRICS_PORT', 0),
-          host: env.COFFRE_METRICS_HOST || '127.0.0.1',
-        }
-      : null,
-    drainDelayMs: integer(env, 'COFFRE_DRAIN_DELAY_MS', d.drainDelayMs),
-    shutdownTimeoutMs: integer(env, 'COFFRE_SHUTDOWN_TIMEOUT_MS', d.shutdownTimeoutMs),
+    linkRateLimits: loadLinkRateLimits(read, d.linkRateLimits),
+    downloadGrantTtlMs: count('COFFRE_DOWNLOAD_GRANT_TTL_MS', d.downloadGrantTtlMs),
+    plans: readPlansFile(path.resolve(read.text('COFFRE_PLANS_FILE', 'config/plans.json'))),
+    uploadTtlMs: count('COFFRE_UPLOAD_TTL_MS', d.uploadTtlMs),
+    sweepIntervalMs: timer('COFFRE_SWEEP_INTERVAL_MS', d.sweepIntervalMs),
+    sessionTtlMs: count('COFFRE_SESSION_TTL_MS', d.sessionTtlMs),
+    commitBodyLimit: count('COFFRE_COMMIT_BODY_LIMIT', d.commitBodyLimit),
+    requestTimeoutMs: count('COFFRE_REQUEST_TIMEOUT_MS', d.requestTimeoutMs),
+    trustProxy: proxyHops(read, 'COFFRE_TRUST_PROXY'),
+    metrics: metricsListener(read, 'COFFRE_METRICS_PORT', 'COFFRE_METRICS_HOST'),
+    drainDelayMs: timer('COFFRE_DRAIN_DELAY_MS', d.drainDelayMs),
+    shutdownTimeoutMs: timer('COFFRE_SHUTDOWN_TIMEOUT_MS', d.shutdownTimeoutMs),
   };
 }

@@ -1,7 +1,15 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import path from 'node:path';
+import { announceListening, serveMetrics, stopOnSignals } from '@coffre/server-kit';
 import { buildApp } from './app';
-import { loadConfig } from './config';
-import { serveMetrics } from './http/metrics';
+import { loadConfig, type Config } from './config';
+
+/** Where this node keeps accounts, metadata and chunks, in a few words. */
+function dataPlace(config: Config): string {
+  const metadata = config.databaseUrl ? 'PostgreSQL' : path.join(config.dataDir, 'coffre.sqlite');
+  if (config.blobStore.kind === 's3')
+    return `${metadata} and S3 bucket ${config.blobStore.s3.bucket}`;
+  return config.databaseUrl ? `${metadata} and ${config.dataDir}` : config.dataDir;
+}
 
 // CLI entry: `tsx storage-server/src/main.ts`, configured by COFFRE_* environment variables.
 const config = loadConfig();
@@ -10,37 +18,18 @@ const metricsServer = config.metrics
   ? await serveMetrics(app.operations.metrics, config.metrics.port, config.metrics.host)
   : null;
 
-let closing = false;
-for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-  process.on(signal, () => {
-    if (closing) return;
-    closing = true;
-    app.log.info({ signal }, 'draining');
-    // Readiness turns 503 at once; the balancer stops sending new work during the delay.
-    app.operations.lifecycle.draining = true;
-    const deadline = setTimeout(() => {
-      app.log.error('requests still running at the shutdown deadline; exiting anyway');
-      process.exit(1);
-    }, config.drainDelayMs + config.shutdownTimeoutMs);
-    deadline.unref();
-    sleep(config.drainDelayMs)
-      .then(() => {
-        app.log.info('closing');
-        // Stops accepting, lets requests in flight finish, then closes the database.
-        return app.close();
-      })
-      .then(() => metricsServer?.close())
-      .then(
-        () => {
-          app.log.info('stopped');
-          process.exit(0);
-        },
-        (error: unknown) => {
-          app.log.error({ err: error }, 'shutdown failed');
-          process.exit(1);
-        },
-      );
-  });
-}
+stopOnSignals({
+  log: app.log,
+  // Readiness turns 503 at once; the balancer stops sending new work during the delay.
+  drain: () => (app.operations.lifecycle.draining = true),
+  drainDelayMs: config.drainDelayMs,
+  // Stops accepting, lets requests in flight finish, then closes the database.
+  close: async () => {
+    await app.close();
+    metricsServer?.close();
+  },
+  closeTimeoutMs: config.shutdownTimeoutMs,
+});
 
-await app.listen({ port: config.port, host: config.host });
+const url = await app.listen({ port: config.port, host: config.host });
+announceListening('storage', url, dataPlace(config));

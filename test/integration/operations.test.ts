@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serveMetrics } from '../../storage-server/src/http/metrics';
+import { serveMetrics } from '@coffre/server-kit';
 import {
   call,
   eventually,

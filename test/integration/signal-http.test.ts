@@ -4,7 +4,7 @@ import { connect as tcpConnect, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { IceServersResponse, MIN_SIGNAL_FRAME_BYTES, matches } from '@coffre/core/protocol';
 import { DEFAULT_SIGNAL_CONFIG, loadSignalConfig } from '../../signal-server/src/config';
-import { listenForScrapes } from '../../signal-server/src/metrics';
+import { serveMetrics } from '@coffre/server-kit';
 import { client, join, joinAs, newRoomId, sealed, signal, startSignal } from './signal-harness';
 
 const SECRET = 'a-shared-secret-with-coturn-0123456789';
@@ -156,7 +156,7 @@ describe('signal server configuration', () => {
       host: '0.0.0.0',
       port: 9000,
       allowedOrigins: ['https://drive.example', 'https://www.drive.example'],
-      trustProxy: true,
+      trustProxy: 1,
       maxMessageBytes: 16384,
       maxRoomSize: 2,
       maxRoomsPerSocket: 1,
@@ -209,7 +209,7 @@ describe('signal server configuration', () => {
 describe('signal server metrics', () => {
   it('counts sockets, rooms, relayed signals and refusals, on a listener of its own', async () => {
     const { server, url } = await startSignal();
-    const scrapes = await listenForScrapes(server.metrics, 0, '127.0.0.1');
+    const scrapes = await serveMetrics(server.metrics, 0, '127.0.0.1');
     const { port } = scrapes.address() as { port: number };
     const scrape = async () => (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     try {

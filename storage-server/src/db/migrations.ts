@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Migration } from 'kysely/migration';
+import type { Migration } from 'kysely';
 
 // Written with the schema builder only (no SQLite-specific SQL) so the same migrations can run on
 // PostgreSQL. Times and sizes are bigint; binary values are base64url text.

@@ -1,6 +1,6 @@
-import { createServer, type Server } from 'node:http';
 import type { FastifyInstance } from 'fastify';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Histogram } from 'prom-client';
+import { metricsRegistry } from '@coffre/server-kit';
 import { ApiError } from '../api-error';
 
 /**
@@ -9,7 +9,7 @@ import { ApiError } from '../api-error';
  * never mix their figures. Labels are route patterns, never ids: nothing about who did what.
  */
 export class ServerMetrics {
-  readonly registry = new Registry();
+  readonly registry = metricsRegistry('coffre_');
   private readonly requests = new Counter({
     name: 'coffre_http_requests_total',
     help: 'HTTP requests answered, by method, route pattern and status.',
@@ -40,10 +40,6 @@ export class ServerMetrics {
     registers: [this.registry],
   });
 
-  constructor() {
-    collectDefaultMetrics({ register: this.registry, prefix: 'coffre_' });
-  }
-
   /** Counts every answer and every quota refusal of `app`. */
   install(app: FastifyInstance): void {
     app.addHook('onResponse', async (request, reply) => {
@@ -65,30 +61,4 @@ export class ServerMetrics {
   sent(bytes: number): void {
     if (bytes > 0) this.chunkBytesOut.inc(bytes);
   }
-}
-
-/**
- * The metrics endpoint on a listener of its own (`COFFRE_METRICS_PORT`), so scraping stays on
- * the operator's network and never shares the public port.
- */
-export async function serveMetrics(
-  metrics: ServerMetrics,
-  port: number,
-  host: string,
-): Promise<Server> {
-  const server = createServer((request, response) => {
-    if (request.method !== 'GET' || request.url !== '/metrics') {
-      response.writeHead(404).end();
-      return;
-    }
-    metrics.registry.metrics().then(
-      (text) => response.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text),
-      () => response.writeHead(500).end(),
-    );
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, resolve);
-  });
-  return server;
 }
