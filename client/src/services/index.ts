@@ -22,8 +22,32 @@ import { UsageFeed } from './account/usage-feed';
 import { UploadWakeLock } from './platform/wake-lock';
 
 export type * from './contract/index';
-export { LinkError } from './contract/index';
-export { describeError } from './platform/errors';
+// The typed failures state/ tells apart; `useErrorWording` lets the UI's catalogue word the
+// transfer list's errors (main.ts).
+export {
+  ApiError,
+  asServiceFailure,
+  BadAnswerError,
+  BrowserError,
+  CancelledError,
+  DamagedAccountError,
+  DirectTransferError,
+  ForbiddenError,
+  IntegrityFailedError,
+  InvalidRequestError,
+  LinkError,
+  NetworkError,
+  NotFoundError,
+  QuotaRefusedError,
+  RateLimitedError,
+  ServerError,
+  ServiceError,
+  SessionRefusedError,
+  UnexpectedError,
+  useErrorWording,
+  WeakKdfRefusedError,
+  type ServiceFailure,
+} from './platform/errors';
 export { drainInbox, inboxCount, onInboxChange } from './outbox/share-inbox';
 
 function createServices(): Services {

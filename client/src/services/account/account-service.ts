@@ -27,23 +27,19 @@ import type { Api } from '../platform/http-client';
 import type { SessionInfo } from '../contract/index';
 import type { CryptoPool } from '../platform/crypto-pool';
 import { coreCrypto } from '../platform/crypto-main';
-import { ApiError, InvalidRequestError, isIntegrityError, NetworkError } from '../platform/errors';
+import {
+  DamagedAccountError,
+  InvalidRequestError,
+  isIntegrityError,
+  NetworkError,
+  SessionRefusedError,
+} from '../platform/errors';
 import { deleteSession, loadSession, saveSession, type StoredSession } from '../platform/local-db';
 
 export interface OpenSession {
   userId: string;
   email: string;
   keys: AccountKeys;
-}
-
-/** Raised when the server's account keys do not open: damaged or tampered. */
-export class DamagedAccountError extends Error {
-  override readonly name = 'DamagedAccountError';
-  constructor() {
-    super(
-      'The server sent damaged account keys. Nothing more was sent; please contact the operator.',
-    );
-  }
 }
 
 export class AccountService {
@@ -76,7 +72,7 @@ export class AccountService {
 
   /** The open session; throws when logged out (a programming error above this layer). */
   current(): OpenSession {
-    if (!this.session) throw new InvalidRequestError('You are not logged in.');
+    if (!this.session) throw new InvalidRequestError({ key: 'not-logged-in' });
     return this.session;
   }
 
@@ -93,7 +89,7 @@ export class AccountService {
     try {
       account = await this.api.json('GET', ROUTES.account, AccountSchema);
     } catch (error) {
-      if (error instanceof ApiError && error.status === 401) {
+      if (error instanceof SessionRefusedError) {
         await this.forget();
         return null;
       }
@@ -131,7 +127,7 @@ export class AccountService {
       account = await this.api.json('GET', ROUTES.account, AccountSchema);
     } catch (error) {
       // A 401 already ended the session through onUnauthorized.
-      if (error instanceof ApiError && error.status === 401) return false;
+      if (error instanceof SessionRefusedError) return false;
       throw error;
     }
     try {
@@ -251,8 +247,7 @@ export class AccountService {
         bundle: account.bundle,
       });
     } catch (error) {
-      if (isIntegrityError(error))
-        throw new InvalidRequestError('The current password is not correct.');
+      if (isIntegrityError(error)) throw new InvalidRequestError({ key: 'wrong-current-password' });
       throw error;
     }
     const { encKey, wrappedMasterKey } = await this.setPassword(userId, keys, newPassword, {
@@ -346,7 +341,9 @@ function newId(): string {
   return toBase64Url(crypto.getRandomValues(new Uint8Array(16)));
 }
 
+const MIN_PASSWORD_LENGTH = 8;
+
 function checkPassword(password: string): void {
-  if (password.length < 8)
-    throw new InvalidRequestError('Choose a password of at least 8 characters.');
+  if (password.length < MIN_PASSWORD_LENGTH)
+    throw new InvalidRequestError({ key: 'password-too-short', min: MIN_PASSWORD_LENGTH });
 }

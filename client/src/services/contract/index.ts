@@ -225,11 +225,12 @@ export interface DirectTransfers {
   available(): Promise<boolean>;
   /** A fresh pairing code, `1234-word-word-word`. */
   newCode(): Promise<string>;
-  /** The canonical code; throws an Error whose message says what is wrong, before any request. */
+  /** The canonical code; refuses a wrong one ('bad-code') before any request. */
   checkCode(text: string): Promise<string>;
   /**
    * Waits for the device that types `code`, then sends it the file's sealed chunks and manifest.
-   * Rejects with a readable error (wrong code, the other device left, no connection).
+   * Rejects with a DirectTransferError saying why (wrong code, the other device left, no
+   * connection).
    */
   send(
     source: SendSource,
@@ -298,22 +299,72 @@ export interface LinkSession {
   close(): void;
 }
 
-export type LinkErrorKind = 'malformed' | 'not-found' | 'wrong-key' | 'wrong-password';
+/**
+ * Why a share link could not be opened: 'malformed' (the address is incomplete), 'not-found'
+ * (unknown, expired, revoked or used up: the server tells these apart to nobody), 'wrong-key',
+ * 'wrong-password'.
+ */
+export type LinkErrorReason = 'malformed' | 'not-found' | 'wrong-key' | 'wrong-password';
 
-const LINK_ERROR_MESSAGES: Record<LinkErrorKind, string> = {
-  malformed: 'This link is incomplete or damaged. Check that it was copied in full.',
-  'not-found': 'This link does not exist, has expired or was revoked.',
-  'wrong-key': 'This link is wrong or damaged.',
-  'wrong-password': 'Wrong password.',
-};
+/** Which side of a direct transfer this device is on. */
+export type DirectRole = 'sender' | 'receiver';
 
-/** Why a share link could not be opened; `message` is a sentence a person can read. */
-export class LinkError extends Error {
-  override readonly name = 'LinkError';
-  constructor(
-    readonly kind: LinkErrorKind,
-    message: string = LINK_ERROR_MESSAGES[kind],
-  ) {
-    super(message);
-  }
-}
+/**
+ * Why a direct transfer stopped, in terms of what the person can do next. 'transport' carries the
+ * transport's own description (a protocol breach, a chunk that failed its check).
+ */
+export type DirectFailure =
+  | { reason: 'went-away' }
+  | { reason: 'stopped-answering' }
+  | { reason: 'peer-cancelled' }
+  | { reason: 'wrong-code' }
+  | { reason: 'no-signal-server' }
+  | { reason: 'no-connection' }
+  | { reason: 'stopped' }
+  | { reason: 'transport'; detail: string };
+
+/**
+ * A request the client refuses itself, before anything is sent, and why. `detail` is a sentence
+ * from elsewhere (the upload queue's, or the pairing code parser's), shown as it is.
+ */
+export type Refusal =
+  | { key: 'not-logged-in' }
+  | { key: 'password-too-short'; min: number }
+  | { key: 'wrong-current-password' }
+  | { key: 'root-rename' }
+  | { key: 'root-move' }
+  | { key: 'root-delete' }
+  | { key: 'root-share' }
+  | { key: 'into-itself' }
+  | { key: 'not-a-folder' }
+  | { key: 'not-a-file' }
+  | { key: 'too-deep' }
+  | { key: 'preview-too-large'; maxBytes: number }
+  | { key: 'link-gone' }
+  | { key: 'link-password-empty' }
+  | { key: 'link-expiry-past' }
+  | { key: 'link-limit' }
+  | { key: 'link-not-open' }
+  | { key: 'not-in-link' }
+  | { key: 'link-first-chunk' }
+  | { key: 'direct-unavailable'; role: DirectRole }
+  | { key: 'bad-code'; detail: string | null }
+  | { key: 'received-discarded' }
+  | { key: 'received-gone' }
+  | { key: 'received-incomplete' }
+  | { key: 'received-damaged' }
+  | { key: 'received-part-missing'; part: number }
+  | { key: 'not-queued' }
+  | { key: 'upload-failed'; detail: string | null }
+  | { key: 'upload-cancelled' }
+  | { key: 'not-sealed'; detail: string | null }
+  /** A sentence the caller words itself (the upload queue's, until its words join the catalogue). */
+  | { key: 'worded'; text: string };
+
+/** What the browser could not do for the app. */
+export type BrowserFailure =
+  | 'storage-full'
+  | 'crypto-engine'
+  | 'downloads-need-reload'
+  | 'download-refused'
+  | 'download-not-started';

@@ -12,7 +12,7 @@
 // A chunk refused by the transfer quota pauses the transfer (verified-file.ts): the save stream
 // stays open and simply waits, so nothing written is lost and `resume` carries on from that chunk.
 import type { CryptoPool } from '../platform/crypto-pool';
-import { describeError, InvalidRequestError } from '../platform/errors';
+import { asServiceFailure, BrowserError, CancelledError, describeError } from '../platform/errors';
 import type { FileSource } from './file-source';
 import { openFolderZip } from './folder-zip';
 import {
@@ -112,13 +112,12 @@ export class DownloadService {
     try {
       writable = await picked.catch((error: unknown) => {
         // Closing the save dialog is a cancel, not a failure.
-        if (error instanceof Error && error.name === 'AbortError')
-          this.transfers.cancel(transferId);
+        if (asServiceFailure(error) instanceof CancelledError) this.transfers.cancel(transferId);
         throw error;
       });
       const stream = await open(
         signal,
-        (refusal) => this.transfers.pause(transferId, refusal.message),
+        (refusal) => this.transfers.pause(transferId, describeError(refusal)),
         (origin, bytes) => this.transfers.tally(transferId, origin, bytes),
       );
       this.transfers.identify(transferId, stream.filename, stream.total);
@@ -130,9 +129,7 @@ export class DownloadService {
       } else if (controller) {
         await this.streamThroughWorker(controller, stream, first, transferId, signal);
       } else {
-        throw new InvalidRequestError(
-          'Downloads need the app to be fully loaded. Reload the page and try again.',
-        );
+        throw new BrowserError('downloads-need-reload');
       }
       this.transfers.finish(transferId, 'done');
       return true;
@@ -159,10 +156,7 @@ export class DownloadService {
       const port = channel.port1;
       let pending: ArrayBuffer | null = first;
       let iframe: HTMLIFrameElement | null = null;
-      let timer = setTimeout(
-        () => fail(new Error('The browser did not accept the download. Reload and try again.')),
-        REGISTER_TIMEOUT_MS,
-      );
+      let timer = setTimeout(() => fail(new BrowserError('download-refused')), REGISTER_TIMEOUT_MS);
       const keepalive = setInterval(() => {
         controller.postMessage(KEEPALIVE);
         // A pause may last until the month ends: tell the worker this page is still here.
@@ -213,7 +207,7 @@ export class DownloadService {
           case 'registered':
             clearTimeout(timer);
             timer = setTimeout(
-              () => fail(new Error('The browser did not start the download.')),
+              () => fail(new BrowserError('download-not-started')),
               START_TIMEOUT_MS,
             );
             iframe = document.createElement('iframe');

@@ -6,7 +6,7 @@ import { makeZip, predictLength } from 'client-zip';
 import type { DriveNode } from '../contract/index';
 import type { CryptoPool } from '../platform/crypto-pool';
 import type { SaveStream } from './download-service';
-import { integrityError } from '../platform/errors';
+import { IntegrityFailedError } from '../platform/errors';
 import type { FileSource } from './file-source';
 import { ChunkReader, verifyFile, type TallyChunk, type WaitOutQuota } from './verified-file';
 
@@ -65,11 +65,11 @@ async function walk(source: FileSource, folderId: string, signal: AbortSignal): 
   const entries: Entry[] = [];
   const seen = new Set([folderId]);
   async function visit(id: string, prefix: string, depth: number): Promise<void> {
-    if (depth > MAX_DEPTH) throw integrityError();
+    if (depth > MAX_DEPTH) throw new IntegrityFailedError();
     const names = new UniqueNames();
     for (const node of await source.list(id)) {
       signal.throwIfAborted();
-      if (seen.has(node.id)) throw integrityError();
+      if (seen.has(node.id)) throw new IntegrityFailedError();
       seen.add(node.id);
       const path = prefix + names.claim(safeSegment(node.name));
       if (node.type === 'folder') {

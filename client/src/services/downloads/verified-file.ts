@@ -16,17 +16,17 @@ import type { ChunkPeers } from './chunk-peers';
 import type { CryptoPool } from '../platform/crypto-pool';
 import { coreCrypto } from '../platform/crypto-main';
 import {
-  integrityError,
+  IntegrityFailedError,
   InvalidRequestError,
   isIntegrityError,
   isTransferQuotaError,
-  type ApiError,
+  type QuotaRefusedError,
 } from '../platform/errors';
 import type { FileSource } from './file-source';
 import { withRetry } from '../platform/retry';
 
 /** Waits out a transfer quota refusal: resolves when the transfer resumes, rejects on cancel. */
-export type WaitOutQuota = (refusal: ApiError) => Promise<void>;
+export type WaitOutQuota = (refusal: QuotaRefusedError) => Promise<void>;
 
 /** Counts each verified chunk's sealed bytes by where they came from (the transfers panel). */
 export type TallyChunk = (origin: 'peer' | 'server', sealedBytes: number) => void;
@@ -66,7 +66,7 @@ export class VerifiedFile {
     const fromPeer = await this.peers?.fetch(index, expected, signal);
     if (fromPeer) {
       try {
-        if (fromPeer.bytes.byteLength !== expected) throw integrityError();
+        if (fromPeer.bytes.byteLength !== expected) throw new IntegrityFailedError();
         const plaintext = await this.open(index, fromPeer.bytes.buffer);
         tally?.('peer', expected);
         return plaintext;
@@ -76,7 +76,7 @@ export class VerifiedFile {
       }
     }
     const bytes = await this.fetch(index, expected, signal, waitOutQuota);
-    if (bytes.byteLength !== expected) throw integrityError();
+    if (bytes.byteLength !== expected) throw new IntegrityFailedError();
     const plaintext = await this.open(index, bytes);
     tally?.('server', expected);
     return plaintext;
@@ -130,9 +130,9 @@ export class VerifiedFile {
 export async function openRevision(source: FileSource, nodeId: string, signal: AbortSignal) {
   const node = await source.node(nodeId);
   if (node.type !== 'file' || node.meta === null)
-    throw new InvalidRequestError('That item is not a file.');
+    throw new InvalidRequestError({ key: 'not-a-file' });
   const info = await source.fileInfo(nodeId, signal);
-  if (info.nodeId !== nodeId) throw integrityError();
+  if (info.nodeId !== nodeId) throw new IntegrityFailedError();
   const core = await coreCrypto();
   const contentKey = core.openContentKey(nodeId, node.key, info.revision, info.wrappedContentKey);
   const manifest = core.openManifest(info.manifest, contentKey, {
@@ -149,8 +149,8 @@ export async function openRevision(source: FileSource, nodeId: string, signal: A
         c.id === manifest.chunks[i] &&
         c.size === cipherChunkSize(manifest.size, i),
     );
-  if (!listingMatches) throw integrityError();
-  if (node.meta.size !== null && node.meta.size !== manifest.size) throw integrityError();
+  if (!listingMatches) throw new IntegrityFailedError();
+  if (node.meta.size !== null && node.meta.size !== manifest.size) throw new IntegrityFailedError();
   return { meta: node.meta, info, contentKey, manifest };
 }
 
@@ -223,11 +223,9 @@ export async function readWholeFile(
 ): Promise<Blob> {
   const node = await source.node(nodeId);
   if (node.type !== 'file' || node.meta === null)
-    throw new InvalidRequestError('That item is not a file.');
+    throw new InvalidRequestError({ key: 'not-a-file' });
   if ((node.meta.size ?? 0) > maxBytes)
-    throw new InvalidRequestError(
-      `Previews are limited to files of ${maxBytes / (1024 * 1024)} MiB. Download the file instead.`,
-    );
+    throw new InvalidRequestError({ key: 'preview-too-large', maxBytes });
   const signal = new AbortController().signal;
   const file = await verifyFile(source, pool, nodeId, signal);
   const reader = new ChunkReader(file, signal);

@@ -18,7 +18,7 @@ import type { OpenSession } from '../account/account-service';
 import type { Api } from '../platform/http-client';
 import type { DriveNode, Plan, SpaceUse, Usage, UsageBreakdown } from '../contract/index';
 import { coreCrypto } from '../platform/crypto-main';
-import { integrityError, InvalidRequestError } from '../platform/errors';
+import { IntegrityFailedError, InvalidRequestError } from '../platform/errors';
 
 /** What the client knows about a verified node. */
 export interface KnownNode {
@@ -115,7 +115,7 @@ export class DriveService {
     core.validateName(name);
     const node = await this.resolve(nodeId);
     if (node.parentId === null || node.meta === null)
-      throw new InvalidRequestError('The root folder cannot be renamed.');
+      throw new InvalidRequestError({ key: 'root-rename' });
     const meta = { ...node.meta, name };
     const encMeta = core.sealNodeMeta(node.id, node.parentId, node.type, node.key, meta);
     await this.api.empty('PATCH', apiPath.node(nodeId), { body: { encMeta } });
@@ -126,7 +126,7 @@ export class DriveService {
     const core = await coreCrypto();
     const node = await this.resolve(nodeId);
     if (node.parentId === null || node.meta === null)
-      throw new InvalidRequestError('The root folder cannot be moved.');
+      throw new InvalidRequestError({ key: 'root-move' });
     if (node.parentId === newParentId) return;
     const target = await this.folder(newParentId);
     // `target` and all its ancestors are in `known` now: refuse a move into the node itself or below it.
@@ -135,7 +135,7 @@ export class DriveService {
       at;
       at = at.parentId ? this.known.get(at.parentId) : undefined
     ) {
-      if (at.id === node.id) throw new InvalidRequestError('A folder cannot be moved into itself.');
+      if (at.id === node.id) throw new InvalidRequestError({ key: 'into-itself' });
     }
     const wrappedKey = core.wrapNodeKey(node.id, target.id, target.key, node.type, node.key);
     const encMeta = core.sealNodeMeta(node.id, target.id, node.type, node.key, node.meta);
@@ -147,7 +147,7 @@ export class DriveService {
 
   async trash(nodeId: string): Promise<void> {
     const node = await this.resolve(nodeId);
-    if (node.parentId === null) throw new InvalidRequestError('The root folder cannot be deleted.');
+    if (node.parentId === null) throw new InvalidRequestError({ key: 'root-delete' });
     await this.api.empty('DELETE', apiPath.node(nodeId));
   }
 
@@ -161,7 +161,7 @@ export class DriveService {
     let dropped = 0;
     for (const node of nodes) {
       try {
-        if (node.parentId === null) throw integrityError();
+        if (node.parentId === null) throw new IntegrityFailedError();
         const parent = await this.folder(node.parentId);
         result.push(toDriveNode(this.remember(await openChild(parent, node))));
       } catch {
@@ -266,11 +266,11 @@ export class DriveService {
         createdAt: node.createdAt,
       });
     }
-    if (depth > MAX_DEPTH) throw integrityError();
+    if (depth > MAX_DEPTH) throw new IntegrityFailedError();
     const { node } = await this.api.json('GET', apiPath.node(nodeId), NodeResponse);
-    if (node.id !== nodeId || node.parentId === null) throw integrityError();
+    if (node.id !== nodeId || node.parentId === null) throw new IntegrityFailedError();
     const parent = await this.resolve(node.parentId, depth + 1);
-    if (parent.type !== 'folder') throw integrityError();
+    if (parent.type !== 'folder') throw new IntegrityFailedError();
     return this.remember(await openChild(parent, node));
   }
 
@@ -296,7 +296,7 @@ export class DriveService {
   /** A verified folder. */
   async folder(folderId: string): Promise<KnownNode> {
     const node = await this.resolve(folderId);
-    if (node.type !== 'folder') throw new InvalidRequestError('That item is not a folder.');
+    if (node.type !== 'folder') throw new InvalidRequestError({ key: 'not-a-folder' });
     return node;
   }
 }
@@ -329,7 +329,7 @@ export async function openChildren(
 /** Unwraps a node under its parent's key: fails unless it was sealed in that very folder. */
 async function openChild(parent: KnownNode, node: ListedNode): Promise<KnownNode> {
   if (node.parentId !== parent.id || node.wrappedKey === null || node.encMeta === null) {
-    throw integrityError();
+    throw new IntegrityFailedError();
   }
   const core = await coreCrypto();
   const { key, meta } = core.openNode(parent.id, parent.key, {

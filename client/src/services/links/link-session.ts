@@ -4,7 +4,7 @@
 // the link record is fetched. After that, the shared tree is verified exactly like the drive:
 // every node below the root unwraps under its parent's key, every manifest must be signed by the
 // owner's key that the link itself carries.
-import { FormatError, isId, parseLinkFragment } from '@coffre/core/format';
+import { isId, parseLinkFragment } from '@coffre/core/format';
 import {
   DOWNLOAD_GRANT_HEADER,
   FileManifestResponse,
@@ -14,16 +14,17 @@ import {
 } from '@coffre/core/protocol';
 import { Api } from '../platform/http-client';
 import type { ChunkPeers, PeerFile } from '../downloads/chunk-peers';
-import { LinkError, type DriveNode, type LinkSession } from '../contract/index';
+import type { DriveNode, LinkSession } from '../contract/index';
 import type { CryptoPool } from '../platform/crypto-pool';
 import { coreCrypto } from '../platform/crypto-main';
 import type { DownloadService } from '../downloads/download-service';
 import { byTypeThenName, openChildren, toDriveNode, type KnownNode } from '../drive/drive-service';
 import {
-  ApiError,
   InvalidRequestError,
   isIntegrityError,
   isTransferQuotaError,
+  LinkError,
+  NotFoundError,
 } from '../platform/errors';
 import type { FileSource } from '../downloads/file-source';
 import { isRetryable } from '../platform/retry';
@@ -42,12 +43,12 @@ export async function openLinkSession(
   linkId: string,
   fragment: string,
 ): Promise<LinkSession> {
+  if (!isId(linkId)) throw new LinkError('malformed');
   let linkKey: string;
   try {
-    if (!isId(linkId)) throw new FormatError('The link address is incomplete or damaged.');
     linkKey = parseLinkFragment(fragment);
-  } catch (error) {
-    throw new LinkError('malformed', error instanceof FormatError ? error.message : undefined);
+  } catch {
+    throw new LinkError('malformed');
   }
   // Its own client: never the account's token, whoever is logged in on this device.
   const api = new Api();
@@ -86,8 +87,7 @@ class SharedTree implements LinkSession, FileSource {
 
   async unlock(password: string | null): Promise<DriveNode> {
     if (this.root) return toDriveNode(this.root);
-    if (this.needsPassword && !password)
-      throw new LinkError('wrong-password', 'This link needs a password.');
+    if (this.needsPassword && !password) throw new LinkError('wrong-password');
     const { node, kdf, wrappedKey } = this.record;
     const input = {
       linkKey: this.linkKey,
@@ -129,7 +129,7 @@ class SharedTree implements LinkSession, FileSource {
 
   async list(folderId: string): Promise<DriveNode[]> {
     const folder = await this.node(folderId);
-    if (folder.type !== 'folder') throw new InvalidRequestError('That item is not a folder.');
+    if (folder.type !== 'folder') throw new InvalidRequestError({ key: 'not-a-folder' });
     const { nodes } = await notFoundAsLinkError(() =>
       this.api.json('GET', apiPath.linkChildren(this.linkId, folderId), LinkNodeList),
     );
@@ -140,7 +140,7 @@ class SharedTree implements LinkSession, FileSource {
   async path(folderId: string): Promise<DriveNode[]> {
     const chain: DriveNode[] = [];
     for (let node: KnownNode | undefined = await this.node(folderId); node;) {
-      if (chain.length > MAX_DEPTH) throw new InvalidRequestError('That folder is too deep.');
+      if (chain.length > MAX_DEPTH) throw new InvalidRequestError({ key: 'too-deep' });
       chain.unshift(toDriveNode(node));
       node = node.parentId === null ? undefined : this.known.get(node.parentId);
     }
@@ -202,9 +202,9 @@ class SharedTree implements LinkSession, FileSource {
 
   /** Only nodes verified so far (the root, and what listings showed) can be asked for. */
   node(nodeId: string): Promise<KnownNode> {
-    if (!this.root) return Promise.reject(new InvalidRequestError('Open the link first.'));
+    if (!this.root) return Promise.reject(new InvalidRequestError({ key: 'link-not-open' }));
     const node = this.known.get(nodeId);
-    if (!node) return Promise.reject(new InvalidRequestError('That item is not in this link.'));
+    if (!node) return Promise.reject(new InvalidRequestError({ key: 'not-in-link' }));
     return Promise.resolve(node);
   }
 
@@ -223,7 +223,7 @@ class SharedTree implements LinkSession, FileSource {
     const path = apiPath.linkFileChunk(this.linkId, nodeId, index);
     let grant = this.grants.get(nodeId);
     if (grant === undefined) {
-      if (index !== 0) throw new InvalidRequestError('A link download starts at its first chunk.');
+      if (index !== 0) throw new InvalidRequestError({ key: 'link-first-chunk' });
       grant = new DownloadGrant();
       this.grants.set(nodeId, grant);
     }
@@ -248,7 +248,7 @@ class SharedTree implements LinkSession, FileSource {
   }
 
   signer(): Uint8Array {
-    if (!this.signPublicKey) throw new InvalidRequestError('Open the link first.');
+    if (!this.signPublicKey) throw new InvalidRequestError({ key: 'link-not-open' });
     return this.signPublicKey;
   }
 
@@ -301,7 +301,7 @@ async function notFoundAsLinkError<T>(request: () => Promise<T>): Promise<T> {
   try {
     return await request();
   } catch (error) {
-    if (error instanceof ApiError && error.status === 404) throw new LinkError('not-found');
+    if (error instanceof NotFoundError) throw new LinkError('not-found');
     throw error;
   }
 }

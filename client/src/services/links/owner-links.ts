@@ -17,7 +17,7 @@ import type { LinkOptions, SharedLink } from '../contract/index';
 import type { CryptoPool } from '../platform/crypto-pool';
 import { coreCrypto } from '../platform/crypto-main';
 import type { DriveService, KnownNode } from '../drive/drive-service';
-import { integrityError, InvalidRequestError } from '../platform/errors';
+import { IntegrityFailedError, InvalidRequestError } from '../platform/errors';
 
 export interface LinkChanges {
   password?: string | null;
@@ -39,7 +39,7 @@ export class LinkService {
   async create(nodeId: string, options: LinkOptions): Promise<SharedLink> {
     checkOptions(options);
     const node = await this.drive.resolve(nodeId);
-    if (node.parentId === null) throw new InvalidRequestError('The root folder cannot be shared.');
+    if (node.parentId === null) throw new InvalidRequestError({ key: 'root-share' });
     const { userId, keys } = this.session();
     const linkId = toBase64Url(crypto.getRandomValues(new Uint8Array(16)));
     const input = {
@@ -67,7 +67,7 @@ export class LinkService {
         downloadLimit: options.downloadLimit,
       },
     });
-    if (link.linkId !== linkId || link.nodeId !== nodeId) throw integrityError();
+    if (link.linkId !== linkId || link.nodeId !== nodeId) throw new IntegrityFailedError();
     return shared(link, made.linkKey, node);
   }
 
@@ -102,7 +102,7 @@ export class LinkService {
     const { link } = await this.api.json('PATCH', apiPath.link(linkId), OwnerLinkResponse, {
       body,
     });
-    if (link.linkId !== linkId) throw integrityError();
+    if (link.linkId !== linkId) throw new IntegrityFailedError();
     const linkKey = this.linkKey(await coreCrypto(), link);
     return shared(link, linkKey, await this.drive.resolve(link.nodeId).catch(() => null));
   }
@@ -118,7 +118,7 @@ export class LinkService {
   ): Promise<{ wrappedKey: string; kdf: OwnerLink['kdf'] }> {
     const { links } = await this.api.json('GET', ROUTES.links, OwnerLinkList);
     const link = links.find((l) => l.linkId === linkId);
-    if (!link) throw new InvalidRequestError('This link no longer exists.');
+    if (!link) throw new InvalidRequestError({ key: 'link-gone' });
     const core = await coreCrypto();
     const node = await this.drive.resolve(link.nodeId);
     const input = {
@@ -161,11 +161,11 @@ function shared(link: OwnerLink, linkKey: string, node: KnownNode | null): Share
   };
 }
 
-/** Readable refusals before any work; the server checks the same again. */
+/** Refusals before any work; the server checks the same again. */
 function checkOptions({ password, expiresAt, downloadLimit }: LinkChanges): void {
-  if (password === '') throw new InvalidRequestError('A link password cannot be empty.');
+  if (password === '') throw new InvalidRequestError({ key: 'link-password-empty' });
   if (expiresAt != null && !(Number.isSafeInteger(expiresAt) && expiresAt > Date.now()))
-    throw new InvalidRequestError('The expiry date must be in the future.');
+    throw new InvalidRequestError({ key: 'link-expiry-past' });
   if (downloadLimit != null && !(Number.isSafeInteger(downloadLimit) && downloadLimit >= 1))
-    throw new InvalidRequestError('The download limit must be a whole number of at least 1.');
+    throw new InvalidRequestError({ key: 'link-limit' });
 }

@@ -8,11 +8,25 @@ import type * as CoreCryptoModule from '@coffre/core/crypto';
 type CoreCrypto = typeof CoreCryptoModule;
 
 let loading: Promise<CoreCrypto> | null = null;
+let loaded: CoreCrypto | null = null;
 
 export function coreCrypto(): Promise<CoreCrypto> {
   loading ??= import('@coffre/core/crypto').then(async (core) => {
     await core.initCrypto();
+    loaded = core;
     return core;
   });
   return loading;
+}
+
+/**
+ * Which of core's own errors `error` is, when the crypto run here on the page threw it (the
+ * workers' arrive as typed values instead, see crypto-pool.ts). Before core has loaded, none can
+ * have been thrown.
+ */
+export function coreFailure(error: unknown): 'integrity' | 'weak-kdf' | null {
+  if (loaded === null) return null;
+  if (error instanceof loaded.IntegrityError) return 'integrity';
+  if (error instanceof loaded.WeakKdfError) return 'weak-kdf';
+  return null;
 }

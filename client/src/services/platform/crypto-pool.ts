@@ -1,7 +1,20 @@
 // A pool of crypto workers, one per core (at most 4): Argon2id must not freeze the page, and one
 // core's cipher is slower than a fast line, so chunks are sealed and opened in parallel.
 // Workers start on first use, so libsodium stays off the first paint.
-import type { CryptoOp, CryptoOps, CryptoRequest, CryptoResponse } from './crypto-protocol';
+import type {
+  CryptoFailure,
+  CryptoOp,
+  CryptoOps,
+  CryptoRequest,
+  CryptoResponse,
+} from './crypto-protocol';
+import {
+  BrowserError,
+  IntegrityFailedError,
+  UnexpectedError,
+  WeakKdfRefusedError,
+  type ServiceFailure,
+} from './errors';
 
 interface Pending {
   resolve: (value: unknown) => void;
@@ -13,7 +26,7 @@ interface Slot {
   pending: Map<number, Pending>;
 }
 
-const POOL_SIZE = Math.max(1, Math.min(4, navigator.hardwareConcurrency || 1));
+const poolSize = () => Math.max(1, Math.min(4, navigator.hardwareConcurrency || 1));
 
 export class CryptoPool {
   private slots: Slot[] = [];
@@ -60,7 +73,7 @@ export class CryptoPool {
   }
 
   private leastBusy(): Slot {
-    if (this.slots.length < POOL_SIZE) {
+    if (this.slots.length < poolSize()) {
       const idle = this.slots.find((s) => s.pending.size === 0);
       if (idle) return idle;
       const slot = this.spawn();
@@ -82,14 +95,12 @@ export class CryptoPool {
       if (!pending) return;
       slot.pending.delete(response.id);
       if (response.ok) pending.resolve(response.result);
-      else pending.reject(rebuildError(response.error));
+      else pending.reject(failureError(response.error));
     };
     worker.onerror = (event) => {
       // A worker that fails to load (or crashes) fails its requests and is replaced next time.
       event.preventDefault();
-      const error = new Error(
-        'The encryption engine failed to start. Reload the page and try again.',
-      );
+      const error = new BrowserError('crypto-engine');
       for (const pending of slot.pending.values()) pending.reject(error);
       slot.pending.clear();
       worker.terminate();
@@ -99,9 +110,14 @@ export class CryptoPool {
   }
 }
 
-/** Keeps the error's name (IntegrityError, WeakKdfError…) so callers can tell failures apart. */
-function rebuildError({ name, message }: { name: string; message: string }): Error {
-  const error = new Error(message);
-  error.name = name;
-  return error;
+/** A worker's failure as the typed error the page raises for it. */
+export function failureError(failure: CryptoFailure): ServiceFailure {
+  switch (failure.kind) {
+    case 'integrity':
+      return new IntegrityFailedError();
+    case 'weak-kdf':
+      return new WeakKdfRefusedError();
+    case 'failed':
+      return new UnexpectedError(failure.message);
+  }
 }

@@ -1,11 +1,15 @@
 // Messages between the page and the crypto workers. Bulk data travels as ArrayBuffers that are
-// transferred (moved, not copied) in both directions.
-import type {
-  AccountBundle,
-  AccountKeys,
-  KdfParams,
-  LinkSecret,
-  LinkTarget,
+// transferred (moved, not copied) in both directions; a failure travels as a CryptoFailure value,
+// which the pool turns back into the typed error (crypto-pool.ts). The page imports only this
+// file's types: the encoder below is the worker's, and brings core/crypto with it.
+import {
+  IntegrityError,
+  WeakKdfError,
+  type AccountBundle,
+  type AccountKeys,
+  type KdfParams,
+  type LinkSecret,
+  type LinkTarget,
 } from '@coffre/core/crypto';
 
 export interface CryptoOps {
@@ -88,5 +92,18 @@ export interface CryptoRequest<K extends CryptoOp = CryptoOp> {
 }
 
 export type CryptoResponse =
-  | { id: number; ok: true; result: unknown }
-  | { id: number; ok: false; error: { name: string; message: string } };
+  { id: number; ok: true; result: unknown } | { id: number; ok: false; error: CryptoFailure };
+
+/** Why an operation failed in the worker, as a value that survives structured cloning. */
+export type CryptoFailure =
+  | { kind: 'integrity' }
+  | { kind: 'weak-kdf' }
+  /** Anything else (a malformed argument, a bug): its message, for the fallback. */
+  | { kind: 'failed'; message: string };
+
+/** The worker's side: core's errors by class, anything else by its message. */
+export function cryptoFailure(error: unknown): CryptoFailure {
+  if (error instanceof IntegrityError) return { kind: 'integrity' };
+  if (error instanceof WeakKdfError) return { kind: 'weak-kdf' };
+  return { kind: 'failed', message: error instanceof Error ? error.message : String(error) };
+}

@@ -1,5 +1,5 @@
 // One crypto worker: Argon2id (accounts, password links) and the bulk chunk cipher run here so the page never freezes.
-// The page keeps a pool of these (services/crypto-pool.ts).
+// The page keeps a pool of these (crypto-pool.ts).
 import {
   ChunkSealer,
   IntegrityError,
@@ -14,12 +14,13 @@ import {
   wrapLinkKey,
 } from '@coffre/core/crypto';
 import { toBase64Url } from '@coffre/core/format';
-import type {
-  ChunkContext,
-  CryptoOp,
-  CryptoOps,
-  CryptoRequest,
-  CryptoResponse,
+import {
+  cryptoFailure,
+  type ChunkContext,
+  type CryptoOp,
+  type CryptoOps,
+  type CryptoRequest,
+  type CryptoResponse,
 } from './crypto-protocol';
 
 type Handlers = {
@@ -103,8 +104,7 @@ self.onmessage = async (event: MessageEvent<CryptoRequest>) => {
     response = { id, ok: true, result };
     transfer = transferables(result);
   } catch (error) {
-    const e = error instanceof Error ? error : new Error(String(error));
-    response = { id, ok: false, error: { name: e.name, message: e.message } };
+    response = { id, ok: false, error: cryptoFailure(error) };
   }
   self.postMessage(response, { transfer });
 };

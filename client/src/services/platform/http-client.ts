@@ -1,9 +1,10 @@
 // The storage server's HTTP API as the client sees it: JSON in and out, bearer token, error
-// envelopes mapped to ApiError, and every JSON answer validated before use, because the server is
-// treated as hostile (R17: nothing it sends is used before its shape is checked).
+// envelopes mapped to typed errors (errors.ts), and every JSON answer validated before use,
+// because the server is treated as hostile (R17: nothing it sends is used before its shape is
+// checked, the figures of a quota refusal included).
 import type { Static, TSchema } from 'typebox';
-import { check } from '@coffre/core/protocol';
-import { ApiError, NetworkError } from './errors';
+import { check, ErrorDetails, matches } from '@coffre/core/protocol';
+import { ApiError, apiError, BadAnswerError, NetworkError, type ApiFailure } from './errors';
 
 interface RequestOptions {
   body?: unknown;
@@ -105,7 +106,7 @@ export class Api {
     }
     if (!response.ok) {
       const error = await errorFrom(response);
-      if (error.status === 401 && this.token !== null && headers.has('Authorization')) {
+      if (error.kind === 'session-refused' && this.token !== null && headers.has('Authorization')) {
         this.onUnauthorized?.();
       }
       throw error;
@@ -116,8 +117,7 @@ export class Api {
 
 /** Reads a body into a buffer of at most `maxBytes` (R17: never trust a length from the server). */
 async function readAtMost(response: Response, maxBytes: number): Promise<ArrayBuffer> {
-  const tooLarge = () =>
-    new ApiError(response.status, 'bad_response', 'The server sent more data than expected.');
+  const tooLarge = () => new BadAnswerError(response.status, 'too-large');
   const declared = Number(response.headers.get('Content-Length') ?? NaN);
   if (declared > maxBytes) {
     await response.body?.cancel();
@@ -146,28 +146,23 @@ function jsonInit(options: RequestOptions): RequestInit {
   };
 }
 
-async function errorFrom(response: Response): Promise<ApiError> {
+async function errorFrom(response: Response): Promise<ApiFailure> {
   let envelope: unknown = null;
   try {
     envelope = await response.json();
   } catch {
-    // Not JSON (a proxy page, an empty body): fall through to a generic message.
+    // Not JSON (a proxy page, an empty body): fall through to the status alone.
   }
-  const error = (envelope as { error?: { code?: unknown; message?: unknown } } | null)?.error;
+  const error = (
+    envelope as { error?: { code?: unknown; message?: unknown; details?: unknown } } | null
+  )?.error;
   if (error && typeof error.code === 'string' && typeof error.message === 'string') {
-    return new ApiError(response.status, error.code, error.message.slice(0, 500));
+    const details = matches(ErrorDetails, error.details) ? error.details : null;
+    return apiError(response.status, error.code, error.message.slice(0, 500), details);
   }
-  return new ApiError(
-    response.status,
-    'http_' + response.status,
-    `The server answered ${response.status}.`,
-  );
+  return apiError(response.status, 'http_' + response.status, null);
 }
 
 function malformed(status: number): ApiError {
-  return new ApiError(
-    status,
-    'bad_response',
-    'The server sent an answer this app does not understand.',
-  );
+  return new BadAnswerError(status, 'malformed');
 }

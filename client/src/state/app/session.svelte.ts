@@ -1,31 +1,27 @@
-import { describeError, services } from '../../services';
-import type { SessionInfo } from '../../services/contract/index';
+import {
+  asServiceFailure,
+  ForbiddenError,
+  services,
+  SessionRefusedError,
+  type SessionInfo,
+} from '../../services';
 import { announcer } from './announcer.svelte';
+import type { Message, Shown } from './messages';
 import { connectivity } from './connectivity.svelte';
 import { drive } from '../drive/drive.svelte';
 import { transfers } from '../drive/transfers.svelte';
 
-transfers.onFinish((transfer) => {
-  const verb = transfer.kind === 'upload' ? 'Upload' : 'Download';
-  if (transfer.state === 'done') announcer.say(`${verb} of ${transfer.name} finished.`);
-  if (transfer.state === 'failed') announcer.say(`${verb} of ${transfer.name} failed.`);
-  if (transfer.state === 'cancelled') announcer.say(`${verb} of ${transfer.name} cancelled.`);
+transfers.onFinish(({ kind, name, state }) => {
+  if (state === 'done' || state === 'failed' || state === 'cancelled')
+    announcer.say({ key: 'transfer.ended', params: { kind, name, state } });
 });
 
-// The server refuses credentials with one status whether or not the account exists: 401 when
-// opening a session, 403 when a signed-in person's current password does not match.
+// The server refuses credentials alike whether or not the account exists: SessionRefusedError
+// (401) when opening a session, ForbiddenError (403) when a signed-in person's current password
+// does not match. Each attempt says it in its own words.
 interface Refusal {
-  status: 401 | 403;
-  message: string;
-}
-
-function isRefusal(error: unknown, status: number): boolean {
-  return (
-    error instanceof Error &&
-    error.name === 'ApiError' &&
-    'status' in error &&
-    error.status === status
-  );
+  error: typeof SessionRefusedError | typeof ForbiddenError;
+  message: Message;
 }
 
 // Which screen the app shows follows from here: 'starting' while a saved session is restored,
@@ -38,7 +34,7 @@ class Session {
   /** Shown once after sign-up; cleared as soon as the person continues. */
   recoveryKey = $state<string | null>(null);
   busy = $state(false);
-  error = $state<string | null>(null);
+  error = $state<Shown | null>(null);
 
   async start(): Promise<void> {
     try {
@@ -46,7 +42,7 @@ class Session {
     } catch (error) {
       // The saved session could not be opened (offline, server down): say why on the log-in screen.
       this.#enter(null);
-      this.error = describeError(error);
+      this.error = asServiceFailure(error);
     }
   }
 
@@ -61,22 +57,22 @@ class Session {
 
   logIn(email: string, password: string): Promise<boolean> {
     return this.#attempt(async () => this.#enter(await services.logIn(email, password)), {
-      status: 401,
-      message: 'Wrong email or password.',
+      error: SessionRefusedError,
+      message: { key: 'session.wrong-email-or-password' },
     });
   }
 
   recover(email: string, recoveryKey: string, newPassword: string): Promise<boolean> {
     return this.#attempt(
       async () => this.#enter(await services.recover(email, recoveryKey, newPassword)),
-      { status: 401, message: 'Wrong email or recovery key.' },
+      { error: SessionRefusedError, message: { key: 'session.wrong-recovery-key' } },
     );
   }
 
   changePassword(currentPassword: string, newPassword: string): Promise<boolean> {
     return this.#attempt(() => services.changePassword(currentPassword, newPassword), {
-      status: 403,
-      message: 'The current password is wrong.',
+      error: ForbiddenError,
+      message: { key: 'session.wrong-current-password' },
     });
   }
 
@@ -129,7 +125,7 @@ class Session {
       return true;
     } catch (error) {
       this.error =
-        refused && isRefusal(error, refused.status) ? refused.message : describeError(error);
+        refused && error instanceof refused.error ? refused.message : asServiceFailure(error);
       return false;
     } finally {
       this.busy = false;

@@ -1,14 +1,16 @@
+import type { Message, Shown } from './messages';
+
 // Short messages shown in one aria-live region. A toast may carry one action (e.g. Undo) and
 // disappears after a few seconds; the action's window closes with it.
 
 export interface ToastAction {
-  label: string;
+  label: Message;
   run: () => void | Promise<void>;
 }
 
 export interface Toast {
   id: number;
-  message: string;
+  message: Shown;
   tone: 'info' | 'error';
   action: ToastAction | null;
 }
@@ -21,7 +23,7 @@ class Toasts {
   #nextId = 1;
   #timers = new Map<number, ReturnType<typeof setTimeout>>();
 
-  show(message: string, options: { tone?: Toast['tone']; action?: ToastAction } = {}): number {
+  show(message: Shown, options: { tone?: Toast['tone']; action?: ToastAction } = {}): number {
     const toast: Toast = {
       id: this.#nextId++,
       message,
@@ -37,7 +39,7 @@ class Toasts {
     return toast.id;
   }
 
-  error(message: string): number {
+  error(message: Shown): number {
     return this.show(message, { tone: 'error' });
   }
 

@@ -1,5 +1,12 @@
-import { describeError, services } from '../../services';
-import type { DriveNode, TransferSnapshot } from '../../services/contract/index';
+import {
+  asServiceFailure,
+  QuotaRefusedError,
+  services,
+  type DriveNode,
+  type ServiceFailure,
+  type TransferSnapshot,
+} from '../../services';
+import type { Shown } from '../app/messages';
 import { placeDroppedTree, readDroppedEntries, type DroppedTree } from './dropped-files';
 import { sharedLinks } from '../sharing/links.svelte';
 import { toasts } from '../app/toasts.svelte';
@@ -17,7 +24,7 @@ class Drive {
   path = $state<DriveNode[]>([]);
   items = $state<DriveNode[]>([]);
   loading = $state(false);
-  error = $state<string | null>(null);
+  error = $state<ServiceFailure | null>(null);
   /** Children of the open folder hidden because they failed verification. */
   unverified = $state(0);
   #ticket = 0;
@@ -111,37 +118,37 @@ class Drive {
     }
   }
 
-  /** Resolves to an error message, or null when the folder exists. */
-  async createFolder(name: string): Promise<string | null> {
+  /** Resolves to the failure to show, or null when the folder exists. */
+  async createFolder(name: string): Promise<ServiceFailure | null> {
     const parentId = this.folderId;
     try {
       await services.createFolder(parentId, name);
       if (this.view === 'folder' && this.folderId === parentId) await this.refresh();
       return null;
     } catch (error) {
-      return describeError(error);
+      return asServiceFailure(error);
     }
   }
 
-  async rename(node: DriveNode, name: string): Promise<string | null> {
+  async rename(node: DriveNode, name: string): Promise<ServiceFailure | null> {
     if (name === node.name) return null;
     try {
       await services.rename(node.id, name);
       await this.refresh();
       return null;
     } catch (error) {
-      return describeError(error);
+      return asServiceFailure(error);
     }
   }
 
-  async move(node: DriveNode, targetId: string): Promise<string | null> {
+  async move(node: DriveNode, targetId: string): Promise<ServiceFailure | null> {
     try {
       await services.move(node.id, targetId);
       await this.refresh();
-      toasts.show(`Moved “${node.name}”.`);
+      toasts.show({ key: 'drive.moved', params: { name: node.name } });
       return null;
     } catch (error) {
-      return describeError(error);
+      return asServiceFailure(error);
     }
   }
 
@@ -149,46 +156,52 @@ class Drive {
     try {
       await services.trash(node.id);
     } catch (error) {
-      toasts.error(describeError(error));
+      toasts.error(asServiceFailure(error));
       return;
     }
     await this.refresh();
-    toasts.show(`“${node.name}” moved to the rubbish bin.`, {
-      action: { label: 'Undo', run: () => this.restore(node, { quiet: true }) },
-    });
+    toasts.show(
+      { key: 'drive.trashed', params: { name: node.name } },
+      {
+        action: {
+          label: { key: 'action.undo' },
+          run: () => this.restore(node, { quiet: true }),
+        },
+      },
+    );
   }
 
   async restore(node: DriveNode, options: { quiet?: boolean } = {}): Promise<void> {
     try {
       await services.restore(node.id);
     } catch (error) {
-      toasts.error(describeError(error));
+      toasts.error(asServiceFailure(error));
       return;
     }
     await this.refresh();
-    if (!options.quiet) toasts.show(`“${node.name}” restored.`);
+    if (!options.quiet) toasts.show({ key: 'drive.restored', params: { name: node.name } });
   }
 
-  /** Deletes a binned item for good; resolves to an error message, or null when done. */
-  async purge(node: DriveNode): Promise<string | null> {
+  /** Deletes a binned item for good; resolves to the failure to show, or null when done. */
+  async purge(node: DriveNode): Promise<ServiceFailure | null> {
     try {
       await services.purge(node.id);
     } catch (error) {
-      return describeError(error);
+      return asServiceFailure(error);
     }
     await Promise.all([this.refresh(), accountUsage.refresh()]);
-    toasts.show(`“${node.name}” deleted forever.`);
+    toasts.show({ key: 'drive.purged', params: { name: node.name } });
     return null;
   }
 
-  async emptyTrash(): Promise<string | null> {
+  async emptyTrash(): Promise<ServiceFailure | null> {
     try {
       await services.emptyTrash();
     } catch (error) {
-      return describeError(error);
+      return asServiceFailure(error);
     }
     await Promise.all([this.refresh(), accountUsage.refresh()]);
-    toasts.show('The rubbish bin is empty.');
+    toasts.show({ key: 'drive.bin-emptied' });
     return null;
   }
 
@@ -199,7 +212,7 @@ class Drive {
       await services.upload(this.folderId, files);
     } catch (error) {
       // Over the storage quota: the failed transfer and #offerPlansIfFull already say so.
-      if (!isQuotaRefusal(error)) toasts.error(describeError(error));
+      this.#unlessQuota(error);
     }
   }
 
@@ -210,7 +223,7 @@ class Drive {
     try {
       tree = await readDroppedEntries(entries);
     } catch (error) {
-      toasts.error(`Could not read the dropped items: ${describeError(error)}`);
+      toasts.error({ key: 'drive.drop-unreadable', params: { error: asServiceFailure(error) } });
       return;
     }
     try {
@@ -222,7 +235,7 @@ class Drive {
       if (tree.folders.length > 0 && this.folderId === parentId) await this.refresh();
       for (const [folderId, files] of byFolder) await services.upload(folderId, files);
     } catch (error) {
-      if (!isQuotaRefusal(error)) toasts.error(describeError(error));
+      this.#unlessQuota(error);
     }
   }
 
@@ -238,16 +251,27 @@ class Drive {
     this.unverified = 0;
   }
 
-  // The transfer already shows the server's sentence; when fresh figures confirm the file did not
-  // fit, a toast repeats it with the way out.
+  /** Says why files could not be queued, unless the storage quota refused them. */
+  #unlessQuota(error: unknown): void {
+    const failure = asServiceFailure(error);
+    if (!(failure instanceof QuotaRefusedError && failure.quota === 'storage'))
+      toasts.error(failure);
+  }
+
+  // The transfer already shows the refusal; when fresh figures confirm the file did not fit, a
+  // toast repeats it with the way out.
   async #offerPlansIfFull(transfer: TransferSnapshot): Promise<void> {
     await accountUsage.refresh();
     const usage = accountUsage.current;
     if (!usage || usage.storageQuota === null) return;
     if (usage.storageUsed + transfer.size - transfer.done <= usage.storageQuota) return;
-    toasts.show(transfer.error ?? `Not enough storage for ${transfer.name}.`, {
+    const said: Shown =
+      transfer.error !== null
+        ? { key: 'text', params: { text: transfer.error } }
+        : { key: 'drive.no-room', params: { name: transfer.name } };
+    toasts.show(said, {
       tone: 'error',
-      action: { label: 'See plans', run: () => this.openPlans() },
+      action: { label: { key: 'action.see-plans' }, run: () => this.openPlans() },
     });
   }
 
@@ -261,16 +285,12 @@ class Drive {
     } catch (error) {
       if (ticket === this.#ticket) {
         this.items = [];
-        this.error = describeError(error);
+        this.error = asServiceFailure(error);
       }
     } finally {
       if (ticket === this.#ticket) this.loading = false;
     }
   }
-}
-
-function isQuotaRefusal(error: unknown): boolean {
-  return error instanceof Error && 'code' in error && error.code === 'quota_exceeded';
 }
 
 export const drive = new Drive();

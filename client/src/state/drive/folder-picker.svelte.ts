@@ -1,5 +1,4 @@
-import { describeError, services } from '../../services';
-import type { DriveNode } from '../../services/contract/index';
+import { asServiceFailure, services, type DriveNode, type ServiceFailure } from '../../services';
 
 // Browses the folder tree for the Move dialog. The node being moved is shown but cannot be
 // entered, so a folder can never be chosen as its own destination or one of its descendants'.
@@ -9,7 +8,7 @@ export class FolderPicker {
   path = $state<DriveNode[]>([]);
   folders = $state<DriveNode[]>([]);
   loading = $state(false);
-  error = $state<string | null>(null);
+  error = $state<ServiceFailure | null>(null);
   #ticket = 0;
 
   constructor(moving: DriveNode) {
@@ -38,7 +37,7 @@ export class FolderPicker {
       this.path = path;
       this.folders = children.filter((node) => node.type === 'folder');
     } catch (error) {
-      if (ticket === this.#ticket) this.error = describeError(error);
+      if (ticket === this.#ticket) this.error = asServiceFailure(error);
     } finally {
       if (ticket === this.#ticket) this.loading = false;
     }

@@ -1,9 +1,8 @@
 import { untrack } from 'svelte';
-import { describeError, drainInbox, inboxCount, onInboxChange, services } from '../../services';
+import { asServiceFailure, drainInbox, inboxCount, onInboxChange, services } from '../../services';
+import type { Message } from '../app/messages';
 import { session } from '../app/session.svelte';
 import { toasts } from '../app/toasts.svelte';
-
-const plural = (n: number) => (n === 1 ? '1 shared file' : `${n} shared files`);
 
 // Files shared to Coffre from other apps wait in the device's share inbox (written by the service
 // worker) until an account is open; then they go to the upload queue, into the drive's top
@@ -19,8 +18,7 @@ class SharedFiles {
     if (this.#started) return;
     this.#started = true;
     // The service worker could not keep the files (storage full, unreadable post).
-    if (shared === 'failed')
-      toasts.error('Files shared to Coffre could not be kept on this device.');
+    if (shared === 'failed') toasts.error({ key: 'shared.not-kept' });
     onInboxChange(() => void this.#sync());
     $effect.root(() => {
       $effect(() => {
@@ -36,17 +34,17 @@ class SharedFiles {
     this.#queueing = true;
     try {
       const queued = await drainInbox((files) => services.upload(services.rootId(), files));
-      if (queued > 0) toasts.show(`${plural(queued)} added to your uploads.`);
+      if (queued > 0) toasts.show({ key: 'shared.queued', params: { count: queued } });
     } catch (error) {
-      toasts.error(`Shared files could not be queued: ${describeError(error)}`);
+      toasts.error({ key: 'shared.queue-failed', params: { error: asServiceFailure(error) } });
     } finally {
       this.#queueing = false;
       this.waiting = await inboxCount();
     }
   }
 
-  get notice(): string | null {
-    return this.waiting > 0 ? `${plural(this.waiting)} will be uploaded after you log in.` : null;
+  get notice(): Message | null {
+    return this.waiting > 0 ? { key: 'shared.waiting', params: { count: this.waiting } } : null;
   }
 }
 

@@ -1,5 +1,11 @@
-import { describeError, services } from '../../services';
-import type { Plan, Usage, UsageBreakdown } from '../../services/contract/index';
+import {
+  asServiceFailure,
+  services,
+  type Plan,
+  type ServiceFailure,
+  type Usage,
+  type UsageBreakdown,
+} from '../../services';
 
 /** How full a quota is: 'almost' from 90 %, 'full' from 100 % (also when over, after a downgrade). */
 export type QuotaLevel = 'ok' | 'almost' | 'full';
@@ -18,9 +24,9 @@ export function quotaLevel(used: number, quota: number | null): QuotaLevel {
 class AccountUsage {
   current = $state<Usage | null>(null);
   plans = $state<Plan[] | null>(null);
-  plansError = $state<string | null>(null);
+  plansError = $state<ServiceFailure | null>(null);
   breakdown = $state<UsageBreakdown | null>(null);
-  breakdownError = $state<string | null>(null);
+  breakdownError = $state<ServiceFailure | null>(null);
   #unsubscribe: (() => void) | null = null;
 
   readonly storageLevel = $derived(
@@ -56,7 +62,7 @@ class AccountUsage {
     try {
       this.plans = await services.plans();
     } catch (error) {
-      this.plansError = describeError(error);
+      this.plansError = asServiceFailure(error);
     }
   }
 
@@ -66,7 +72,7 @@ class AccountUsage {
       const [breakdown] = await Promise.all([services.usageBreakdown(), this.refresh()]);
       this.breakdown = breakdown;
     } catch (error) {
-      this.breakdownError = describeError(error);
+      this.breakdownError = asServiceFailure(error);
     }
   }
 }

@@ -1,5 +1,13 @@
-import { describeError, LinkError, services } from '../../services';
-import type { DriveNode, LinkSession, TransferSnapshot } from '../../services/contract/index';
+import {
+  asServiceFailure,
+  LinkError,
+  services,
+  type DriveNode,
+  type LinkSession,
+  type ServiceFailure,
+  type TransferSnapshot,
+} from '../../services';
+import type { Message } from '../app/messages';
 import { previewType, type PreviewKind } from '../drive/previews';
 import { transfers } from '../drive/transfers.svelte';
 
@@ -12,7 +20,7 @@ export interface Preview {
   node: DriveNode;
   kind: PreviewKind;
   loading: boolean;
-  error: string | null;
+  error: ServiceFailure | null;
   /** blob: URL for images, video and audio; revoked when the preview closes. */
   url: string | null;
   text: string | null;
@@ -26,14 +34,14 @@ const LINK_ID = /^[A-Za-z0-9_-]+$/;
 class LinkPage {
   status = $state<LinkPageStatus>('loading');
   /** Why the link could not be opened when status is 'failed' (offline, server error). */
-  failure = $state<string | null>(null);
-  passwordError = $state<string | null>(null);
+  failure = $state<ServiceFailure | null>(null);
+  passwordError = $state<Message | null>(null);
   unlocking = $state(false);
   root = $state<DriveNode | null>(null);
   path = $state<DriveNode[]>([]);
   items = $state<DriveNode[]>([]);
   listing = $state(false);
-  listError = $state<string | null>(null);
+  listError = $state<ServiceFailure | null>(null);
   preview = $state<Preview | null>(null);
   /** Transfers that existed before the last Download click; the next new one is that download. */
   #before = $state<Set<string> | null>(null);
@@ -90,7 +98,7 @@ class LinkPage {
   async unlock(password: string): Promise<void> {
     if (!this.#session || this.unlocking) return;
     if (password === '') {
-      this.passwordError = 'Enter the password.';
+      this.passwordError = { key: 'link.enter-password' };
       return;
     }
     this.unlocking = true;
@@ -118,7 +126,7 @@ class LinkPage {
     } catch (error) {
       if (ticket === this.#listTicket) {
         this.items = [];
-        this.listError = describeError(error);
+        this.listError = asServiceFailure(error);
       }
     } finally {
       if (ticket === this.#listTicket) this.listing = false;
@@ -157,7 +165,7 @@ class LinkPage {
       }
     } catch (error) {
       if (ticket === this.#previewTicket) {
-        this.preview = { ...base, loading: false, error: describeError(error) };
+        this.preview = { ...base, loading: false, error: asServiceFailure(error) };
       }
     }
   }
@@ -181,11 +189,11 @@ class LinkPage {
 
   #fail(error: unknown): void {
     if (error instanceof LinkError) {
-      if (error.kind === 'wrong-password') this.passwordError = 'Wrong password';
-      else this.status = error.kind;
+      if (error.reason === 'wrong-password') this.passwordError = { key: 'link.wrong-password' };
+      else this.status = error.reason;
       return;
     }
-    this.failure = describeError(error);
+    this.failure = asServiceFailure(error);
     this.status = 'failed';
   }
 }

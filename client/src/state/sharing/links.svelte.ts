@@ -1,5 +1,11 @@
-import { describeError, services } from '../../services';
-import type { DriveNode, LinkOptions, SharedLink } from '../../services/contract/index';
+import {
+  asServiceFailure,
+  services,
+  type DriveNode,
+  type LinkOptions,
+  type ServiceFailure,
+  type SharedLink,
+} from '../../services';
 import { toasts } from '../app/toasts.svelte';
 
 export type LinkChanges = Parameters<typeof services.updateLink>[1];
@@ -9,7 +15,7 @@ export type LinkChanges = Parameters<typeof services.updateLink>[1];
 class SharedLinks {
   items = $state<SharedLink[]>([]);
   loading = $state(false);
-  error = $state<string | null>(null);
+  error = $state<ServiceFailure | null>(null);
   #ticket = 0;
 
   async load(): Promise<void> {
@@ -22,7 +28,7 @@ class SharedLinks {
     } catch (error) {
       if (ticket === this.#ticket) {
         this.items = [];
-        this.error = describeError(error);
+        this.error = asServiceFailure(error);
       }
     } finally {
       if (ticket === this.#ticket) this.loading = false;
@@ -36,37 +42,37 @@ class SharedLinks {
     this.loading = false;
   }
 
-  /** Resolves to the new link, or to an error message. */
-  async create(node: DriveNode, options: LinkOptions): Promise<SharedLink | string> {
+  /** Resolves to the new link, or to the failure to show. */
+  async create(node: DriveNode, options: LinkOptions): Promise<SharedLink | ServiceFailure> {
     try {
       const link = await services.createLink(node.id, options);
       this.items = [link, ...this.items.filter((l) => l.linkId !== link.linkId)];
       return link;
     } catch (error) {
-      return describeError(error);
+      return asServiceFailure(error);
     }
   }
 
-  /** Resolves to an error message, or null when saved. */
-  async update(link: SharedLink, changes: LinkChanges): Promise<string | null> {
+  /** Resolves to the failure to show, or null when saved. */
+  async update(link: SharedLink, changes: LinkChanges): Promise<ServiceFailure | null> {
     try {
       const updated = await services.updateLink(link.linkId, changes);
       this.items = this.items.map((l) => (l.linkId === updated.linkId ? updated : l));
-      toasts.show(`Link to “${link.name}” updated.`);
+      toasts.show({ key: 'links.updated', params: { name: link.name } });
       return null;
     } catch (error) {
-      return describeError(error);
+      return asServiceFailure(error);
     }
   }
 
-  async revoke(link: SharedLink): Promise<string | null> {
+  async revoke(link: SharedLink): Promise<ServiceFailure | null> {
     try {
       await services.revokeLink(link.linkId);
     } catch (error) {
-      return describeError(error);
+      return asServiceFailure(error);
     }
     this.items = this.items.filter((l) => l.linkId !== link.linkId);
-    toasts.show(`Link to “${link.name}” revoked. It no longer opens.`);
+    toasts.show({ key: 'links.revoked', params: { name: link.name } });
     return null;
   }
 }

@@ -1,7 +1,12 @@
-import { describeError, services } from '../../services';
-import type { ReceivedItem } from '../../services/contract/index';
+import {
+  asServiceFailure,
+  services,
+  type ReceivedItem,
+  type ServiceFailure,
+} from '../../services';
 import { announcer } from '../app/announcer.svelte';
 import { SpeedMeter } from '../../services/transfers/speed-meter';
+import type { Shown } from '../app/messages';
 
 // The /receive page: a code typed (or brought by a scanned QR code's fragment), the offered file,
 // its progress into this browser's store, then saving it to disk. Files received in part stay
@@ -11,8 +16,8 @@ export type ReceivePhase =
 
 class Receiving {
   phase = $state<ReceivePhase>('idle');
-  codeError = $state<string | null>(null);
-  error = $state<string | null>(null);
+  codeError = $state<ServiceFailure | null>(null);
+  error = $state<Shown | null>(null);
   offer = $state<ReceivedItem | null>(null);
   /** Bytes held so far (those from an earlier attempt included). */
   held = $state(0);
@@ -49,12 +54,12 @@ class Receiving {
     try {
       await services.direct.checkCode(code);
     } catch (error) {
-      this.codeError = describeError(error);
+      this.codeError = asServiceFailure(error);
       this.phase = 'idle';
       return;
     }
     this.phase = 'waiting';
-    announcer.say('Looking for the device with that code.');
+    announcer.say({ key: 'receive.looking' });
     // An offer checked while the connection failed can be reported after the failure: once the
     // attempt ended (or another began), its news is stale.
     let ended = false;
@@ -73,7 +78,7 @@ class Receiving {
             this.held = offer.held;
             this.resumedFrom = offer.held;
             this.phase = 'receiving';
-            announcer.say(`Receiving ${offer.name}.`);
+            announcer.say({ key: 'receive.receiving', params: { name: offer.name } });
           },
           onProgress: (bytes) => !stale() && this.#progress(bytes),
         },
@@ -81,9 +86,10 @@ class Receiving {
       );
     } catch (error) {
       if (attempt.signal.aborted) return;
-      this.error = describeError(error);
+      const failure = asServiceFailure(error);
+      this.error = failure;
       this.phase = 'failed';
-      announcer.say(`Receiving stopped: ${this.error}`);
+      announcer.say({ key: 'receive.stopped', params: { error: failure } });
       void this.refresh();
       return;
     } finally {
@@ -108,10 +114,14 @@ class Receiving {
     try {
       const saved = await services.direct.save(item.id);
       this.phase = saved ? 'saved' : 'failed';
-      if (!saved) this.error = 'The file could not be saved. It stays here: try Save again.';
-      announcer.say(saved ? `${item.name} was saved.` : this.error!);
+      if (!saved) this.error = { key: 'receive.not-saved' };
+      announcer.say(
+        saved
+          ? { key: 'receive.saved', params: { name: item.name } }
+          : { key: 'receive.not-saved' },
+      );
     } catch (error) {
-      this.error = describeError(error);
+      this.error = asServiceFailure(error);
       this.phase = 'failed';
     }
     await this.refresh();
@@ -119,7 +129,7 @@ class Receiving {
 
   async discard(item: ReceivedItem): Promise<void> {
     await services.direct.discard(item.id);
-    announcer.say(`${item.name} was removed from this device.`);
+    announcer.say({ key: 'receive.discarded', params: { name: item.name } });
     await this.refresh();
   }
 

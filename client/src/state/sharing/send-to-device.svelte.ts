@@ -1,5 +1,10 @@
-import { describeError, services } from '../../services';
-import type { SendSource, SharedLink } from '../../services/contract/index';
+import {
+  asServiceFailure,
+  services,
+  type SendSource,
+  type ServiceFailure,
+  type SharedLink,
+} from '../../services';
 
 export type { SendSource };
 import { announcer } from '../app/announcer.svelte';
@@ -19,7 +24,7 @@ export class DeviceSend {
   code = $state('');
   sent = $state(0);
   speed = $state(0);
-  error = $state<string | null>(null);
+  error = $state<ServiceFailure | null>(null);
   link = $state<SharedLink | null>(null);
   /** Bytes of a queued file uploaded so far, while a link waits for its upload. */
   uploaded = $state(0);
@@ -49,8 +54,9 @@ export class DeviceSend {
             if (attempt.signal.aborted) return;
             this.phase = STEP_PHASES[step];
             if (step === 'ready')
-              announcer.say(`Code ready: ${this.code}. Waiting for the other device.`);
-            if (step === 'connected') announcer.say(`Sending ${this.source.name}.`);
+              announcer.say({ key: 'send.code-ready', params: { code: this.code } });
+            if (step === 'connected')
+              announcer.say({ key: 'send.sending', params: { name: this.source.name } });
           },
           onProgress: (bytes) => !attempt.signal.aborted && this.#progress(bytes),
         },
@@ -59,12 +65,13 @@ export class DeviceSend {
       if (attempt.signal.aborted) return;
       this.sent = this.source.size;
       this.phase = 'done';
-      announcer.say(`${this.source.name} was sent to the other device.`);
+      announcer.say({ key: 'send.sent', params: { name: this.source.name } });
     } catch (error) {
       if (attempt.signal.aborted) return;
-      this.error = describeError(error);
+      const failure = asServiceFailure(error);
+      this.error = failure;
       this.phase = 'failed';
-      announcer.say(`Sending stopped: ${this.error}`);
+      announcer.say({ key: 'send.stopped', params: { error: failure } });
     }
   }
 
@@ -84,9 +91,9 @@ export class DeviceSend {
         (bytes) => (this.uploaded = bytes),
       );
       this.phase = 'link';
-      announcer.say('Link created.');
+      announcer.say({ key: 'send.link-created' });
     } catch (error) {
-      this.error = describeError(error);
+      this.error = asServiceFailure(error);
       this.phase = 'failed';
     }
   }

@@ -1,9 +1,11 @@
-/** Resolves to the sentence to announce after trying to copy. */
-export async function copyText(text: string, what: string): Promise<string> {
+import type { Message } from '../../state/app/messages';
+
+/** Resolves to the message to announce after trying to copy. */
+export async function copyText(text: string, what: string): Promise<Message> {
   try {
     await navigator.clipboard.writeText(text);
-    return `${what} copied to the clipboard.`;
+    return { key: 'copy.done', params: { what } };
   } catch {
-    return `Copying was blocked: select the ${what.toLowerCase()} and copy it by hand.`;
+    return { key: 'copy.blocked', params: { what } };
   }
 }

@@ -1,3 +1,4 @@
+import type { Message } from '../../state/app/messages';
 import type { SharedLink } from '../../state/app/types';
 import { formatDate, formatFullDate } from './format';
 
@@ -16,7 +17,7 @@ export const EXPIRY_CHOICES: { value: Exclude<ExpiryChoice, 'keep'>; label: stri
 const DAY_MS = 24 * 60 * 60 * 1000;
 export const MAX_DOWNLOAD_LIMIT = 1_000_000;
 
-type Read<T> = { ok: true; value: T } | { ok: false; error: string };
+type Read<T> = { ok: true; value: T } | { ok: false; error: Message };
 
 /** `keep` stands for the link's current expiry and reads as undefined (no change). */
 export function readExpiry(
@@ -31,9 +32,9 @@ export function readExpiry(
       return { ok: true, value: null };
     case 'date': {
       const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
-      if (!match) return { ok: false, error: 'Choose the date the link stops working.' };
+      if (!match) return { ok: false, error: { key: 'links.expiry-missing' } };
       const end = new Date(Number(match[1]), Number(match[2]) - 1, Number(match[3]) + 1).getTime();
-      if (!(end > now)) return { ok: false, error: 'Choose a date from today on.' };
+      if (!(end > now)) return { ok: false, error: { key: 'links.expiry-past' } };
       return { ok: true, value: end };
     }
     default:
@@ -46,7 +47,7 @@ export function readDownloadLimit(text: string): Read<number | null> {
   if (trimmed === '') return { ok: true, value: null };
   const limit = Number(trimmed);
   if (!/^\d+$/.test(trimmed) || limit < 1 || limit > MAX_DOWNLOAD_LIMIT) {
-    return { ok: false, error: 'Enter a whole number of downloads from 1, or leave it empty.' };
+    return { ok: false, error: { key: 'links.limit-invalid' } };
   }
   return { ok: true, value: limit };
 }

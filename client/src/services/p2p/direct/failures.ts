@@ -1,54 +1,45 @@
-// What a person is told when a direct transfer stops, in words for their side of it. The
-// transport's own errors say what happened on the wire; these say what to do next.
+// Why a direct transfer stopped, in terms of what the person on this side can do next (ui/ words
+// it). The transport's own errors say what happened on the wire; these say what to do next.
+import type { DirectFailure, DirectRole } from '../../contract';
+import { DirectTransferError } from '../../platform/errors';
 import { PairingError } from '../wire/introduction';
+import { NoConnectionError } from '../wire/peer';
 import { SignalingError } from '../wire/signaling';
 import { PeerTransferError } from '../wire/wire-errors';
 
-export type DirectRole = 'sender' | 'receiver';
+export function directError(error: unknown, role: DirectRole): unknown {
+  const failure = directFailure(error, role);
+  return failure === null ? error : new DirectTransferError(role, failure, error);
+}
 
-const RESUMES = 'What already arrived is kept: a new code continues from there.';
-
-export function directError(error: unknown, role: DirectRole): Error {
-  const other = role === 'sender' ? 'The other device' : 'The sending device';
-  let message: string;
+/** null: not a transport failure; the error goes up as it is. */
+function directFailure(error: unknown, role: DirectRole): DirectFailure | null {
   if (error instanceof PeerTransferError) {
     switch (error.code) {
       case 'closed':
-        message = `${other} went away before the end. ${RESUMES}`;
-        break;
+        return { reason: 'went-away' };
       case 'stalled':
-        message = `${other} stopped answering. ${RESUMES}`;
-        break;
+        return { reason: 'stopped-answering' };
       case 'cancelled':
-        message = error.byPeer ? `${other} cancelled. ${RESUMES}` : error.message;
-        break;
+        return error.byPeer ? { reason: 'peer-cancelled' } : transport(error);
       default:
-        message = error.message;
+        return transport(error);
     }
-  } else if (error instanceof PairingError) {
-    message =
-      role === 'sender' && error.message.startsWith('The pairing failed')
-        ? 'The other device typed a wrong code (or the pairing was tampered with). Make a new code and try again.'
-        : error.message;
-  } else if (error instanceof SignalingError) {
-    message = 'The service that introduces the two devices cannot be reached. Try again later.';
-  } else if (isConnectionFailure(error)) {
-    message =
-      'No direct connection could be made to the other device (a firewall or a strict network may block it).';
-  } else {
-    return error instanceof Error ? error : new Error('The transfer stopped.');
   }
-  const readable = new Error(message, { cause: error });
-  readable.name = 'DirectTransferError';
-  return readable;
+  if (error instanceof PairingError)
+    return role === 'sender' && error.mismatch ? { reason: 'wrong-code' } : transport(error);
+  if (error instanceof SignalingError) return { reason: 'no-signal-server' };
+  if (error instanceof NoConnectionError || isSimplePeerFailure(error))
+    return { reason: 'no-connection' };
+  return error instanceof Error ? null : { reason: 'stopped' };
 }
 
-/** simple-peer's failures carry an `ERR_…` code; our own connect timeout says so in words. */
-function isConnectionFailure(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const code = (error as Error & { code?: unknown }).code;
-  return (
-    (typeof code === 'string' && code.startsWith('ERR_')) ||
-    error.message.startsWith('No direct connection')
-  );
+function transport(error: Error): DirectFailure {
+  return { reason: 'transport', detail: error.message };
+}
+
+/** simple-peer's failures carry an `ERR_…` code. */
+function isSimplePeerFailure(error: unknown): boolean {
+  const code = error instanceof Error ? (error as Error & { code?: unknown }).code : undefined;
+  return typeof code === 'string' && code.startsWith('ERR_');
 }

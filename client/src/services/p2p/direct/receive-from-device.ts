@@ -45,7 +45,10 @@ export class DirectReceiver {
     try {
       return core.parsePairingCode(text);
     } catch (error) {
-      throw new InvalidRequestError(error instanceof Error ? error.message : 'Not a code.');
+      throw new InvalidRequestError({
+        key: 'bad-code',
+        detail: error instanceof Error ? error.message : null,
+      });
     }
   }
 
@@ -61,7 +64,7 @@ export class DirectReceiver {
     const code = await this.checkCode(text);
     const signalUrl = await signalServerUrl();
     if (signalUrl === null)
-      throw new InvalidRequestError('Receiving from a device is not set up here.');
+      throw new InvalidRequestError({ key: 'direct-unavailable', role: 'receiver' });
     let sink: IdbSink | null = null;
     let size = 0;
     // The WebRTC and relay code loads only when a transfer starts.
@@ -87,7 +90,7 @@ export class DirectReceiver {
       throw signal.aborted ? error : directError(error, 'receiver');
     });
     const record = sink === null ? undefined : await receivedFile((sink as IdbSink).file);
-    if (!record) throw new InvalidRequestError('The received file was discarded.');
+    if (!record) throw new InvalidRequestError({ key: 'received-discarded' });
     return itemOf(record);
   }
 
@@ -98,9 +101,9 @@ export class DirectReceiver {
   /** Streams the stored chunks in order (one in memory at a time), then deletes them. */
   async save(id: string): Promise<boolean> {
     const record = await receivedFile(id);
-    if (!record) throw new InvalidRequestError('This file is no longer on this device.');
+    if (!record) throw new InvalidRequestError({ key: 'received-gone' });
     if (heldCount(record) !== record.count)
-      throw new InvalidRequestError('This file has not been received in full yet.');
+      throw new InvalidRequestError({ key: 'received-incomplete' });
     let next = 0;
     const saved = await this.downloads.saveLocal(record.name, record.size, async () => ({
       filename: record.name,
@@ -111,7 +114,7 @@ export class DirectReceiver {
         const index = next++;
         const bytes = await receivedChunk(id, index);
         if (bytes.byteLength !== plainChunkSize(record.size, index))
-          throw new InvalidRequestError('A stored part of the file is damaged. Receive it again.');
+          throw new InvalidRequestError({ key: 'received-damaged' });
         return bytes;
       },
     }));

@@ -7,6 +7,7 @@ import { chunkCount, toBase64Url } from '@coffre/core/format';
 import type { PeerOffer } from '@coffre/core/crypto/p2p';
 import { ChunkBitmap } from '@coffre/core/protocol/peer-frames';
 import type { ChunkSink } from '../wire/chunk-receiver';
+import { InvalidRequestError } from '../../platform/errors';
 
 /** One received (or partly received) file; `held` is the bitmap of the chunks stored. */
 export interface ReceivedFile {
@@ -92,7 +93,7 @@ export async function discardReceived(file: string): Promise<void> {
 /** A stored chunk's plaintext, for saving the file in order. */
 export async function receivedChunk(file: string, index: number): Promise<ArrayBuffer> {
   const blob = await (await openReceivedDb()).get('receivedChunks', [file, index]);
-  if (!blob) throw new Error(`Part ${index + 1} of the received file is missing on this device.`);
+  if (!blob) throw new InvalidRequestError({ key: 'received-part-missing', part: index + 1 });
   return blob.arrayBuffer();
 }
 

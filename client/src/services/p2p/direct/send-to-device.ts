@@ -8,7 +8,7 @@ import type { OpenSession } from '../../account/account-service';
 import type { DirectStep, SendSource, SharedLink } from '../../contract/index';
 import { coreCrypto } from '../../platform/crypto-main';
 import type { DriveService } from '../../drive/drive-service';
-import { integrityError, InvalidRequestError } from '../../platform/errors';
+import { IntegrityFailedError, InvalidRequestError } from '../../platform/errors';
 import type { FileSource } from '../../downloads/file-source';
 import type { LinkService } from '../../links/owner-links';
 import type { OutboxRecord } from '../../platform/local-db';
@@ -47,7 +47,7 @@ export class DirectSender {
   ): Promise<void> {
     const signalUrl = await signalServerUrl();
     if (signalUrl === null)
-      throw new InvalidRequestError('Sending to a device is not set up here.');
+      throw new InvalidRequestError({ key: 'direct-unavailable', role: 'sender' });
     const { file, readChunk } =
       source.kind === 'file'
         ? await this.driveFile(source.nodeId, signal)
@@ -82,7 +82,7 @@ export class DirectSender {
     }
     // Without a record the upload already committed: the file keeps the node id it was sent as.
     const nodeId = record?.nodeId ?? this.sentNodes.get(source.transferId);
-    if (!nodeId) throw new InvalidRequestError('This file is no longer in the upload queue.');
+    if (!nodeId) throw new InvalidRequestError({ key: 'not-queued' });
     return this.links.create(nodeId, options);
   }
 
@@ -102,9 +102,9 @@ export class DirectSender {
         onWaiting(upload.done);
         if (upload.state === 'done') settle(null);
         else if (upload.state === 'failed')
-          settle(new InvalidRequestError(upload.error ?? 'The upload failed.'));
+          settle(new InvalidRequestError({ key: 'upload-failed', detail: upload.error }));
         else if (upload.state === 'cancelled')
-          settle(new InvalidRequestError('The upload was cancelled.'));
+          settle(new InvalidRequestError({ key: 'upload-cancelled' }));
       });
       if (settled) queueMicrotask(() => stop?.());
     });
@@ -177,7 +177,7 @@ export class DirectSender {
       signer: this.session().keys.signPublicKey,
     });
     if (manifest.size !== record.size || manifest.count !== chunkCount(record.size))
-      throw integrityError();
+      throw new IntegrityFailedError();
     return {
       file: {
         nodeId: body.nodeId,
@@ -209,10 +209,10 @@ async function sealedRecord(transferId: string, signal: AbortSignal): Promise<Ou
   for (;;) {
     signal.throwIfAborted();
     const record = await outboxRecord(transferId);
-    if (!record) throw new InvalidRequestError('This file is no longer in the upload queue.');
+    if (!record) throw new InvalidRequestError({ key: 'not-queued' });
     if (record.manifest !== null) return record;
     if (record.phase === 'failed')
-      throw new InvalidRequestError(record.reason ?? 'This file could not be encrypted.');
+      throw new InvalidRequestError({ key: 'not-sealed', detail: record.reason });
     await new Promise((resolve) => setTimeout(resolve, SEALED_POLL_MS));
   }
 }

@@ -20,9 +20,20 @@ const GONE_GRACE_MS = 10_000;
 
 export class PairingError extends Error {
   override name = 'PairingError';
+  constructor(
+    message: string,
+    /** The other side's messages did not open: a wrong code, or tampering on the way. */
+    readonly mismatch = false,
+  ) {
+    super(message);
+  }
 }
 
-const FAILED = 'The pairing failed: wrong code, or a message was tampered with on the way.';
+const mismatch = () =>
+  new PairingError(
+    'The pairing failed: wrong code, or a message was tampered with on the way.',
+    true,
+  );
 
 /** The sealed signal path to one confirmed peer. */
 export interface SecureSignals {
@@ -81,7 +92,7 @@ export async function introduce(
 
   const onEnvelope = (envelope: Envelope) => {
     if (envelope.kind === 'share') {
-      if (session !== null) throw new PairingError(FAILED); // a second share: not our peer's protocol
+      if (session !== null) throw mismatch(); // a second share: not our peer's protocol
       sessionKey = handshake.finish(envelope.share);
       session = new core.SignalSession(sessionKey, roomId, role);
       void signaling
@@ -89,7 +100,7 @@ export async function introduce(
         .catch(() => fail(new PairingError('The signal server did not pass the pairing on.')));
       return;
     }
-    if (session === null) throw new PairingError(FAILED);
+    if (session === null) throw mismatch();
     const message = session.open(envelope);
     if (message.t === 'confirm') {
       confirmed = true;
@@ -109,7 +120,7 @@ export async function introduce(
       if (room !== roomId || left !== peer) return;
       // After the exchange of shares, leaving unconfirmed is what a peer with another code does.
       if (!confirmed) {
-        fail(new PairingError(session !== null ? FAILED : 'The other device went away.'));
+        fail(session !== null ? mismatch() : new PairingError('The other device went away.'));
         return;
       }
       goneTimer ??= setTimeout(
@@ -124,7 +135,7 @@ export async function introduce(
       try {
         onEnvelope(core.decodeEnvelope(data));
       } catch {
-        fail(new PairingError(FAILED));
+        fail(mismatch());
       }
     }),
   );
@@ -157,7 +168,7 @@ export async function introduce(
   const open = session as SignalSession | null;
   const to = peer as string | null;
   const key = sessionKey as Uint8Array | null;
-  if (open === null || to === null || key === null) throw new PairingError(FAILED);
+  if (open === null || to === null || key === null) throw mismatch();
   return {
     roomId,
     sessionKey: key,

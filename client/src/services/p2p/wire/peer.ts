@@ -18,6 +18,14 @@ const DRAIN_TIMEOUT_MS = 5_000;
 
 const CONNECT_TIMEOUT_MS = 30_000;
 
+/** No connection within the timeout, or the other side closed before one was made. */
+export class NoConnectionError extends Error {
+  override name = 'NoConnectionError';
+  constructor() {
+    super('No direct connection could be made to the other device.');
+  }
+}
+
 /**
  * The sender (who holds the file) starts WebRTC; the receiver answers. An abort while connecting
  * ends the attempt at once: a cancelled connection must not linger until its timeout.
@@ -61,8 +69,7 @@ export function connectPeer(
       reject(reason);
     };
     const onAbort = () => giveUp(signal!.reason);
-    const noConnection = () =>
-      giveUp(new Error('No direct connection could be made to the other device.'));
+    const noConnection = () => giveUp(new NoConnectionError());
     const timer = setTimeout(noConnection, CONNECT_TIMEOUT_MS);
     if (signal?.aborted) return onAbort();
     signal?.addEventListener('abort', onAbort, { once: true });

@@ -1,0 +1,70 @@
+// What the app tells a person, as data: a key of the message catalogue with its parameters, or a
+// typed failure from services. state/ and ui/ hold these; only the catalogue (ui/lib/messages.ts)
+// turns them into words, so a translation is one file.
+import type { ServiceFailure } from '../../services';
+
+export type { ServiceFailure };
+
+/** Each message's parameters; null for a message without any. */
+export interface MessageParams {
+  'transfer.ended': {
+    kind: 'upload' | 'download';
+    name: string;
+    state: 'done' | 'failed' | 'cancelled';
+  };
+  'session.wrong-email-or-password': null;
+  'session.wrong-recovery-key': null;
+  'session.wrong-current-password': null;
+  'session.password-too-short': { min: number };
+  'session.passwords-differ': null;
+  'session.new-passwords-differ': null;
+  'session.password-changed': null;
+  'drive.moved': { name: string };
+  'drive.trashed': { name: string };
+  'drive.restored': { name: string };
+  'drive.purged': { name: string };
+  'drive.bin-emptied': null;
+  'drive.drop-unreadable': { error: ServiceFailure };
+  'drive.no-room': { name: string };
+  'drive.name-empty': null;
+  'drive.name-slash': null;
+  'action.undo': null;
+  'action.see-plans': null;
+  'shared.not-kept': null;
+  'shared.queued': { count: number };
+  'shared.queue-failed': { error: ServiceFailure };
+  'shared.waiting': { count: number };
+  'links.updated': { name: string };
+  'links.revoked': { name: string };
+  'links.expiry-missing': null;
+  'links.expiry-past': null;
+  'links.limit-invalid': null;
+  'link.enter-password': null;
+  'link.wrong-password': null;
+  'copy.done': { what: string };
+  'copy.blocked': { what: string };
+  'receive.looking': null;
+  'receive.receiving': { name: string };
+  'receive.stopped': { error: ServiceFailure };
+  'receive.not-saved': null;
+  'receive.saved': { name: string };
+  'receive.discarded': { name: string };
+  'send.code-ready': { code: string };
+  'send.sending': { name: string };
+  'send.sent': { name: string };
+  'send.stopped': { error: ServiceFailure };
+  'send.link-created': null;
+  /** A sentence worded elsewhere (the transfer list's, until it holds typed failures). */
+  text: { text: string };
+}
+
+export type MessageKey = keyof MessageParams;
+
+export type Message = {
+  [K in MessageKey]: MessageParams[K] extends null
+    ? { key: K }
+    : { key: K; params: MessageParams[K] };
+}[MessageKey];
+
+/** What a person is shown: a message, or a failure the catalogue words. */
+export type Shown = Message | ServiceFailure;
