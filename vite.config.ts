@@ -1,10 +1,10 @@
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
-import { defineConfig, type Plugin } from 'vite';
+import { defineConfig, type LogLevel, type Plugin } from 'vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { VitePWA } from 'vite-plugin-pwa';
-import { SHARE_TARGET_FIELD, SHARE_TARGET_PATH } from './client/src/services/outbox/share-inbox';
+import { SHARE_TARGET_FIELD, SHARE_TARGET_PATH } from './client/src/services/outbox/share-inbox.ts';
 
 /**
  * Writes .br and .gz beside each built script and style sheet; the storage server sends them to
@@ -27,6 +27,34 @@ function precompress(): Plugin {
   };
 }
 
+/**
+ * vite-plugin-pwa 2.0 builds the service worker apart from the app, and tells that build neither
+ * the app build's log level (so `vite build --logLevel warn` still listed the worker's build) nor
+ * Rolldown's name for one-file output: it asks with Rollup's `inlineDynamicImports`, which
+ * Rolldown warns is now `codeSplitting: false`. `app` goes in the app's plugins, `worker` in the
+ * worker's.
+ */
+function serviceWorkerBuild(): { app: Plugin; worker: Plugin } {
+  let logLevel: LogLevel | undefined;
+  return {
+    app: {
+      name: 'coffre-app-log-level',
+      configResolved(config) {
+        logLevel = config.logLevel;
+      },
+    },
+    worker: {
+      name: 'coffre-service-worker-build',
+      config: () => (logLevel ? { logLevel } : {}),
+      outputOptions({ inlineDynamicImports, ...options }) {
+        return inlineDynamicImports ? { ...options, codeSplitting: false } : options;
+      },
+    },
+  };
+}
+
+const serviceWorker = serviceWorkerBuild();
+
 // The PWA lives in client/; the storage server serves the built files from dist/client so the
 // app, its API and its service worker share one origin (one CSP, no CORS).
 export default defineConfig({
@@ -39,6 +67,9 @@ export default defineConfig({
     sourcemap: true,
     // libsodium (~530 kB) is one chunk, loaded lazily and by the crypto worker, never on first paint.
     chunkSizeWarningLimit: 600,
+    // Rolldown's timing report names the slowest plugins of every build (brotli in ours, by
+    // design); it is for profiling a build, not a warning about this one.
+    rolldownOptions: { checks: { bundlerTimings: false } },
   },
   // simple-peer's prebundled browser build: its package entry expects Node's stream and Buffer.
   resolve: { alias: [{ find: /^simple-peer$/, replacement: 'simple-peer/simplepeer.min.js' }] },
@@ -46,6 +77,7 @@ export default defineConfig({
   plugins: [
     svelte(),
     precompress(),
+    serviceWorker.app,
     VitePWA({
       strategies: 'injectManifest',
       srcDir: 'src',
@@ -53,6 +85,7 @@ export default defineConfig({
       registerType: 'prompt',
       injectRegister: false,
       injectManifest: {
+        buildPlugins: { vite: [serviceWorker.worker] },
         globPatterns: ['**/*.{js,css,html,svg,png,wasm,webmanifest}'],
         maximumFileSizeToCacheInBytes: 4 * 1024 * 1024,
         // Only the browser's install dialog shows these; the app never needs them offline.

@@ -38,8 +38,9 @@ export function logDestination(format: LogFormat): Pick<LoggerOptions, 'transpor
   return {
     transport: {
       target: PINO_PRETTY,
-      // The clock time and the message first; the process id and host name say nothing here.
-      options: { translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' },
+      // One line per entry, the clock time and the message first; the process id and host name
+      // say nothing at a terminal.
+      options: { translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname', singleLine: true },
     },
   };
 }
