@@ -12,6 +12,7 @@ import type { DriveService } from '../../client/src/services/drive/drive-service
 import type { Connectivity } from '../../client/src/services/platform/connectivity';
 import type { CryptoPool } from '../../client/src/services/platform/crypto-pool';
 import { coreCrypto } from '../../client/src/services/platform/crypto-main';
+import { NotFoundError } from '../../client/src/services/platform/errors';
 import type { Api } from '../../client/src/services/platform/http-client';
 import type { UploadWakeLock } from '../../client/src/services/platform/wake-lock';
 import type { OutboxItem } from '../../client/src/services/outbox/item';
@@ -126,7 +127,7 @@ class FakeServer {
       }
       const id = /\/uploads\/([^/]+)/.exec(path)?.[1] ?? '';
       const session = this.sessions.get(id);
-      if (!session) throw new Error(`no session ${id}`);
+      if (!session) throw new NotFoundError(404, 'not_found', null);
       if (method === 'GET' && path === apiPath.upload(id)) return { received: [...session].sort() };
       if (method === 'POST' && path === apiPath.uploadCommit(id)) {
         expect(options.body).toMatchObject({ manifest: expect.any(String) });
@@ -159,6 +160,11 @@ class FakeServer {
   /** Answers the chunk PUTs waiting longest. */
   answer(count: number): void {
     for (let i = 0; i < count; i++) this.waiting.shift()?.();
+  }
+
+  /** Forgets a session, as the server does when it expires. */
+  expire(uploadId: string): void {
+    this.sessions.delete(uploadId);
   }
 
   get pending(): number {
@@ -347,6 +353,19 @@ describe('the sender', () => {
     expect(parts.states.get(id)?.at(-1)).toBe('done');
     expect(parts.repository.has(id)).toBe(false);
     expect(await outboxRecord(id)).toBeUndefined();
+  });
+
+  it('opens a new session when the old one expired, and sends every chunk to it', async () => {
+    const server = new FakeServer();
+    const parts = outboxParts(server);
+    const { item, id } = await sealed(parts, 'expired.bin');
+    await parts.repository.apply(item, { type: 'start' });
+    server.expire('upload-1');
+    await parts.sender.send(item, new AbortController().signal, null);
+    expect(server.opened).toBe(2);
+    expect(item.record.uploadId).toBe('upload-2');
+    expect(await outboxRecord(id)).toMatchObject({ uploadId: 'upload-2' });
+    expect(server.committed).toBe(1);
   });
 });
 
