@@ -4,7 +4,7 @@ import { registerSW } from 'virtual:pwa-register';
 import { AccountService } from './account/account-service';
 import { Api } from './platform/http-client';
 import { Connectivity } from './platform/connectivity';
-import type { Services } from './contract/index';
+import type { Services } from './contract';
 import { CryptoPool } from './platform/crypto-pool';
 import { DownloadService } from './downloads/download-service';
 import { DriveService } from './drive/drive-service';
@@ -21,7 +21,7 @@ import { UploadService } from './outbox/queue';
 import { UsageFeed } from './account/usage-feed';
 import { UploadWakeLock } from './platform/wake-lock';
 
-export type * from './contract/index';
+export type * from './contract';
 // The typed failures state/ tells apart; `useErrorWording` lets the UI's catalogue word the
 // transfer list's errors (main.ts).
 export {
@@ -49,6 +49,7 @@ export {
   type ServiceFailure,
 } from './platform/errors';
 export { drainInbox, inboxCount, onInboxChange } from './outbox/share-inbox';
+export { SpeedMeter } from './transfers/speed-meter';
 
 function createServices(): Services {
   const api = new Api();
@@ -73,7 +74,14 @@ function createServices(): Services {
   const usage = new UsageFeed(() => drive.usage());
   const seeding = new LinkSeeding(() => links.list(), drive);
   uploads.onCommitted = () => seeding.refresh();
-  const sender = new DirectSender(drive, ownFiles, links, uploads, transfers, session);
+  const sender = new DirectSender(
+    drive,
+    ownFiles,
+    (nodeId, options) => links.create(nodeId, options),
+    uploads,
+    transfers,
+    session,
+  );
   const receiver = new DirectReceiver(pool, downloads);
   account.onChange((open) => {
     drive.reset();

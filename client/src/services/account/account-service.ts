@@ -24,7 +24,7 @@ import {
   SessionResponse,
 } from '@coffre/core/protocol';
 import type { Api } from '../platform/http-client';
-import type { SessionInfo } from '../contract/index';
+import type { SessionInfo } from '../contract';
 import type { CryptoPool } from '../platform/crypto-pool';
 import { coreCrypto } from '../platform/crypto-main';
 import {

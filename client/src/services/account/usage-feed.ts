@@ -2,7 +2,7 @@
 // transfer or a purge shows without a reload. It only asks the server while someone listens and a
 // session is open: after each transfer stops, when the window regains focus or becomes visible,
 // and every POLL_MS while the page is visible.
-import type { Usage } from '../contract/index';
+import type { Usage } from '../contract';
 
 const POLL_MS = 15_000;
 

@@ -5,7 +5,7 @@ import { FileManifestResponse, apiPath } from '@coffre/core/protocol';
 import type { OpenSession } from '../account/account-service';
 import type { Api } from '../platform/http-client';
 import type { ChunkPeers, PeerFile } from './chunk-peers';
-import type { DriveNode } from '../contract/index';
+import type { DriveNode } from '../contract';
 import type { DriveService, KnownNode } from '../drive/drive-service';
 
 export interface FileSource {

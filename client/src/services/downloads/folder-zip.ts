@@ -3,7 +3,7 @@
 // zip reaches it, so memory stays flat whatever the total. Any integrity failure errors the zip
 // stream, so the browser keeps no partial zip.
 import { makeZip, predictLength } from 'client-zip';
-import type { DriveNode } from '../contract/index';
+import type { DriveNode } from '../contract';
 import type { CryptoPool } from '../platform/crypto-pool';
 import type { SaveStream } from './download-service';
 import { IntegrityFailedError } from '../platform/errors';

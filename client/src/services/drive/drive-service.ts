@@ -16,7 +16,7 @@ import {
 } from '@coffre/core/protocol';
 import type { OpenSession } from '../account/account-service';
 import type { Api } from '../platform/http-client';
-import type { DriveNode, Plan, SpaceUse, Usage, UsageBreakdown } from '../contract/index';
+import type { DriveNode, Plan, SpaceUse, Usage, UsageBreakdown } from '../contract';
 import { coreCrypto } from '../platform/crypto-main';
 import { IntegrityFailedError, InvalidRequestError } from '../platform/errors';
 

@@ -7,4 +7,4 @@ export type {
   SharedLink,
   TransferSnapshot,
   Usage,
-} from '../../services/contract/index';
+} from '../../services';

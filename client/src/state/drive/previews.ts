@@ -1,4 +1,4 @@
-import type { DriveNode } from '../../services/contract/index';
+import type { DriveNode } from '../../services';
 
 // Which decrypted files the link page may show in place. Images, video and audio are rendered
 // from a blob: URL typed with one of these MIME types only; SVG and HTML are never among them,

@@ -1,11 +1,11 @@
 import {
   asServiceFailure,
   services,
+  SpeedMeter,
   type ReceivedItem,
   type ServiceFailure,
 } from '../../services';
 import { announcer } from '../app/announcer.svelte';
-import { SpeedMeter } from '../../services/transfers/speed-meter';
 import type { Shown } from '../app/messages';
 
 // The /receive page: a code typed (or brought by a scanned QR code's fragment), the offered file,

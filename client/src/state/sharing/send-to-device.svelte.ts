@@ -1,6 +1,7 @@
 import {
   asServiceFailure,
   services,
+  SpeedMeter,
   type SendSource,
   type ServiceFailure,
   type SharedLink,
@@ -8,7 +9,6 @@ import {
 
 export type { SendSource };
 import { announcer } from '../app/announcer.svelte';
-import { SpeedMeter } from '../../services/transfers/speed-meter';
 
 // One "Send to a device" dialog: a fresh code, the wait for the other device, the transfer, and
 // the way out to a share link when no direct connection works.

@@ -2,7 +2,7 @@
 // code. The sender made the code and holds the file; the receiver typed the code.
 import type { PeerOffer } from '@coffre/core/crypto/p2p';
 import { type ChunkBitmap, encodeFrame } from '@coffre/core/protocol/peer-frames';
-import type { DirectStep } from '../../contract/index';
+import type { DirectStep } from '../../contract';
 import { introduce, type SecureSignals } from '../wire/introduction';
 import { type ChunkOpener, pairedOfferCheck, sealFileOffer } from './offer';
 import { p2pCrypto } from '../wire/p2p-crypto';

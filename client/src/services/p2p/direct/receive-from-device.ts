@@ -2,7 +2,7 @@
 // disk through the same streamed path as downloads. No account is needed: the pairing code is
 // the whole introduction, and the offer carries the content key (format.md §13.6).
 import { CHUNK_SIZE, plainChunkSize } from '@coffre/core/format';
-import type { DirectStep, ReceivedItem } from '../../contract/index';
+import type { DirectStep, ReceivedItem } from '../../contract';
 import type { CryptoPool } from '../../platform/crypto-pool';
 import type { DownloadService } from '../../downloads/download-service';
 import { InvalidRequestError } from '../../platform/errors';

@@ -5,12 +5,11 @@
 // outbox then no longer has it, the server has the same bytes).
 import { CHUNK_SIZE, cipherChunkSize, chunkCount, toBase64Url } from '@coffre/core/format';
 import type { OpenSession } from '../../account/account-service';
-import type { DirectStep, SendSource, SharedLink } from '../../contract/index';
+import type { DirectStep, LinkOptions, SendSource, SharedLink } from '../../contract';
 import { coreCrypto } from '../../platform/crypto-main';
 import type { DriveService } from '../../drive/drive-service';
 import { IntegrityFailedError, InvalidRequestError } from '../../platform/errors';
 import type { FileSource } from '../../downloads/file-source';
-import type { LinkService } from '../../links/owner-links';
 import type { OutboxRecord } from '../../platform/local-db';
 import { chunkBlob, outboxRecord } from '../../outbox/store';
 import { withRetry } from '../../platform/retry';
@@ -33,7 +32,8 @@ export class DirectSender {
   constructor(
     private readonly drive: DriveService,
     private readonly ownFiles: FileSource,
-    private readonly links: LinkService,
+    /** Links sit above direct sends: the façade hands in how to make one. */
+    private readonly createLink: (nodeId: string, options: LinkOptions) => Promise<SharedLink>,
     private readonly uploads: UploadService,
     private readonly transfers: TransferList,
     private readonly session: () => OpenSession,
@@ -74,7 +74,7 @@ export class DirectSender {
   /** A link with no password, expiry or limit; a queued file is uploaded first. */
   async linkInstead(source: SendSource, onWaiting: (bytes: number) => void): Promise<SharedLink> {
     const options = { password: null, expiresAt: null, downloadLimit: null };
-    if (source.kind === 'file') return this.links.create(source.nodeId, options);
+    if (source.kind === 'file') return this.createLink(source.nodeId, options);
     const record = await outboxRecord(source.transferId);
     if (record) {
       this.uploads.resume(source.transferId);
@@ -83,7 +83,7 @@ export class DirectSender {
     // Without a record the upload already committed: the file keeps the node id it was sent as.
     const nodeId = record?.nodeId ?? this.sentNodes.get(source.transferId);
     if (!nodeId) throw new InvalidRequestError({ key: 'not-queued' });
-    return this.links.create(nodeId, options);
+    return this.createLink(nodeId, options);
   }
 
   private uploaded(transferId: string, onWaiting: (bytes: number) => void): Promise<void> {

@@ -5,7 +5,7 @@
 import { ChunkBitmap } from '@coffre/core/protocol/peer-frames';
 import { parseLinkFragment } from '@coffre/core/format';
 import type { PeerFile } from '../../downloads/chunk-peers';
-import type { SharedLink } from '../../contract/index';
+import type { SharedLink } from '../../contract';
 import type { DriveService } from '../../drive/drive-service';
 import type { SeedRecord } from '../../platform/local-db';
 import { seedChunk, seededFiles } from '../../platform/seed-store';
