@@ -21,7 +21,7 @@ import { plainGet } from './plain-get';
 const MiB = 1024 * 1024;
 const sizesMiB = process.argv.slice(2).map(Number).filter(Boolean);
 const SIZES = (sizesMiB.length ? sizesMiB : [256, 1024]).map((m) => m * MiB);
-const IN_FLIGHT = 3; // the chunk being written plus two read ahead (services/verified-file.ts)
+const IN_FLIGHT = 3; // the chunk being written plus two read ahead (client/src/services/downloads/verified-file.ts)
 
 async function writeRandomFile(file: string, bytes: number) {
   const out = createWriteStream(file);

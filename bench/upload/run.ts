@@ -20,7 +20,7 @@ import { plainPut } from './plain-put';
 const MiB = 1024 * 1024;
 const sizesMiB = process.argv.slice(2).map(Number).filter(Boolean);
 const SIZES = (sizesMiB.length ? sizesMiB : [256, 1024]).map((m) => m * MiB);
-const IN_FLIGHT = 4; // the app's chunks in flight per file (client/src/services/uploads.ts)
+const IN_FLIGHT = 4; // the app's chunks in flight per file (CHUNKS_IN_FLIGHT, client/src/services/outbox/item.ts)
 
 async function writeRandomFile(file: string, bytes: number) {
   const out = createWriteStream(file);

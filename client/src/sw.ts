@@ -1,5 +1,5 @@
 // Coffre's service worker: precaches the app shell (offline start), serves index.html for app
-// routes, turns downloads into streams written straight to disk (see services/downloads.ts),
+// routes, turns downloads into streams written straight to disk (see services/downloads/download-service.ts),
 // takes in files shared from other apps, and wakes open pages to send the upload outbox.
 import { clientsClaim } from 'workbox-core';
 import {

@@ -2,7 +2,7 @@ import type { ChunkSink } from '../../client/src/services/p2p/wire/chunk-receive
 
 /**
  * The plaintext of verified chunks kept in memory, by index: the transfer tests' sink (the app
- * keeps received chunks in IndexedDB: client/src/services/p2p/idb-sink.ts).
+ * keeps received chunks in IndexedDB: client/src/services/p2p/direct/received-store.ts).
  */
 export class MemorySink implements ChunkSink {
   readonly chunks = new Map<number, Uint8Array<ArrayBuffer>>();

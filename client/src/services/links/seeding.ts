@@ -1,4 +1,4 @@
-// Starts the owner's link seeding (p2p/owner-seeding.ts) only where a signal server is deployed,
+// Starts the owner's link seeding (p2p/link-room/owner-seeding.ts) only where a signal server is deployed,
 // and loads its code only then: a drive without peers never fetches the WebRTC modules.
 import type { SharedLink } from '../contract';
 import type { DriveService } from '../drive/drive-service';

@@ -1,7 +1,7 @@
 // The app's IndexedDB database. The schema is versioned: each version's step in `upgrade` runs
 // once, in order, so a device on an old version migrates forward without losing data.
 //
-// v1: the saved session. v2: the upload outbox (outbox-store.ts): one record per queued file, its
+// v1: the saved session. v2: the upload outbox (outbox/store.ts): one record per queued file, its
 // sealed chunks as Blobs, and one progress record per chunk. A v1 session record stays readable
 // (its `bundle` is simply absent until the next log-in or online start stores it). v3: the seed
 // store (seed-store.ts, ADR 0007): sealed chunks of files uploaded from this device, kept after

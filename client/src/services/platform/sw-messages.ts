@@ -1,5 +1,5 @@
 // Messages between the page and the service worker for streamed downloads (types only, shared by
-// services/downloads.ts and sw.ts).
+// services/downloads/download-service.ts and sw.ts).
 //
 // The page posts a DownloadRegistration to the worker with one end of a MessageChannel, waits for
 // `registered`, then navigates a hidden iframe to DOWNLOAD_PATH + id. The worker answers that

@@ -1,4 +1,4 @@
-// Receiving a file from another device into this browser's store (idb-sink.ts), then saving it to
+// Receiving a file from another device into this browser's store (received-store.ts), then saving it to
 // disk through the same streamed path as downloads. No account is needed: the pairing code is
 // the whole introduction, and the offer carries the content key (format.md §13.6).
 import { CHUNK_SIZE, plainChunkSize } from '@coffre/core/format';

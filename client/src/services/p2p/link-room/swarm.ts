@@ -1,6 +1,6 @@
 // A link page's place in its link's room (format.md §13.7): it connects to at most 3 peers that
 // were there before it and fetches chunks they hold, at most 2 due per peer; it also serves the
-// verified chunks it keeps (link-seed-cache.ts) to peers that come after it. Chunk 0 and every
+// verified chunks it keeps (seed-cache.ts) to peers that come after it. Chunk 0 and every
 // chunk no live peer holds come from the server; so does any chunk whose peer fails (a fault,
 // a stall, bytes that do not verify), and that peer is dropped.
 import type { ChunkPeers, PeerChunk, PeerFile } from '../../downloads/chunk-peers';
