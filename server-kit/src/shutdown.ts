@@ -25,7 +25,8 @@ export async function closeWithin(
 
 /** How one server stops on SIGTERM or SIGINT, in this order. */
 export interface GracefulStop {
-  log: Pick<BaseLogger, 'info' | 'error'>;
+  /** pino's; `flush` where the logger has one (fastify's types leave it out). */
+  log: Pick<BaseLogger, 'info' | 'error'> & { flush?: (done: () => void) => void };
   /** First, at once: readiness turns 503, so the balancer stops sending new work. */
   drain?: () => void;
   /** Then this long still serving, unready, for the balancer to notice. */
@@ -46,6 +47,9 @@ export interface ProcessHost {
 
 const STOP_SIGNALS = ['SIGTERM', 'SIGINT'] as const;
 
+/** The longest the last log lines may take to be written before the process exits anyway. */
+const FLUSH_MS = 1_000;
+
 /**
  * Stops gracefully on the first SIGTERM or SIGINT and exits: 0 once closed, 1 when closing failed
  * or the deadline passed. Later signals are ignored (Ctrl-C reaches the whole process group, and
@@ -58,17 +62,29 @@ export function stopOnSignals(stop: GracefulStop, host: ProcessHost = process): 
     stopping = true;
     stop.log.info({ signal }, 'draining');
     stop.drain?.();
+    // pino writes asynchronously: exiting at once could drop the last lines, or write the ones
+    // it still held before the one in flight.
+    let exited = false;
+    const exit = (code: number) => {
+      const once = () => {
+        if (!exited) host.exit(code);
+        exited = true;
+      };
+      if (!stop.log.flush) return once();
+      setTimeout(once, FLUSH_MS).unref();
+      stop.log.flush(once);
+    };
     const deadline = setTimeout(
       () => {
         stop.log.error('still closing at the shutdown deadline; exiting anyway');
-        host.exit(1);
+        exit(1);
       },
       Math.min(stop.drainDelayMs + stop.closeTimeoutMs, TIMER_MS.max),
     );
     deadline.unref();
     const finish = (code: number) => {
       clearTimeout(deadline);
-      host.exit(code);
+      exit(code);
     };
     sleep(stop.drainDelayMs)
       .then(() => {

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { closeWithin, stopOnSignals, type GracefulStop } from '@coffre/server-kit';
 
 /** A stand-in for the process: signals are emitted by hand, and each step is written down. */
-function harness(stop: Partial<GracefulStop> = {}) {
+function harness(stop: Partial<GracefulStop> = {}, flush?: (done: () => void) => void) {
   const steps: string[] = [];
   let exited!: (code: number) => void;
   const host = Object.assign(new EventEmitter(), {
@@ -18,7 +18,16 @@ function harness(stop: Partial<GracefulStop> = {}) {
     steps.push(`${level} ${message ?? String(fields)}`);
   stopOnSignals(
     {
-      log: { info: line('info'), error: line('error') } as unknown as GracefulStop['log'],
+      log: {
+        info: line('info'),
+        error: line('error'),
+        ...(flush && {
+          flush: (done: () => void) => {
+            steps.push('flush');
+            flush(done);
+          },
+        }),
+      } as unknown as GracefulStop['log'],
       drain: () => steps.push('drain'),
       drainDelayMs: 20,
       close: async () => {
@@ -77,6 +86,13 @@ describe('graceful shutdown', () => {
     host.emit('SIGTERM');
     expect(await host.exited).toBe(1);
     expect(steps.at(-2)).toBe('error still closing at the shutdown deadline; exiting anyway');
+  });
+
+  it('lets the log write its last lines before the process exits', async () => {
+    const { steps, host } = harness({}, (done) => setTimeout(done, 20));
+    host.emit('SIGTERM');
+    expect(await host.exited).toBe(0);
+    expect(steps.slice(-3)).toEqual(['info stopped', 'flush', 'exit 0']);
   });
 
   it('exits 1 when closing fails', async () => {
