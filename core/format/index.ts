@@ -24,6 +24,9 @@ export {
   LINK_OWNER_KEY_BYTES,
   MAX_LIST_NODES,
   MAX_EMAIL_LENGTH,
+  MIN_PASSWORD_LENGTH,
+  MAX_FOLDER_DEPTH,
+  MAX_PREVIEW_BYTES,
   MAX_SIGNAL_PLAINTEXT,
   SIGNAL_COUNTER_BYTES,
   MAX_SIGNAL_ENVELOPE_BYTES,
@@ -66,3 +69,4 @@ export {
   decodeLinkKey,
   linkUrl,
 } from './links';
+export { figuresIn, quotaDay } from './quota-figures';

@@ -77,6 +77,16 @@ export const MAX_LIST_NODES = 100_000;
 /** An email address: RFC 5321's 256-character path less its angle brackets. */
 export const MAX_EMAIL_LENGTH = 254;
 
+// What the client holds itself to: no server sees a password, and how deep it follows a chain of
+// folders or how large a file it opens in memory guard the client alone.
+
+/** The shortest password a person may choose for an account. */
+export const MIN_PASSWORD_LENGTH = 8;
+/** Folders the client follows up or down a tree: far deeper than any real one, it stops a cycle. */
+export const MAX_FOLDER_DEPTH = 512;
+/** A preview decrypts the whole file in memory: anything larger is downloaded instead. */
+export const MAX_PREVIEW_BYTES = 32 * 1024 * 1024;
+
 // Signaling (format.md §13.5, protocol.md §5).
 
 /** A sealed signal's plaintext: an SDP with its candidates fits easily. */

@@ -7,9 +7,6 @@ import {
   base64UrlLength,
 } from '../format';
 
-// Re-exported: the storage server's upload service imports it from here.
-export { base64UrlLength };
-
 const BASE64URL_PATTERN = '^[A-Za-z0-9_-]*$';
 
 /** A base64url string of `min`…`max` bytes: binary never travels unbounded (R17). */

@@ -1,9 +1,10 @@
+import { quotaDay } from '@coffre/core/format';
 import type { Plan } from '@coffre/core/protocol';
 import type { Db } from '../db/database';
 import type { Plans } from '../plans';
 import { createRepositories } from '../repositories';
 import { normaliseEmail } from '../services/accounts.service';
-import { formatBytes, formatDay } from '../services/quota-messages';
+import { formatBytes } from '../services/quota-messages';
 import { monthOf, nextMonthStart, TransferMeter } from '../services/transfer-meter.service';
 
 /** A refusal the admin should read: printed on stderr, exit status 2. */
@@ -90,7 +91,7 @@ export async function showPlan(context: AccountContext, rawEmail: string): Promi
   print(`  storage:   ${formatBytes(account.storage_used)} of ${formatBytes(plan.storageQuota)}`);
   print(
     `  transfer:  ${formatBytes(transferUsed)} of ${formatBytes(plan.transferQuota)} in ` +
-      `${monthOf(now())} (resets on ${formatDay(nextMonthStart(now()))})`,
+      `${monthOf(now())} (resets on ${quotaDay(nextMonthStart(now()))})`,
   );
 }
 

@@ -1,6 +1,10 @@
-import { cipherChunkSize, maxSealedManifestSize, plainSizeFromCipher } from '@coffre/core/format';
 import {
   base64UrlLength,
+  cipherChunkSize,
+  maxSealedManifestSize,
+  plainSizeFromCipher,
+} from '@coffre/core/format';
+import {
   type ChunkReceipt,
   type CommitUploadRequest,
   type CreateUploadRequest,

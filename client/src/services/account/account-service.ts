@@ -16,7 +16,7 @@
 // into the root still work. When the network returns, `revalidate` asks the server as a normal
 // start would: a 401 ends the session, a bundle that no longer opens is refused.
 import type { AccountBundle, AccountKeys, KdfParams } from '@coffre/core/crypto';
-import { toBase64Url } from '@coffre/core/format';
+import { MIN_PASSWORD_LENGTH, toBase64Url } from '@coffre/core/format';
 import {
   Account as AccountSchema,
   PreloginResponse,
@@ -340,8 +340,6 @@ export class AccountService {
 function newId(): string {
   return toBase64Url(crypto.getRandomValues(new Uint8Array(16)));
 }
-
-const MIN_PASSWORD_LENGTH = 8;
 
 function checkPassword(password: string): void {
   if (password.length < MIN_PASSWORD_LENGTH)

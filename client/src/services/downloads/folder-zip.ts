@@ -3,15 +3,13 @@
 // zip reaches it, so memory stays flat whatever the total. Any integrity failure errors the zip
 // stream, so the browser keeps no partial zip.
 import { makeZip, predictLength } from 'client-zip';
+import { MAX_FOLDER_DEPTH } from '@coffre/core/format';
 import type { DriveNode } from '../contract';
 import type { CryptoPool } from '../platform/crypto-pool';
 import type { SaveStream } from './download-service';
 import { IntegrityFailedError } from '../platform/errors';
 import type { FileSource } from './file-source';
 import { ChunkReader, verifyFile, type TallyChunk, type WaitOutQuota } from './verified-file';
-
-/** Far deeper than any real tree; stops a server that answers with a folder cycle. */
-const MAX_DEPTH = 512;
 
 interface Entry {
   /** Path inside the zip, from sanitised decrypted names; folders end with '/'. */
@@ -65,7 +63,7 @@ async function walk(source: FileSource, folderId: string, signal: AbortSignal): 
   const entries: Entry[] = [];
   const seen = new Set([folderId]);
   async function visit(id: string, prefix: string, depth: number): Promise<void> {
-    if (depth > MAX_DEPTH) throw new IntegrityFailedError();
+    if (depth > MAX_FOLDER_DEPTH) throw new IntegrityFailedError();
     const names = new UniqueNames();
     for (const node of await source.list(id)) {
       signal.throwIfAborted();

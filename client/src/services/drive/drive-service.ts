@@ -4,6 +4,7 @@
 // the root key in the account bundle (R9, R12). A node the server made up, moved or swapped fails
 // to unwrap and is never shown. `known` caches what was verified so far, keyed by node id.
 import type { NodeMeta, NodeType } from '@coffre/core/crypto';
+import { MAX_FOLDER_DEPTH } from '@coffre/core/format';
 import {
   apiPath,
   NodeList,
@@ -30,9 +31,6 @@ export interface KnownNode {
   meta: NodeMeta | null;
   createdAt: number;
 }
-
-/** Far deeper than any real tree; stops a server that answers with a parent cycle. */
-const MAX_DEPTH = 512;
 
 /** Shown for the root folder, which has no sealed name. */
 const ROOT_NAME = 'My files';
@@ -266,7 +264,7 @@ export class DriveService {
         createdAt: node.createdAt,
       });
     }
-    if (depth > MAX_DEPTH) throw new IntegrityFailedError();
+    if (depth > MAX_FOLDER_DEPTH) throw new IntegrityFailedError();
     const { node } = await this.api.json('GET', apiPath.node(nodeId), NodeResponse);
     if (node.id !== nodeId || node.parentId === null) throw new IntegrityFailedError();
     const parent = await this.resolve(node.parentId, depth + 1);

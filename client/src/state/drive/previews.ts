@@ -1,3 +1,4 @@
+import { MAX_PREVIEW_BYTES } from '@coffre/core/format';
 import type { DriveNode } from '../../services';
 
 // Which decrypted files the link page may show in place. Images, video and audio are rendered
@@ -5,9 +6,6 @@ import type { DriveNode } from '../../services';
 // because a blob: document opened in its own tab would run with this origin. Text is shown as
 // text, whatever it contains.
 export type PreviewKind = 'image' | 'video' | 'audio' | 'text';
-
-/** The services decrypt previews whole in memory; bigger files are only downloaded. */
-const PREVIEW_LIMIT = 32 * 1024 * 1024;
 
 const MEDIA: Record<string, Exclude<PreviewKind, 'text'>> = {
   'image/png': 'image',
@@ -65,7 +63,7 @@ export interface PreviewType {
 
 /** Null when the file cannot be previewed (folder, unknown or unsafe type, too large). */
 export function previewType(node: DriveNode): PreviewType | null {
-  if (node.type !== 'file' || node.size === null || node.size > PREVIEW_LIMIT) return null;
+  if (node.type !== 'file' || node.size === null || node.size > MAX_PREVIEW_BYTES) return null;
   const mime = mimeOf(node);
   const media = MEDIA[mime];
   if (media) return { kind: media, mime };

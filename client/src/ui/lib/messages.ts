@@ -1,6 +1,7 @@
 // The message catalogue: the sentences the app tells a person, from a key and its parameters
 // (state/app/messages.ts) or from a typed failure of the services. Components render both through
 // `say`, so these words live here only and a translation is this file.
+import { figuresIn, quotaDay } from '@coffre/core/format';
 import type {
   Message,
   MessageKey,
@@ -8,7 +9,6 @@ import type {
   ServiceFailure,
   Shown,
 } from '../../state/app/messages';
-import { figuresIn, quotaDay } from './quota-figures';
 
 type FailureOf<K extends ServiceFailure['kind']> = Extract<ServiceFailure, { kind: K }>;
 type Refusal = FailureOf<'invalid'>['refusal'];

@@ -1,5 +1,6 @@
+import { MIN_PASSWORD_LENGTH } from '@coffre/core/format';
+
 // A rough guide, not a guarantee: length counts most, mixing kinds of characters helps a little.
-export const MIN_PASSWORD_LENGTH = 8;
 
 export type Strength = { level: 0 | 1 | 2 | 3; label: string };
 

@@ -3,7 +3,7 @@
 // seed store, it joins the link's room and serves those chunks, and nothing else, to recipients.
 // At most 4 links, the newest first: the signal server lets one connection join 4 rooms.
 import { ChunkBitmap } from '@coffre/core/protocol/peer-frames';
-import { parseLinkFragment } from '@coffre/core/format';
+import { DEFAULT_ROOMS_PER_SOCKET, MAX_FOLDER_DEPTH, parseLinkFragment } from '@coffre/core/format';
 import type { PeerFile } from '../../downloads/chunk-peers';
 import type { SharedLink } from '../../contract';
 import type { DriveService } from '../../drive/drive-service';
@@ -16,10 +16,6 @@ import { p2pCrypto } from '../wire/p2p-crypto';
 import { signalServerUrl } from '../wire/signal-config';
 import { SignalingClient, fetchIceServers } from '../wire/signaling';
 
-/** The signal server's rooms per connection (protocol.md §5.4). */
-const MAX_ROOMS = 4;
-/** Far deeper than any real tree; stops a parent cycle. */
-const MAX_DEPTH = 512;
 /** After the signal server went away (a restart, the network), when to join the rooms again. */
 const REJOIN_DELAY_MS = 10_000;
 
@@ -122,7 +118,8 @@ export class OwnerSeeding {
   ): Promise<Map<string, { link: SharedLink; files: Map<string, SeedRecord> }>> {
     const wanted = new Map<string, { link: SharedLink; files: Map<string, SeedRecord> }>();
     for (const link of await this.links()) {
-      if (wanted.size === MAX_ROOMS) break;
+      // As many as a signal server lets one connection join by default (protocol.md §5.4).
+      if (wanted.size === DEFAULT_ROOMS_PER_SOCKET) break;
       const files = new Map<string, SeedRecord>();
       for (const seed of seeds) {
         if (
@@ -140,7 +137,7 @@ export class OwnerSeeding {
   async #isBelow(nodeId: string, folderId: string): Promise<boolean> {
     try {
       let node = await this.drive.resolve(nodeId);
-      for (let depth = 0; node.parentId !== null && depth < MAX_DEPTH; depth += 1) {
+      for (let depth = 0; node.parentId !== null && depth < MAX_FOLDER_DEPTH; depth += 1) {
         if (node.parentId === folderId) return true;
         node = await this.drive.resolve(node.parentId);
       }

@@ -1,6 +1,6 @@
-// The figures of a quota refusal, written as the storage server writes them in its own message
-// (storage-server/src/services/quota-messages.ts), so a refusal reads the same whichever words it.
-// Decimal units, as storage is sold: 1 GB = 10^9 bytes.
+// The figures of a quota refusal, written once: the storage server puts them in its error's
+// message and the client's catalogue in its own sentence, so a refusal reads the same whichever
+// side words it. Decimal units, as storage is sold: 1 GB = 10^9 bytes.
 
 const UNITS = [
   { name: 'TB', size: 1e12 },
