@@ -1,6 +1,6 @@
 import { mount } from 'svelte';
 import App from './App.svelte';
-import { registerServiceWorker, useErrorWording } from './services';
+import { registerServiceWorker } from './services';
 import { install } from './state/app/install.svelte';
 import { takeLaunchQuery } from './state/app/launch-query';
 import { linkIdFromPath } from './state/app/route';
@@ -8,11 +8,8 @@ import { session } from './state/app/session.svelte';
 import { sharedFiles } from './state/drive/shared-files.svelte';
 import { shortcuts } from './state/app/shortcuts.svelte';
 import { updatePrompt } from './state/app/update.svelte';
-import { describe } from './ui/lib/messages';
 import './app.css';
 
-// The transfer list words its errors through the catalogue, like everything else on screen.
-useErrorWording(describe);
 const applyUpdate = registerServiceWorker({
   onNeedRefresh: () => updatePrompt.offer(() => applyUpdate()),
   onNeedReload: () => updatePrompt.taken(),

@@ -22,16 +22,24 @@ import {
   WeakKdfRefusedError,
   apiError,
   asServiceFailure,
+  failureValue,
   type ServiceFailure,
 } from '../../client/src/services/platform/errors';
-import type { MessageKey, MessageParams } from '../../client/src/state/app/messages';
+import type { Message, MessageKey, MessageParams } from '../../client/src/state/app/messages';
 import { describe as words, render, say } from '../../client/src/ui/lib/messages';
 
 const MB = 1_000_000;
 
+/** The words of a sentence, without the marks that isolate a name among them (format.md §6.1). */
+const plain = (text: string) => text.replace(/[\u2068\u2069]/g, '');
+
 /** One set of parameters per message: the type makes a missing key a compile error. */
 const PARAMS: { [K in MessageKey]: MessageParams[K] } = {
   'transfer.ended': { kind: 'upload', name: 'a.txt', state: 'done' },
+  'transfer.paused': { name: 'a.txt', reason: new NetworkError() },
+  'upload.paused': { name: 'a.txt' },
+  'upload.waiting-network': { name: 'a.txt' },
+  'upload.uploading': { name: 'a.txt' },
   'session.wrong-email-or-password': null,
   'session.wrong-recovery-key': null,
   'session.wrong-current-password': null,
@@ -74,7 +82,6 @@ const PARAMS: { [K in MessageKey]: MessageParams[K] } = {
   'send.sent': { name: 'a.txt' },
   'send.stopped': { error: new NetworkError() },
   'send.link-created': null,
-  text: { text: 'Worded elsewhere.' },
 };
 
 /** One refusal of each key. */
@@ -109,8 +116,72 @@ const REFUSALS: { [K in Refusal['key']]: Extract<Refusal, { key: K }> } = {
   'upload-failed': { key: 'upload-failed', detail: null },
   'upload-cancelled': { key: 'upload-cancelled' },
   'not-sealed': { key: 'not-sealed', detail: null },
-  worded: { key: 'worded', text: 'Worded by the queue.' },
+  'file-too-large': { key: 'file-too-large' },
+  'already-queued': { key: 'already-queued', name: 'a.txt' },
+  'device-too-small': { key: 'device-too-small', name: 'a.txt', needed: 3, free: 2, quota: 9 },
+  'device-full-while-sealing': { key: 'device-full-while-sealing', name: 'a.txt' },
+  'outbox.interrupted': { key: 'outbox.interrupted' },
+  'folders-need-network': { key: 'folders-need-network' },
+  'some-not-queued': { key: 'some-not-queued', failed: 2, total: 3, first: new NetworkError() },
+  'chunks-lost': { key: 'chunks-lost' },
 };
+
+/** One failure of each kind and more, with the sentence the app has always said for it. */
+const said = 'invalid credentials';
+const FAILURES: [ServiceFailure, string][] = [
+  [new SessionRefusedError(401, 'unauthorized', said), said],
+  [new ForbiddenError(403, 'forbidden', said), said],
+  [new NotFoundError(404, 'not_found', 'not found'), 'not found'],
+  [new RateLimitedError(429, 'rate_limited', 'too many requests'), 'too many requests'],
+  [new ServerError(409, 'conflict', 'a name is taken'), 'a name is taken'],
+  [new ServerError(502, 'http_502', null), 'The server answered 502.'],
+  [
+    new QuotaRefusedError(507, 'quota_exceeded', null, { needed: 2 * MB, used: 0, quota: MB }),
+    'Not enough storage: this upload needs 2.00 MB and 1.00 MB of your 1 MB are free.',
+  ],
+  [new BadAnswerError(200, 'malformed'), 'The server sent an answer this app does not understand.'],
+  [new BadAnswerError(200, 'too-large'), 'The server sent more data than expected.'],
+  [new NetworkError(), "Can't reach the server. Check your connection and try again."],
+  [new IntegrityFailedError(), 'integrity check failed'],
+  [
+    new WeakKdfRefusedError(),
+    'The server asked for password settings weaker than this app accepts.',
+  ],
+  [
+    new DamagedAccountError(),
+    'The server sent damaged account keys. Nothing more was sent; please contact the operator.',
+  ],
+  [new InvalidRequestError({ key: 'root-rename' }), 'The root folder cannot be renamed.'],
+  [
+    new InvalidRequestError({ key: 'password-too-short', min: 8 }),
+    'Choose a password of at least 8 characters.',
+  ],
+  [
+    new InvalidRequestError({ key: 'preview-too-large', maxBytes: 32 * 1024 * 1024 }),
+    'Previews are limited to files of 32 MiB. Download the file instead.',
+  ],
+  [new LinkError('not-found'), 'This link does not exist, has expired or was revoked.'],
+  [
+    new DirectTransferError('receiver', { reason: 'went-away' }, null),
+    'The sending device went away before the end. What already arrived is kept: a new code continues from there.',
+  ],
+  [
+    new DirectTransferError('sender', { reason: 'wrong-code' }, null),
+    'The other device typed a wrong code (or the pairing was tampered with). Make a new code and try again.',
+  ],
+  [
+    new DirectTransferError('sender', { reason: 'transport', detail: 'Chunk 2 failed.' }, null),
+    'Chunk 2 failed.',
+  ],
+  [new BrowserError('storage-full'), 'This device has run out of storage space.'],
+  [
+    new BrowserError('crypto-engine'),
+    'The encryption engine failed to start. Reload the page and try again.',
+  ],
+  [new CancelledError(), 'Cancelled.'],
+  [new UnexpectedError('name too long'), 'name too long'],
+  [new UnexpectedError(''), 'Something went wrong.'],
+];
 
 describe('the message catalogue', () => {
   it('renders every message into words', () => {
@@ -131,66 +202,7 @@ describe('the message catalogue', () => {
   });
 
   it('says each failure in the words the app has always used', () => {
-    const said = 'invalid credentials';
-    const cases: [ServiceFailure, string][] = [
-      [new SessionRefusedError(401, 'unauthorized', said), said],
-      [new ForbiddenError(403, 'forbidden', said), said],
-      [new NotFoundError(404, 'not_found', 'not found'), 'not found'],
-      [new RateLimitedError(429, 'rate_limited', 'too many requests'), 'too many requests'],
-      [new ServerError(409, 'conflict', 'a name is taken'), 'a name is taken'],
-      [new ServerError(502, 'http_502', null), 'The server answered 502.'],
-      [
-        new QuotaRefusedError(507, 'quota_exceeded', null, { needed: 2 * MB, used: 0, quota: MB }),
-        'Not enough storage: this upload needs 2.00 MB and 1.00 MB of your 1 MB are free.',
-      ],
-      [
-        new BadAnswerError(200, 'malformed'),
-        'The server sent an answer this app does not understand.',
-      ],
-      [new BadAnswerError(200, 'too-large'), 'The server sent more data than expected.'],
-      [new NetworkError(), "Can't reach the server. Check your connection and try again."],
-      [new IntegrityFailedError(), 'integrity check failed'],
-      [
-        new WeakKdfRefusedError(),
-        'The server asked for password settings weaker than this app accepts.',
-      ],
-      [
-        new DamagedAccountError(),
-        'The server sent damaged account keys. Nothing more was sent; please contact the operator.',
-      ],
-      [new InvalidRequestError({ key: 'root-rename' }), 'The root folder cannot be renamed.'],
-      [
-        new InvalidRequestError({ key: 'password-too-short', min: 8 }),
-        'Choose a password of at least 8 characters.',
-      ],
-      [
-        new InvalidRequestError({ key: 'preview-too-large', maxBytes: 32 * 1024 * 1024 }),
-        'Previews are limited to files of 32 MiB. Download the file instead.',
-      ],
-      [new InvalidRequestError('Worded by the queue.'), 'Worded by the queue.'],
-      [new LinkError('not-found'), 'This link does not exist, has expired or was revoked.'],
-      [
-        new DirectTransferError('receiver', { reason: 'went-away' }, null),
-        'The sending device went away before the end. What already arrived is kept: a new code continues from there.',
-      ],
-      [
-        new DirectTransferError('sender', { reason: 'wrong-code' }, null),
-        'The other device typed a wrong code (or the pairing was tampered with). Make a new code and try again.',
-      ],
-      [
-        new DirectTransferError('sender', { reason: 'transport', detail: 'Chunk 2 failed.' }, null),
-        'Chunk 2 failed.',
-      ],
-      [new BrowserError('storage-full'), 'This device has run out of storage space.'],
-      [
-        new BrowserError('crypto-engine'),
-        'The encryption engine failed to start. Reload the page and try again.',
-      ],
-      [new CancelledError(), 'Cancelled.'],
-      [new UnexpectedError('name too long'), 'name too long'],
-      [new UnexpectedError(''), 'Something went wrong.'],
-    ];
-    const kinds = new Set(cases.map(([failure]) => failure.kind));
+    const kinds = new Set(FAILURES.map(([failure]) => failure.kind));
     expect([...kinds].sort()).toEqual([
       'bad-answer',
       'browser',
@@ -210,7 +222,82 @@ describe('the message catalogue', () => {
       'unexpected',
       'weak-kdf',
     ]);
-    for (const [failure, sentence] of cases) expect(say(failure), failure.kind).toBe(sentence);
+    for (const [failure, sentence] of FAILURES) expect(say(failure), failure.kind).toBe(sentence);
+  });
+
+  it('says a failure kept as plain data, even cloned into storage, as it says the failure', () => {
+    for (const [failure, sentence] of FAILURES) {
+      const kept = structuredClone(failureValue(failure));
+      expect(kept, failure.kind).not.toBeInstanceOf(Error);
+      expect(say(kept), failure.kind).toBe(sentence);
+    }
+  });
+
+  it('says the upload outbox’s refusals in the words it has always used', () => {
+    const name = 'holiday.mov';
+    const refusal = (refusal: Refusal) => plain(say(new InvalidRequestError(refusal)));
+    expect(refusal({ key: 'file-too-large' })).toBe(
+      'This file is larger than the largest file Coffre stores.',
+    );
+    expect(refusal({ key: 'already-queued', name })).toBe(
+      '“holiday.mov” is already waiting to upload to this folder, so it was not added again.',
+    );
+    expect(
+      refusal({
+        key: 'device-too-small',
+        name,
+        needed: 1_234_567_890,
+        free: 105_000_000,
+        quota: 2_000_000_000,
+      }),
+    ).toBe(
+      'Not enough space on this device to queue “holiday.mov”: it needs 1.23 GB and 105 MB of the 2.00 GB this browser allows Coffre are free. Free some space and add it again.',
+    );
+    expect(
+      refusal({ key: 'device-too-small', name, needed: 16_777_300, free: 999, quota: 12_500 }),
+    ).toBe(
+      'Not enough space on this device to queue “holiday.mov”: it needs 16.8 MB and 999 bytes of the 12.5 kB this browser allows Coffre are free. Free some space and add it again.',
+    );
+    expect(refusal({ key: 'device-full-while-sealing', name })).toBe(
+      'This device ran out of storage space while encrypting “holiday.mov”. Nothing of it was kept: free some space and add it again.',
+    );
+    expect(refusal({ key: 'outbox.interrupted' })).toBe(
+      'Encryption was interrupted (the app closed before the file was fully stored). Add the file again.',
+    );
+    expect(refusal({ key: 'folders-need-network' })).toBe(
+      'Folders can be uploaded only while online, since their folders are made on the server first. Add the files on their own, or try again when connected.',
+    );
+    expect(
+      refusal({ key: 'some-not-queued', failed: 2, total: 5, first: new NetworkError() }),
+    ).toBe(
+      "2 of 5 files could not be queued. The first: Can't reach the server. Check your connection and try again.",
+    );
+    expect(refusal({ key: 'chunks-lost' })).toBe(
+      'Its encrypted copy on this device is gone (the browser cleared site data). Add the file again.',
+    );
+    const why = failureValue(new ServerError(409, 'conflict', 'a name is taken'));
+    expect(refusal({ key: 'upload-failed', detail: null })).toBe('The upload failed.');
+    expect(refusal({ key: 'upload-failed', detail: why })).toBe('a name is taken');
+    expect(refusal({ key: 'not-sealed', detail: why })).toBe('a name is taken');
+  });
+
+  it('announces a transfer that waits in the words it has always used', () => {
+    const name = 'movie.mkv';
+    const reason = failureValue(new RateLimitedError(429, 'rate_limited', 'Slow down.'));
+    const announced = (message: Message) => plain(render(message));
+    expect(announced({ key: 'transfer.paused', params: { name, reason } })).toBe(
+      'Download of movie.mkv paused. Slow down.',
+    );
+    expect(announced({ key: 'transfer.paused', params: { name, reason: null } })).toBe(
+      'Download of movie.mkv paused. ',
+    );
+    expect(announced({ key: 'upload.paused', params: { name } })).toBe(
+      'Upload of movie.mkv paused.',
+    );
+    expect(announced({ key: 'upload.waiting-network', params: { name } })).toBe(
+      'Upload of movie.mkv is waiting for the network.',
+    );
+    expect(announced({ key: 'upload.uploading', params: { name } })).toBe('Uploading movie.mkv.');
   });
 
   it('turns what the browser and core throw into typed failures', () => {

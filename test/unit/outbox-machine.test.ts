@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { FailureValue } from '../../client/src/services/contract';
 import {
   initialStatus,
   isPending,
@@ -14,6 +15,14 @@ function run(events: OutboxEvent[], from: ItemStatus = initialStatus()): ItemSta
 }
 
 const at = (state: OutboxState): ItemStatus => ({ ...initialStatus(), state });
+
+/** A refusal the server worded: its sentence is what the panel shows. */
+const refused = (said: string): FailureValue => ({
+  kind: 'server',
+  status: 503,
+  code: 'unavailable',
+  said,
+});
 
 describe('an outbox item', () => {
   it('goes from encrypting to done along the usual path', () => {
@@ -45,17 +54,17 @@ describe('an outbox item', () => {
   it('counts transient failures for the backoff and forgets them on resume', () => {
     const failing = run(
       [
-        { type: 'transient', reason: 'The server answered 503.' },
+        { type: 'transient', reason: refused('The server answered 503.') },
         { type: 'due' },
         { type: 'start' },
-        { type: 'transient', reason: 'The server answered 502.' },
+        { type: 'transient', reason: refused('The server answered 502.') },
       ],
       at('uploading'),
     );
     expect(failing).toMatchObject({
       state: 'retrying',
       attempts: 2,
-      reason: 'The server answered 502.',
+      reason: refused('The server answered 502.'),
     });
     const resumed = run([{ type: 'pause' }, { type: 'resume' }], failing);
     expect(resumed).toMatchObject({ state: 'queued', attempts: 0, reason: null });
@@ -74,15 +83,15 @@ describe('an outbox item', () => {
   it('keeps the reason of a failure, and retries only when its chunks are still stored', () => {
     const kept = transition(at('uploading'), {
       type: 'fail',
-      reason: 'Not enough storage.',
+      reason: refused('Not enough storage.'),
       retryable: true,
     });
-    expect(kept).toMatchObject({ state: 'failed', reason: 'Not enough storage.' });
+    expect(kept).toMatchObject({ state: 'failed', reason: refused('Not enough storage.') });
     expect(transition(kept, { type: 'retry' })).toMatchObject({ state: 'queued', reason: null });
 
     const lost = transition(initialStatus(), {
       type: 'fail',
-      reason: 'Add the file again.',
+      reason: refused('Add the file again.'),
       retryable: false,
     });
     expect(transition(lost, { type: 'retry' })).toBe(lost);
@@ -91,10 +100,10 @@ describe('an outbox item', () => {
   it('ignores what does not apply, returning the same status', () => {
     const done = at('done');
     for (const event of [
-      { type: 'fail', reason: 'late', retryable: true },
+      { type: 'fail', reason: refused('late'), retryable: true },
       { type: 'start' },
       { type: 'offline' },
-      { type: 'transient', reason: 'late' },
+      { type: 'transient', reason: refused('late') },
     ] as OutboxEvent[])
       expect(transition(done, event)).toBe(done);
     expect(transition(at('queued'), { type: 'committed' }).state).toBe('queued');

@@ -12,7 +12,12 @@ import type { DriveService } from '../../client/src/services/drive/drive-service
 import type { Connectivity } from '../../client/src/services/platform/connectivity';
 import type { CryptoPool } from '../../client/src/services/platform/crypto-pool';
 import { coreCrypto } from '../../client/src/services/platform/crypto-main';
-import { NotFoundError } from '../../client/src/services/platform/errors';
+import type { FailureValue } from '../../client/src/services/contract';
+import {
+  failureValue,
+  NotFoundError,
+  QuotaRefusedError,
+} from '../../client/src/services/platform/errors';
 import type { Api } from '../../client/src/services/platform/http-client';
 import type { UploadWakeLock } from '../../client/src/services/platform/wake-lock';
 import type { OutboxItem } from '../../client/src/services/outbox/item';
@@ -26,9 +31,11 @@ import { UploadService } from '../../client/src/services/outbox/queue';
 import { OutboxRepository } from '../../client/src/services/outbox/repository';
 import { OutboxSealing } from '../../client/src/services/outbox/sealing';
 import { OutboxSender } from '../../client/src/services/outbox/sender';
-import { outboxRecord, progressOf } from '../../client/src/services/outbox/store';
+import { outboxRecord, patchRecord, progressOf } from '../../client/src/services/outbox/store';
 import { OutboxTabs } from '../../client/src/services/outbox/tabs';
+import { OutboxView } from '../../client/src/services/outbox/view';
 import { TransferList } from '../../client/src/services/transfers/transfer-list';
+import { say } from '../../client/src/ui/lib/messages';
 
 // Every status the machine hands out, and each move it made.
 const machine = vi.hoisted(() => ({
@@ -260,6 +267,22 @@ async function sealed(
   return { item: parts.repository.get(id)!, id };
 }
 
+/** A refusal in the server's words, as the outbox keeps it. */
+const REFUSED: FailureValue = { kind: 'server', status: 409, code: 'conflict', said: 'Refused.' };
+
+/** What the transfers panel shows of `id` once a new page lists `record`'s row. */
+async function shownAfterReload(id: string): Promise<string | null> {
+  const repository = new OutboxRepository();
+  repository.open(OWNER);
+  const transfers = new TransferList();
+  new OutboxView(transfers, repository);
+  const [record] = (await repository.unlisted()).filter((row) => row.id === id);
+  await repository.restore(record!);
+  let shown: string | null = null;
+  transfers.follow(id, (transfer) => (shown = transfer?.error ? say(transfer.error) : null))();
+  return shown;
+}
+
 describe('the outbox repository', () => {
   it('refuses a status change the state machine does not allow, and keeps memory and store as they were', async () => {
     const parts = outboxParts(new FakeServer());
@@ -289,9 +312,9 @@ describe('the outbox repository', () => {
     expect(await outboxRecord(id)).toMatchObject({ phase: 'paused' });
     await parts.repository.apply(item, { type: 'resume' });
     await parts.repository.apply(item, { type: 'start' });
-    await parts.repository.apply(item, { type: 'fail', reason: 'Refused.', retryable: true });
-    expect(await outboxRecord(id)).toMatchObject({ phase: 'failed', reason: 'Refused.' });
-    expect(item.record).toMatchObject({ phase: 'failed', reason: 'Refused.' });
+    await parts.repository.apply(item, { type: 'fail', reason: REFUSED, retryable: true });
+    expect(await outboxRecord(id)).toMatchObject({ phase: 'failed', reason: REFUSED });
+    expect(item.record).toMatchObject({ phase: 'failed', reason: REFUSED });
     expect(parts.states.get(id)).toEqual([
       'encrypting',
       'queued',
@@ -300,6 +323,37 @@ describe('the outbox repository', () => {
       'uploading',
       'failed',
     ]);
+  });
+});
+
+describe('a failed item after a reload', () => {
+  it('stores why as a typed failure, and shows it in the same words', async () => {
+    const parts = outboxParts(new FakeServer());
+    const { item, id } = await sealed(parts, 'over-quota.bin');
+    const refusal = new QuotaRefusedError(507, 'quota_exceeded', null, {
+      needed: 2_000_000,
+      used: 0,
+      quota: 1_000_000,
+    });
+    await parts.repository.apply(item, { type: 'start' });
+    await parts.repository.apply(item, {
+      type: 'fail',
+      reason: failureValue(refusal),
+      retryable: true,
+    });
+    expect(await outboxRecord(id)).toMatchObject({
+      reason: { kind: 'quota', quota: 'storage', figures: { needed: 2_000_000 } },
+    });
+    expect(await shownAfterReload(id)).toBe(say(refusal));
+  });
+
+  it('shows the sentence a version before typed failures stored, as that version did', async () => {
+    const sentence =
+      'Encryption was interrupted (the app closed before the file was fully stored). Add the file again.';
+    const parts = outboxParts(new FakeServer());
+    const { id } = await sealed(parts, 'stored-before.bin');
+    await patchRecord(id, { phase: 'failed', reason: sentence, retryable: false });
+    expect(await shownAfterReload(id)).toBe(sentence);
   });
 });
 
@@ -333,7 +387,10 @@ describe('the sender', () => {
     const { item, id } = await sealed(parts, 'sent.bin');
     for (const event of [
       { type: 'start' },
-      { type: 'transient', reason: 'The server answered 503.' },
+      {
+        type: 'transient',
+        reason: { kind: 'server', status: 503, code: 'unavailable', said: null },
+      },
       { type: 'due' },
       { type: 'start' },
     ] as OutboxEvent[])

@@ -72,7 +72,7 @@ describe('the transfer list', () => {
     const events = toldFromNow(list);
     list.progress(id, 100);
     list.finish(id, 'done');
-    list.finish(id, 'failed', 'too late');
+    list.finish(id, 'failed', { kind: 'network' });
     await nextBatch();
     expect(events).toEqual([
       { type: 'finished', transfer: expect.objectContaining({ id, state: 'done', done: 1000 }) },
@@ -86,7 +86,7 @@ describe('the transfer list', () => {
     list.show(id, {
       state: 'failed',
       phase: null,
-      error: 'The server refused it.',
+      error: { kind: 'server', status: 409, code: 'conflict', said: 'The server refused it.' },
       canRetry: true,
     });
     list.show(id, { state: 'queued', error: null, canRetry: false });

@@ -1,6 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { TransferEvent, TransferSnapshot } from '../../client/src/services/contract';
+import type {
+  FailureValue,
+  TransferEvent,
+  TransferSnapshot,
+} from '../../client/src/services/contract';
 import { TransferList } from '../../client/src/services/transfers/transfer-list';
+import type { Message } from '../../client/src/state/app/messages';
+import { say as words } from '../../client/src/ui/lib/messages';
 
 // The panel's state (state/drive/transfers.svelte.ts) against the services' real transfer list:
 // `services.onTransfers` is the list's own subscription, so the state sees exactly its events.
@@ -16,9 +22,18 @@ vi.mock('../../client/src/services', () => ({
 const { transfers } = await import('../../client/src/state/drive/transfers.svelte');
 const { announcer } = await import('../../client/src/state/app/announcer.svelte');
 
-/** What the panel last asked the announcer to say. */
+/** What the panel asked the announcer to say, in words (a name's isolating marks left out). */
 const say = vi.spyOn(announcer, 'say');
-const said = () => say.mock.lastCall?.[0];
+const spoken = (message: Message) => words(message).replace(/[\u2068\u2069]/g, '');
+const said = () => spoken(say.mock.lastCall![0]);
+
+/** A refusal in the server's words. */
+const refused = (sentence: string): FailureValue => ({
+  kind: 'server',
+  status: 409,
+  code: 'conflict',
+  said: sentence,
+});
 
 let list: TransferList;
 let finished: TransferSnapshot[];
@@ -78,7 +93,7 @@ describe('the transfers panel', () => {
     expect(said()).toBe('Uploading notes.txt.');
     list.show(id, { state: 'paused', phase: null });
     list.show(id, { state: 'paused', phase: null });
-    expect(say.mock.calls.map(([text]) => text)).toEqual([
+    expect(say.mock.calls.map(([message]) => spoken(message))).toEqual([
       'Upload of notes.txt is waiting for the network.',
       'Uploading notes.txt.',
       'Upload of notes.txt paused.',
@@ -89,17 +104,30 @@ describe('the transfers panel', () => {
     transfers.start();
     const { id } = list.add('download', 'movie.mkv', 10, null);
     list.start(id);
-    void list.pause(id, 'The monthly transfer quota is used up.').catch(() => undefined);
+    const refusal: FailureValue = {
+      kind: 'quota',
+      status: 429,
+      code: 'transfer_quota_exceeded',
+      said: 'The monthly transfer quota is used up.',
+      quota: 'transfer',
+      figures: null,
+    };
+    void list.pause(id, refusal).catch(() => undefined);
     expect(said()).toBe('Download of movie.mkv paused. The monthly transfer quota is used up.');
   });
 
   it('tells its listeners each time an upload fails, also after a retry', () => {
     transfers.start();
     const { id } = list.add('upload', 'notes.txt', 10, 'folder');
-    list.show(id, { state: 'failed', phase: null, error: 'Refused.', canRetry: true });
+    list.show(id, { state: 'failed', phase: null, error: refused('Refused.'), canRetry: true });
     list.show(id, { state: 'queued', error: null, canRetry: false });
-    list.show(id, { state: 'failed', phase: null, error: 'Refused again.', canRetry: true });
-    expect(finished.map((t) => t.error)).toEqual(['Refused.', 'Refused again.']);
+    list.show(id, {
+      state: 'failed',
+      phase: null,
+      error: refused('Refused again.'),
+      canRetry: true,
+    });
+    expect(finished.map((t) => t.error && words(t.error))).toEqual(['Refused.', 'Refused again.']);
   });
 
   it('drops a transfer the list removed, and keeps cleared ones out of sight', () => {

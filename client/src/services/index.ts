@@ -22,8 +22,7 @@ import { UsageFeed } from './account/usage-feed';
 import { UploadWakeLock } from './platform/wake-lock';
 
 export type * from './contract';
-// The typed failures state/ tells apart; `useErrorWording` lets the UI's catalogue word the
-// transfer list's errors (main.ts).
+// The typed failures state/ tells apart.
 export {
   ApiError,
   asServiceFailure,
@@ -44,7 +43,6 @@ export {
   ServiceError,
   SessionRefusedError,
   UnexpectedError,
-  useErrorWording,
   WeakKdfRefusedError,
   type ServiceFailure,
 } from './platform/errors';

@@ -1,5 +1,6 @@
 // The boundary between the app's state/ui layers and services/ (all browser I/O, crypto and the
 // server API). state/ calls these; nothing above services/ touches fetch, IndexedDB or keys.
+import type { ErrorDetails } from '@coffre/core/protocol';
 
 export interface SessionInfo {
   userId: string;
@@ -54,7 +55,7 @@ export interface UsageBreakdown {
   uploading: number;
 }
 
-/** 'paused': the transfer quota is used up; `error` holds the server's sentence. */
+/** 'paused': the transfer quota is used up; `error` holds the server's refusal. */
 export type TransferState = 'queued' | 'running' | 'paused' | 'done' | 'failed' | 'cancelled';
 
 export interface TransferSnapshot {
@@ -68,8 +69,8 @@ export interface TransferSnapshot {
   /** Bytes per second over the last few seconds. */
   speed: number;
   state: TransferState;
-  /** Set when state is 'failed' or 'paused': a sentence a person can read. */
-  error: string | null;
+  /** Set when state is 'failed' or 'paused' (and while an upload is retrying): why. */
+  error: FailureValue | null;
   /** Folder the upload goes into, for the drive view to refresh. */
   parentId: string | null;
   /** Uploads only: what a queued or running upload is doing or waiting for. */
@@ -324,8 +325,9 @@ export type DirectFailure =
   | { reason: 'transport'; detail: string };
 
 /**
- * A request the client refuses itself, before anything is sent, and why. `detail` is a sentence
- * from elsewhere (the upload queue's, or the pairing code parser's), shown as it is.
+ * A request the client refuses itself, before anything is sent, and why; the upload outbox's own
+ * failures are among them. A `detail` string is the pairing code parser's sentence, shown as it
+ * is; a failure `detail` is what stopped the upload.
  */
 export type Refusal =
   | { key: 'not-logged-in' }
@@ -355,11 +357,54 @@ export type Refusal =
   | { key: 'received-damaged' }
   | { key: 'received-part-missing'; part: number }
   | { key: 'not-queued' }
-  | { key: 'upload-failed'; detail: string | null }
+  | { key: 'upload-failed'; detail: FailureValue | null }
   | { key: 'upload-cancelled' }
-  | { key: 'not-sealed'; detail: string | null }
-  /** A sentence the caller words itself (the upload queue's, until its words join the catalogue). */
-  | { key: 'worded'; text: string };
+  | { key: 'not-sealed'; detail: FailureValue | null }
+  | { key: 'file-too-large' }
+  /** The same file is still waiting to upload to the same folder. */
+  | { key: 'already-queued'; name: string }
+  /** Bytes, as the browser's storage estimate gives them. */
+  | { key: 'device-too-small'; name: string; needed: number; free: number; quota: number }
+  | { key: 'device-full-while-sealing'; name: string }
+  /** The app closed while the file was sealed: neither its key nor the file is kept. */
+  | { key: 'outbox.interrupted' }
+  | { key: 'folders-need-network' }
+  | { key: 'some-not-queued'; failed: number; total: number; first: FailureValue }
+  /** A stored chunk of a queued file is gone (the browser cleared site data). */
+  | { key: 'chunks-lost' };
+
+/** A refusal the server answered: its status, its code, and its sentence if it sent one. */
+interface Refused<K extends string> {
+  kind: K;
+  status: number;
+  code: string;
+  said: string | null;
+}
+
+/**
+ * A failure as plain data: what each typed error of the services (platform/errors.ts, one class
+ * per `kind`) carries, without the class, so it can be kept where a class does not survive: a
+ * transfer's snapshot, and an outbox row in IndexedDB (whose structured clone keeps none of an
+ * Error's own fields). Every ServiceFailure is one, and the UI's catalogue words either.
+ */
+export type FailureValue =
+  | Refused<'session-refused'>
+  | Refused<'forbidden'>
+  | Refused<'not-found'>
+  | Refused<'rate-limited'>
+  | Refused<'server'>
+  | (Refused<'quota'> & { quota: 'storage' | 'transfer'; figures: ErrorDetails | null })
+  | { kind: 'bad-answer'; status: number; reason: 'malformed' | 'too-large' }
+  | { kind: 'network' }
+  | { kind: 'integrity' }
+  | { kind: 'weak-kdf' }
+  | { kind: 'damaged-account' }
+  | { kind: 'invalid'; refusal: Refusal }
+  | { kind: 'link'; reason: LinkErrorReason }
+  | { kind: 'direct'; role: DirectRole; failure: DirectFailure }
+  | { kind: 'browser'; reason: BrowserFailure }
+  | { kind: 'cancelled' }
+  | { kind: 'unexpected'; message: string };
 
 /** What the browser could not do for the app. */
 export type BrowserFailure =

@@ -12,7 +12,7 @@
 // A chunk refused by the transfer quota pauses the transfer (verified-file.ts): the save stream
 // stays open and simply waits, so nothing written is lost and `resume` carries on from that chunk.
 import type { CryptoPool } from '../platform/crypto-pool';
-import { asServiceFailure, BrowserError, CancelledError, describeError } from '../platform/errors';
+import { asServiceFailure, BrowserError, CancelledError, failureValue } from '../platform/errors';
 import type { FileSource } from './file-source';
 import { openFolderZip } from './folder-zip';
 import {
@@ -117,7 +117,7 @@ export class DownloadService {
       });
       const stream = await open(
         signal,
-        (refusal) => this.transfers.pause(transferId, describeError(refusal)),
+        (refusal) => this.transfers.pause(transferId, failureValue(refusal)),
         (origin, bytes) => this.transfers.tally(transferId, origin, bytes),
       );
       this.transfers.identify(transferId, stream.filename, stream.total);
@@ -137,7 +137,7 @@ export class DownloadService {
       await writable?.abort().catch(() => undefined);
       if (!signal.aborted) {
         console.warn('download failed', error);
-        this.transfers.finish(transferId, 'failed', describeError(error));
+        this.transfers.finish(transferId, 'failed', failureValue(error));
       }
       return false;
     }
@@ -175,7 +175,8 @@ export class DownloadService {
         setTimeout(() => frame?.remove(), 10_000);
       };
       function fail(error: unknown): void {
-        send({ type: 'error', message: describeError(error) });
+        // Only errors the stream: the browser shows the download failed, the panel says why.
+        send({ type: 'error', message: asServiceFailure(error).message });
         cleanup();
         port.close();
         reject(error);

@@ -14,6 +14,7 @@
 // over ('orphaned'). Each event lists the states it moves and the states where it may still
 // arrive and changes nothing (a timer, a chunk in flight, late news); in any other state it is
 // a bug, and `transition` throws.
+import type { FailureValue } from '../contract';
 
 export type OutboxState =
   | 'encrypting'
@@ -30,12 +31,12 @@ export type OutboxEvent =
   | { type: 'start' }
   | { type: 'offline' }
   | { type: 'online' }
-  | { type: 'transient'; reason: string }
+  | { type: 'transient'; reason: FailureValue }
   | { type: 'due' }
   /** The server acknowledged a chunk this page sent. */
   | { type: 'acked' }
   | { type: 'committed' }
-  | { type: 'fail'; reason: string; retryable: boolean }
+  | { type: 'fail'; reason: FailureValue; retryable: boolean }
   | { type: 'pause' }
   | { type: 'resume' }
   | { type: 'retry' }
@@ -49,7 +50,7 @@ export type OutboxEvent =
 export interface ItemStatus {
   readonly state: OutboxState;
   /** The last failure, shown while retrying and when failed. */
-  readonly reason: string | null;
+  readonly reason: FailureValue | null;
   /** Transient failures in a row: drives the backoff; reset by progress, resume or retry. */
   readonly attempts: number;
   readonly retryable: boolean;

@@ -9,21 +9,21 @@
 // so a fast line is not held up by the extra step. Every tab of the account lists the queue; one
 // drains it (a Web Lock), and the others follow what it tells them.
 import type { OpenSession } from '../account/account-service';
-import type { DeviceStorage } from '../contract';
+import type { DeviceStorage, FailureValue } from '../contract';
 import type { DriveService } from '../drive/drive-service';
 import { FolderChains } from '../drive/folder-chains';
 import { backoffDelay } from '../platform/backoff';
 import type { Connectivity } from '../platform/connectivity';
 import type { CryptoPool } from '../platform/crypto-pool';
 import { estimateStorage, isPersisted } from '../platform/device-storage';
-import { describeError, InvalidRequestError } from '../platform/errors';
+import { failureValue, InvalidRequestError } from '../platform/errors';
 import type { Api } from '../platform/http-client';
 import type { UploadWakeLock } from '../platform/wake-lock';
 import type { TransferList } from '../transfers/transfer-list';
 import type { ItemChange, OutboxItem } from './item';
 import { drainLockName } from './locks';
 import { isPending, isSendable } from './machine';
-import { OutboxRepository } from './repository';
+import { OutboxRepository, storedReason } from './repository';
 import { OutboxSealing } from './sealing';
 import { classifySendFailure, OutboxSender } from './sender';
 import { OutboxTabs, type OutboxChange } from './tabs';
@@ -33,6 +33,11 @@ import { OutboxView } from './view';
 const FILES_AT_ONCE = 2;
 /** Item-level retries after withRetry's own attempts gave up: from seconds up to 5 minutes. */
 const ITEM_BACKOFF = { baseMs: 2_000, maxMs: 5 * 60_000 };
+/** Why an item failed in another tab, when its row says no more. */
+const UPLOAD_FAILED: FailureValue = {
+  kind: 'invalid',
+  refusal: { key: 'upload-failed', detail: null },
+};
 
 /** What this page runs for one item it lists or seals. */
 interface Job {
@@ -125,11 +130,9 @@ export class UploadService {
   async upload(parentId: string, files: File[]): Promise<void> {
     const owner = this.session().userId;
     const relative = (file: File) => (file.webkitRelativePath || '').split('/').slice(0, -1);
-    if (files.some((file) => relative(file).length > 0) && !this.connectivity.online) {
-      throw new InvalidRequestError(
-        'Folders can be uploaded only while online, since their folders are made on the server first. Add the files on their own, or try again when connected.',
-      );
-    }
+    // Their folders are made on the server first.
+    if (files.some((file) => relative(file).length > 0) && !this.connectivity.online)
+      throw new InvalidRequestError({ key: 'folders-need-network' });
     const folders = new FolderChains(this.drive, parentId);
     const added = files.map((file) => ({
       file,
@@ -157,9 +160,12 @@ export class UploadService {
     }
     if (errors.length === 1) throw errors[0];
     if (errors.length > 1) {
-      throw new InvalidRequestError(
-        `${errors.length} of ${files.length} files could not be queued. The first: ${describeError(errors[0])}`,
-      );
+      throw new InvalidRequestError({
+        key: 'some-not-queued',
+        failed: errors.length,
+        total: files.length,
+        first: failureValue(errors[0]),
+      });
     }
   }
 
@@ -319,7 +325,7 @@ export class UploadService {
     }
     const failure = classifySendFailure(error);
     if (failure === 'transient') {
-      void this.repository.apply(item, { type: 'transient', reason: describeError(error) });
+      void this.repository.apply(item, { type: 'transient', reason: failureValue(error) });
       const job = this.job(id);
       clearTimer(job);
       const delay = backoffDelay(item.status.attempts, ITEM_BACKOFF, Math.random());
@@ -327,7 +333,7 @@ export class UploadService {
       return;
     }
     console.warn('upload failed', error);
-    const reason = describeError(error);
+    const reason = failureValue(error);
     void this.repository
       .apply(item, { type: 'fail', reason, retryable: failure !== 'lost' })
       .then((saved) => saved && this.tabs.tell(id, 'failed'));
@@ -389,7 +395,7 @@ export class UploadService {
         const { reason, retryable } = item.record;
         void this.repository.apply(item, {
           type: 'fail',
-          reason: reason ?? 'The upload failed.',
+          reason: storedReason(reason) ?? UPLOAD_FAILED,
           retryable,
         });
         return;

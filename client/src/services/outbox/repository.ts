@@ -3,6 +3,7 @@
 // the state machine (machine.ts); the record keeps of it what a reload needs (paused, failed and
 // why). Writes that record progress resolve once stored, so a reload, a closed tab or a crash
 // finds exactly what was sealed and what the server acknowledged.
+import type { FailureValue } from '../contract';
 import type { ChunkProgress, OutboxRecord } from '../platform/local-db';
 import { keepCommitted } from '../platform/seed-store';
 import type { ItemChange, OutboxItem } from './item';
@@ -21,6 +22,15 @@ import {
 } from './store';
 
 type Listener = (item: OutboxItem, change: ItemChange) => void;
+
+/**
+ * Why a stored item failed. An outbox outlives app updates, and a version before typed failures
+ * stored a sentence: that row still shows it as it is, the way an unexpected failure shows its
+ * own message.
+ */
+export function storedReason(reason: OutboxRecord['reason']): FailureValue | null {
+  return typeof reason === 'string' ? { kind: 'unexpected', message: reason } : reason;
+}
 
 /** An item as the repository holds it; the rest of the outbox sees it as a read-only OutboxItem. */
 class Entry implements OutboxItem {
@@ -124,7 +134,7 @@ export class OutboxRepository {
       record,
       Object.freeze({
         ...initialStatus(state),
-        reason: record.reason,
+        reason: storedReason(record.reason),
         retryable: record.retryable,
       }),
     );
@@ -139,7 +149,7 @@ export class OutboxRepository {
   }
 
   /** Stores an encryption cut short as failed, without its chunks; the item is not listed. */
-  async interrupted(record: OutboxRecord, reason: string): Promise<OutboxRecord> {
+  async interrupted(record: OutboxRecord, reason: FailureValue): Promise<OutboxRecord> {
     await deleteChunks(record.id);
     const failed: OutboxRecord = {
       ...record,

@@ -14,12 +14,13 @@ import {
 } from '@coffre/core/format';
 import type { NodeMeta } from '@coffre/core/crypto';
 import type { OpenSession } from '../account/account-service';
+import type { FailureValue } from '../contract';
 import type { Connectivity } from '../platform/connectivity';
 import type { CryptoPool } from '../platform/crypto-pool';
 import { coreCrypto } from '../platform/crypto-main';
-import { estimateStorage, formatSize, requestPersistence } from '../platform/device-storage';
+import { estimateStorage, requestPersistence } from '../platform/device-storage';
 import type { DriveService } from '../drive/drive-service';
-import { InvalidRequestError } from '../platform/errors';
+import { asServiceFailure, InvalidRequestError } from '../platform/errors';
 import type { OutboxRecord } from '../platform/local-db';
 import { runBounded } from '../platform/retry';
 import { CHUNKS_IN_FLIGHT, type OutboxItem } from './item';
@@ -33,8 +34,7 @@ const REVISION = 1;
 /** Room kept free on the device beyond a file's ciphertext (IndexedDB's own bookkeeping). */
 const DEVICE_MARGIN = 16 * 1024 * 1024;
 
-const INTERRUPTED =
-  'Encryption was interrupted (the app closed before the file was fully stored). Add the file again.';
+const INTERRUPTED: FailureValue = { kind: 'invalid', refusal: { key: 'outbox.interrupted' } };
 
 type Core = Awaited<ReturnType<typeof coreCrypto>>;
 
@@ -68,8 +68,7 @@ export class OutboxSealing {
 
   /** Resolves once the file is sealed and stored, or once it was cancelled. */
   async seal({ owner, folderId, file, id, signal }: NewUpload): Promise<void> {
-    if (file.size > MAX_FILE_SIZE)
-      throw new InvalidRequestError('This file is larger than the largest file Coffre stores.');
+    if (file.size > MAX_FILE_SIZE) throw new InvalidRequestError({ key: 'file-too-large' });
     const core = await coreCrypto();
     core.validateName(file.name);
     this.refuseDuplicate(folderId, file);
@@ -130,11 +129,9 @@ export class OutboxSealing {
         await this.repository.delete(id).catch(() => undefined);
         this.sender.abandon(item?.record.uploadId ?? null);
         if (stopped) return;
-        if (error instanceof Error && error.name === 'QuotaExceededError') {
-          throw new InvalidRequestError(
-            `This device ran out of storage space while encrypting “${file.name}”. Nothing of it was kept: free some space and add it again.`,
-          );
-        }
+        const failure = asServiceFailure(error);
+        if (failure.kind === 'browser' && failure.reason === 'storage-full')
+          throw new InvalidRequestError({ key: 'device-full-while-sealing', name: file.name });
         throw error;
       } finally {
         contentKey.fill(0);
@@ -198,9 +195,7 @@ export class OutboxSealing {
         record.size === file.size &&
         record.lastModified === file.lastModified
       ) {
-        throw new InvalidRequestError(
-          `“${file.name}” is already waiting to upload to this folder, so it was not added again.`,
-        );
+        throw new InvalidRequestError({ key: 'already-queued', name: file.name });
       }
     }
   }
@@ -212,9 +207,12 @@ async function refuseIfDeviceFull(file: File): Promise<void> {
   if (quota === null || usage === null) return;
   const free = Math.max(0, quota - usage);
   const needed = cipherSize(file.size) + DEVICE_MARGIN;
-  if (needed > free) {
-    throw new InvalidRequestError(
-      `Not enough space on this device to queue “${file.name}”: it needs ${formatSize(needed)} and ${formatSize(free)} of the ${formatSize(quota)} this browser allows Coffre are free. Free some space and add it again.`,
-    );
-  }
+  if (needed > free)
+    throw new InvalidRequestError({
+      key: 'device-too-small',
+      name: file.name,
+      needed,
+      free,
+      quota,
+    });
 }

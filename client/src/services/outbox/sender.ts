@@ -12,21 +12,17 @@ import {
   apiPath,
 } from '@coffre/core/protocol';
 import type { Api } from '../platform/http-client';
-import { ApiError, NetworkError } from '../platform/errors';
+import { ApiError, InvalidRequestError, NetworkError } from '../platform/errors';
 import { isRetryable, runBounded, withRetry } from '../platform/retry';
 import { CHUNKS_IN_FLIGHT, type OutboxItem } from './item';
 import type { OutboxRepository } from './repository';
 import type { SealWatch } from './seal-watch';
 import type { OutboxTabs } from './tabs';
 
-const CHUNKS_LOST =
-  'Its encrypted copy on this device is gone (the browser cleared site data). Add the file again.';
-
 /** Thrown when a stored chunk is missing: nothing on this device can send the item any more. */
-class ChunksLostError extends Error {
-  override readonly name = 'ChunksLostError';
+class ChunksLostError extends InvalidRequestError {
   constructor() {
-    super(CHUNKS_LOST);
+    super({ key: 'chunks-lost' });
   }
 }
 

@@ -4,7 +4,7 @@
 // it too, so the queue never writes the transfer list itself.
 import { plainChunkSize } from '@coffre/core/format';
 import type { TransferSnapshot, UploadPhase } from '../contract';
-import { describeError } from '../platform/errors';
+import { failureValue } from '../platform/errors';
 import type { TransferList } from '../transfers/transfer-list';
 import type { ItemChange, OutboxItem } from './item';
 import type { OutboxRepository } from './repository';
@@ -35,7 +35,7 @@ export class OutboxView {
 
   /** It could not be queued; `error` says why. */
   refused(id: string, error: unknown): void {
-    this.transfers.show(id, { state: 'failed', phase: null, error: describeError(error) });
+    this.transfers.show(id, { state: 'failed', phase: null, error: failureValue(error) });
   }
 
   /** Cancels a file that is not in the outbox (waiting its turn, or refused when added). */

@@ -30,16 +30,3 @@ export async function isPersisted(): Promise<boolean> {
     return false;
   }
 }
-
-/** Decimal units, as browsers and disks report space: "105 MB", "1.2 GB". */
-export function formatSize(bytes: number): string {
-  const units = ['bytes', 'kB', 'MB', 'GB', 'TB'];
-  let value = Math.max(0, bytes);
-  let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit++;
-  }
-  const digits = unit === 0 || value >= 100 ? 0 : value >= 10 ? 1 : 2;
-  return `${value.toFixed(digits)} ${units[unit]}`;
-}

@@ -2,11 +2,14 @@
 // `kind`, and ui/ words them through its message catalogue (ui/lib/messages.ts). They carry
 // figures and reasons, not sentences; the one sentence kept is the server's own (an error
 // envelope's `message`), which the catalogue shows for the codes it has no words of its own for.
+// Where a failure must outlive its class (a transfer's snapshot, an outbox row), `failureValue`
+// gives it as plain data (contract's FailureValue).
 import type { ErrorDetails } from '@coffre/core/protocol';
 import type {
   BrowserFailure,
   DirectFailure,
   DirectRole,
+  FailureValue,
   LinkErrorReason,
   Refusal,
 } from '../contract';
@@ -33,7 +36,7 @@ export type ServiceFailure =
   | UnexpectedError;
 
 export abstract class ServiceError extends Error {
-  abstract readonly kind: ServiceFailure['kind'];
+  abstract readonly kind: FailureValue['kind'];
 }
 
 /** The server answered with an error (an envelope, or something that is not one). */
@@ -140,12 +143,8 @@ export class DamagedAccountError extends ServiceError {
 /** A request the client refuses locally, before anything is sent. */
 export class InvalidRequestError extends ServiceError {
   override readonly kind = 'invalid';
-  readonly refusal: Refusal;
-  /** A string is a sentence the caller words itself (see Refusal's 'worded'). */
-  constructor(refusal: Refusal | string) {
-    const typed = typeof refusal === 'string' ? { key: 'worded' as const, text: refusal } : refusal;
-    super(typed.key === 'worded' ? typed.text : typed.key);
-    this.refusal = typed;
+  constructor(readonly refusal: Refusal) {
+    super(refusal.key);
   }
 }
 
@@ -251,16 +250,39 @@ export function asServiceFailure(error: unknown): ServiceFailure {
   return new UnexpectedError(error instanceof Error ? error.message : '', { cause: error });
 }
 
-/**
- * Words an error for the transfer list and the upload queue, whose records still keep sentences:
- * the UI installs its catalogue here when it starts (main.ts), so the words live in one place.
- */
-let wording: (failure: ServiceFailure) => string = (failure) => failure.message;
-
-export function describeError(error: unknown): string {
-  return wording(asServiceFailure(error));
-}
-
-export function useErrorWording(words: (failure: ServiceFailure) => string): void {
-  wording = words;
+/** Anything a service may throw, as plain data (see FailureValue). */
+export function failureValue(error: unknown): FailureValue {
+  const failure = asServiceFailure(error);
+  switch (failure.kind) {
+    case 'session-refused':
+    case 'forbidden':
+    case 'not-found':
+    case 'rate-limited':
+    case 'server': {
+      const { kind, status, code, said } = failure;
+      return { kind, status, code, said };
+    }
+    case 'quota': {
+      const { kind, status, code, said, quota, figures } = failure;
+      return { kind, status, code, said, quota, figures };
+    }
+    case 'bad-answer':
+      return { kind: failure.kind, status: failure.status, reason: failure.reason };
+    case 'network':
+    case 'integrity':
+    case 'weak-kdf':
+    case 'damaged-account':
+    case 'cancelled':
+      return { kind: failure.kind };
+    case 'invalid':
+      return { kind: failure.kind, refusal: failure.refusal };
+    case 'link':
+      return { kind: failure.kind, reason: failure.reason };
+    case 'browser':
+      return { kind: failure.kind, reason: failure.reason };
+    case 'direct':
+      return { kind: failure.kind, role: failure.role, failure: failure.failure };
+    case 'unexpected':
+      return { kind: failure.kind, message: failure.message };
+  }
 }

@@ -9,6 +9,7 @@
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import type { AccountBundle } from '@coffre/core/crypto';
 import type { CreateUploadRequest } from '@coffre/core/protocol';
+import type { FailureValue } from '../contract';
 
 /** What this device keeps to stay logged in across reloads (see account.ts for what it protects). */
 export interface StoredSession {
@@ -40,8 +41,11 @@ export interface OutboxRecord {
   lastModified: number;
   queuedAt: number;
   phase: 'encrypting' | 'ready' | 'paused' | 'failed';
-  /** Why it failed, a sentence a person can read. */
-  reason: string | null;
+  /**
+   * Why it failed, as a typed failure; a string is the sentence a version before typed failures
+   * stored, which an outbox kept across the update still holds (see outbox/repository.ts).
+   */
+  reason: FailureValue | string | null;
   /** Whether Retry can send it again (its chunks are still stored). */
   retryable: boolean;
   /** The POST /uploads body: ids, wrapped keys and sealed metadata, all made at add time. */

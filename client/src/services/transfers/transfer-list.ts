@@ -4,7 +4,14 @@
 // times a second (progress arrives per chunk and would otherwise re-render the panel constantly).
 // Speed is measured over a sliding window. A download the transfer quota refused is paused, not
 // ended: its work waits on `pause` until `resume` or cancel.
-import type { TransferEvent, TransferSnapshot, TransferState, TransferStep } from '../contract';
+import type {
+  FailureValue,
+  TransferEvent,
+  TransferSnapshot,
+  TransferState,
+  TransferStep,
+} from '../contract';
+import { CancelledError } from '../platform/errors';
 import { SpeedMeter } from './speed-meter';
 
 const NOTIFY_INTERVAL_MS = 250;
@@ -96,7 +103,7 @@ export class TransferList {
   finish(
     id: string,
     state: Exclude<TransferState, 'queued' | 'running' | 'paused'>,
-    error: string | null = null,
+    error: FailureValue | null = null,
   ): void {
     const transfer = this.transfers.get(id);
     if (!transfer || isEnded(transfer.snapshot.state)) return;
@@ -114,14 +121,13 @@ export class TransferList {
   }
 
   /**
-   * Pauses a transfer whose chunk the transfer quota refused, showing `reason` (the server's
-   * sentence). Resolves when `resume` is called; rejects once the transfer is cancelled. Every
-   * chunk refused while paused waits on the same pause.
+   * Pauses a transfer whose chunk the transfer quota refused, showing `reason` (the refusal).
+   * Resolves when `resume` is called; rejects once the transfer is cancelled. Every chunk refused
+   * while paused waits on the same pause.
    */
-  pause(id: string, reason: string): Promise<void> {
+  pause(id: string, reason: FailureValue): Promise<void> {
     const transfer = this.transfers.get(id);
-    if (!transfer || isEnded(transfer.snapshot.state))
-      return Promise.reject(new DOMException('Cancelled.', 'AbortError'));
+    if (!transfer || isEnded(transfer.snapshot.state)) return Promise.reject(new CancelledError());
     if (!transfer.resumed) {
       const { signal } = transfer.controller;
       let resolve = (): void => {};
@@ -290,7 +296,7 @@ function isEnded(state: TransferState): boolean {
 function end(
   s: TransferSnapshot,
   state: Exclude<TransferState, 'queued' | 'running' | 'paused'>,
-  error: string | null,
+  error: FailureValue | null,
 ): void {
   s.state = state;
   s.error = state === 'failed' ? error : null;

@@ -5,12 +5,9 @@ import type { Message } from './messages';
 class Announcer {
   message = $state<Message | null>(null);
 
-  /** A string is a sentence its caller words itself (the transfers mirror, for now). */
-  say(message: Message | string): void {
+  say(message: Message): void {
     this.message = null;
-    const next =
-      typeof message === 'string' ? { key: 'text' as const, params: { text: message } } : message;
-    queueMicrotask(() => (this.message = next));
+    queueMicrotask(() => (this.message = message));
   }
 }
 

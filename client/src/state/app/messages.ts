@@ -1,9 +1,9 @@
 // What the app tells a person, as data: a key of the message catalogue with its parameters, or a
-// typed failure from services. state/ and ui/ hold these; only the catalogue (ui/lib/messages.ts)
-// turns them into words, so a translation is one file.
-import type { ServiceFailure } from '../../services';
+// typed failure from services (a thrown one, or one kept as a value). state/ and ui/ hold these;
+// only the catalogue (ui/lib/messages.ts) turns them into words, so a translation is one file.
+import type { FailureValue, ServiceFailure } from '../../services';
 
-export type { ServiceFailure };
+export type { FailureValue, ServiceFailure };
 
 /** Each message's parameters; null for a message without any. */
 export interface MessageParams {
@@ -12,6 +12,11 @@ export interface MessageParams {
     name: string;
     state: 'done' | 'failed' | 'cancelled';
   };
+  /** A download the transfer quota paused, and the refusal (null if none was kept). */
+  'transfer.paused': { name: string; reason: FailureValue | null };
+  'upload.paused': { name: string };
+  'upload.waiting-network': { name: string };
+  'upload.uploading': { name: string };
   'session.wrong-email-or-password': null;
   'session.wrong-recovery-key': null;
   'session.wrong-current-password': null;
@@ -54,8 +59,6 @@ export interface MessageParams {
   'send.sent': { name: string };
   'send.stopped': { error: ServiceFailure };
   'send.link-created': null;
-  /** A sentence worded elsewhere (the transfer list's, until it holds typed failures). */
-  text: { text: string };
 }
 
 export type MessageKey = keyof MessageParams;
@@ -67,4 +70,4 @@ export type Message = {
 }[MessageKey];
 
 /** What a person is shown: a message, or a failure the catalogue words. */
-export type Shown = Message | ServiceFailure;
+export type Shown = Message | FailureValue;

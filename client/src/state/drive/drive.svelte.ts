@@ -265,10 +265,7 @@ class Drive {
     const usage = accountUsage.current;
     if (!usage || usage.storageQuota === null) return;
     if (usage.storageUsed + transfer.size - transfer.done <= usage.storageQuota) return;
-    const said: Shown =
-      transfer.error !== null
-        ? { key: 'text', params: { text: transfer.error } }
-        : { key: 'drive.no-room', params: { name: transfer.name } };
+    const said: Shown = transfer.error ?? { key: 'drive.no-room', params: { name: transfer.name } };
     toasts.show(said, {
       tone: 'error',
       action: { label: { key: 'action.see-plans' }, run: () => this.openPlans() },

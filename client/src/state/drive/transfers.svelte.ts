@@ -130,16 +130,17 @@ class Transfers {
   // Uploads wait, pause and retry on their own; each change of what they wait for is said once.
   #announce(t: TransferSnapshot, was: TransferStep): void {
     const paused = t.state === 'paused' && was.state !== 'paused';
+    const { name } = t;
     if (t.kind === 'download') {
-      if (paused) announcer.say(`Download of ${t.name} paused. ${t.error ?? ''}`);
+      if (paused) announcer.say({ key: 'transfer.paused', params: { name, reason: t.error } });
       return;
     }
     const phaseChanged = t.phase !== was.phase;
-    if (paused) announcer.say(`Upload of ${t.name} paused.`);
+    if (paused) announcer.say({ key: 'upload.paused', params: { name } });
     else if (phaseChanged && t.phase === 'waiting-network')
-      announcer.say(`Upload of ${t.name} is waiting for the network.`);
+      announcer.say({ key: 'upload.waiting-network', params: { name } });
     else if (phaseChanged && t.phase === 'uploading' && was.state !== 'running')
-      announcer.say(`Uploading ${t.name}.`);
+      announcer.say({ key: 'upload.uploading', params: { name } });
   }
 }
 

@@ -1,16 +1,17 @@
 // The message catalogue: the sentences the app tells a person, from a key and its parameters
-// (state/app/messages.ts) or from a typed failure of the services. Components render both through
-// `say`, so these words live here only and a translation is this file.
+// (state/app/messages.ts) or from a typed failure of the services, thrown or kept as a value.
+// Components render both through `say`, so these words live here only and a translation is this
+// file. A quota refusal's figures are written by core/format, as the storage server writes them.
 import { figuresIn, quotaDay } from '@coffre/core/format';
 import type {
+  FailureValue,
   Message,
   MessageKey,
   MessageParams,
-  ServiceFailure,
   Shown,
 } from '../../state/app/messages';
 
-type FailureOf<K extends ServiceFailure['kind']> = Extract<ServiceFailure, { kind: K }>;
+type FailureOf<K extends FailureValue['kind']> = Extract<FailureValue, { kind: K }>;
 type Refusal = FailureOf<'invalid'>['refusal'];
 type DirectFailure = FailureOf<'direct'>['failure'];
 
@@ -24,7 +25,7 @@ export function render(message: Message): string {
   return words('params' in message ? message.params : null);
 }
 
-export function describe(failure: ServiceFailure): string {
+export function describe(failure: FailureValue): string {
   switch (failure.kind) {
     case 'session-refused':
     case 'forbidden':
@@ -67,9 +68,27 @@ const passwordTooShort = (min: number) => `Choose a password of at least ${min} 
 
 const sharedFiles = (count: number) => (count === 1 ? '1 shared file' : `${count} shared files`);
 
+/** Decimal units, as browsers and disks report space: "105 MB", "1.2 GB". */
+function deviceSpace(bytes: number): string {
+  const units = ['bytes', 'kB', 'MB', 'GB', 'TB'];
+  let value = Math.max(0, bytes);
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit++;
+  }
+  const digits = unit === 0 || value >= 100 ? 0 : value >= 10 ? 1 : 2;
+  return `${value.toFixed(digits)} ${units[unit]}`;
+}
+
 const MESSAGES: { [K in MessageKey]: (params: MessageParams[K]) => string } = {
   'transfer.ended': ({ kind, name, state }) =>
     `${kind === 'upload' ? 'Upload' : 'Download'} of ${name} ${ENDINGS[state]}.`,
+  'transfer.paused': ({ name, reason }) =>
+    `Download of ${name} paused. ${reason === null ? '' : describe(reason)}`,
+  'upload.paused': ({ name }) => `Upload of ${name} paused.`,
+  'upload.waiting-network': ({ name }) => `Upload of ${name} is waiting for the network.`,
+  'upload.uploading': ({ name }) => `Uploading ${name}.`,
   'session.wrong-email-or-password': () => 'Wrong email or password.',
   'session.wrong-recovery-key': () => 'Wrong email or recovery key.',
   'session.wrong-current-password': () => 'The current password is wrong.',
@@ -113,7 +132,6 @@ const MESSAGES: { [K in MessageKey]: (params: MessageParams[K]) => string } = {
   'send.sent': ({ name }) => `${name} was sent to the other device.`,
   'send.stopped': ({ error }) => `Sending stopped: ${describe(error)}`,
   'send.link-created': () => 'Link created.',
-  text: ({ text }) => text,
 };
 
 const ENDINGS = { done: 'finished', failed: 'failed', cancelled: 'cancelled' } as const;
@@ -151,10 +169,29 @@ const REFUSALS: { [K in Refusal['key']]: (refusal: Extract<Refusal, { key: K }>)
   'received-part-missing': ({ part }) =>
     `Part ${part} of the received file is missing on this device.`,
   'not-queued': () => 'This file is no longer in the upload queue.',
-  'upload-failed': ({ detail }) => detail ?? 'The upload failed.',
+  'upload-failed': ({ detail }) => (detail === null ? 'The upload failed.' : describe(detail)),
   'upload-cancelled': () => 'The upload was cancelled.',
-  'not-sealed': ({ detail }) => detail ?? 'This file could not be encrypted.',
-  worded: ({ text }) => text,
+  'not-sealed': ({ detail }) =>
+    detail === null ? 'This file could not be encrypted.' : describe(detail),
+  'file-too-large': () => 'This file is larger than the largest file Coffre stores.',
+  'already-queued': ({ name }) =>
+    `“${name}” is already waiting to upload to this folder, so it was not added again.`,
+  'device-too-small': ({ name, needed, free, quota }) =>
+    `Not enough space on this device to queue “${name}”: it needs ${deviceSpace(needed)} and ` +
+    `${deviceSpace(free)} of the ${deviceSpace(quota)} this browser allows Coffre are free. ` +
+    'Free some space and add it again.',
+  'device-full-while-sealing': ({ name }) =>
+    `This device ran out of storage space while encrypting “${name}”. Nothing of it was kept: ` +
+    'free some space and add it again.',
+  'outbox.interrupted': () =>
+    'Encryption was interrupted (the app closed before the file was fully stored). Add the file again.',
+  'folders-need-network': () =>
+    'Folders can be uploaded only while online, since their folders are made on the server ' +
+    'first. Add the files on their own, or try again when connected.',
+  'some-not-queued': ({ failed, total, first }) =>
+    `${failed} of ${total} files could not be queued. The first: ${describe(first)}`,
+  'chunks-lost': () =>
+    'Its encrypted copy on this device is gone (the browser cleared site data). Add the file again.',
 };
 
 function refusal(reason: Refusal): string {

@@ -11,6 +11,7 @@ import type { DriveService } from '../../drive/drive-service';
 import { IntegrityFailedError, InvalidRequestError } from '../../platform/errors';
 import type { FileSource } from '../../downloads/file-source';
 import type { OutboxRecord } from '../../platform/local-db';
+import { storedReason } from '../../outbox/repository';
 import { chunkBlob, outboxRecord } from '../../outbox/store';
 import { withRetry } from '../../platform/retry';
 import { seedChunk, seedFile } from '../../platform/seed-store';
@@ -212,7 +213,7 @@ async function sealedRecord(transferId: string, signal: AbortSignal): Promise<Ou
     if (!record) throw new InvalidRequestError({ key: 'not-queued' });
     if (record.manifest !== null) return record;
     if (record.phase === 'failed')
-      throw new InvalidRequestError({ key: 'not-sealed', detail: record.reason });
+      throw new InvalidRequestError({ key: 'not-sealed', detail: storedReason(record.reason) });
     await new Promise((resolve) => setTimeout(resolve, SEALED_POLL_MS));
   }
 }
