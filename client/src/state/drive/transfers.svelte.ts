@@ -12,7 +12,7 @@ type FinishListener = (transfer: TransferSnapshot) => void;
 
 // Follows the services' transfer list through the events it tells. "Clear finished" is a view
 // choice, so cleared ids are remembered here rather than asked of services.
-class Transfers {
+class TransfersPanelState {
   #all = $state.raw<TransferSnapshot[]>([]);
   #cleared = $state(new Set<string>());
   open = $state(false);
@@ -144,4 +144,4 @@ class Transfers {
   }
 }
 
-export const transfers = new Transfers();
+export const transfers = new TransfersPanelState();
