@@ -70,3 +70,4 @@ export {
   linkUrl,
 } from './links';
 export { figuresIn, quotaDay } from './quota-figures';
+export { displayName, isolatedName } from './display-name';
