@@ -1,4 +1,5 @@
 import { Type, type Static } from 'typebox';
+import { MAX_LIST_NODES } from '../format';
 import { ByteCount, Id } from './common';
 
 /** Plan ids: short, lower case, safe in a URL, a log line and a shell command. */
@@ -37,7 +38,7 @@ export type PlanRef = Static<typeof PlanRef>;
 /** `GET /account/usage`: where the stored bytes are. */
 export const UsageBreakdown = Type.Object({
   /** Each folder directly in the root with the committed bytes of its subtree outside the bin. */
-  folders: Type.Array(Type.Object({ nodeId: Id, bytes: ByteCount })),
+  folders: Type.Array(Type.Object({ nodeId: Id, bytes: ByteCount }), { maxItems: MAX_LIST_NODES }),
   /** Files directly in the root, outside the bin. */
   files: ByteCount,
   /** Everything in the bin: it counts until purged. */

@@ -11,11 +11,12 @@
 // Through a share link, chunks may come from peers in the link's room (chunk-peers.ts): those
 // bytes go through exactly the same checks, and a chunk that fails them, or that no peer
 // delivers, is taken from the server instead.
-import { cipherChunkSize } from '@coffre/core/format';
+import { chunkCount, cipherChunkSize } from '@coffre/core/format';
 import type { ChunkPeers } from './chunk-peers';
 import type { CryptoPool } from '../platform/crypto-pool';
 import { coreCrypto } from '../platform/crypto-main';
 import {
+  BadAnswerError,
   IntegrityFailedError,
   InvalidRequestError,
   isIntegrityError,
@@ -125,13 +126,24 @@ export class VerifiedFile {
 
 /**
  * A file's committed revision, with everything the server says of it checked: the node key (from
- * its key chain), the content key, the signed manifest and the chunk listing against it.
+ * its key chain), the content key, the signed manifest and the chunk listing against it. The
+ * file's sealed size gives its chunk count before anything else is asked, so the file record is
+ * refused unread past the size that count allows (protocol.md, "Answer sizes").
  */
 export async function openRevision(source: FileSource, nodeId: string, signal: AbortSignal) {
   const node = await source.node(nodeId);
   if (node.type !== 'file' || node.meta === null)
     throw new InvalidRequestError({ key: 'not-a-file' });
-  const info = await source.fileInfo(nodeId, signal);
+  const size = node.meta.size;
+  if (size === null) throw new IntegrityFailedError();
+  let info;
+  try {
+    info = await source.fileInfo(nodeId, chunkCount(size), signal);
+  } catch (error) {
+    // Over its bound or not of its shape: what the format authenticates was tampered with (§9).
+    if (error instanceof BadAnswerError) throw new IntegrityFailedError();
+    throw error;
+  }
   if (info.nodeId !== nodeId) throw new IntegrityFailedError();
   const core = await coreCrypto();
   const contentKey = core.openContentKey(nodeId, node.key, info.revision, info.wrappedContentKey);
@@ -149,8 +161,7 @@ export async function openRevision(source: FileSource, nodeId: string, signal: A
         c.id === manifest.chunks[i] &&
         c.size === cipherChunkSize(manifest.size, i),
     );
-  if (!listingMatches) throw new IntegrityFailedError();
-  if (node.meta.size !== null && node.meta.size !== manifest.size) throw new IntegrityFailedError();
+  if (!listingMatches || manifest.size !== size) throw new IntegrityFailedError();
   return { meta: node.meta, info, contentKey, manifest };
 }
 

@@ -7,10 +7,10 @@
 import { isId, parseLinkFragment } from '@coffre/core/format';
 import {
   DOWNLOAD_GRANT_HEADER,
-  FileManifestResponse,
   LinkNodeList,
   LinkResponse,
   apiPath,
+  type FileManifestResponse,
 } from '@coffre/core/protocol';
 import { Api } from '../platform/http-client';
 import type { ChunkPeers, PeerFile } from '../downloads/chunk-peers';
@@ -26,7 +26,7 @@ import {
   LinkError,
   NotFoundError,
 } from '../platform/errors';
-import type { FileSource } from '../downloads/file-source';
+import { fileAnswer, type FileSource } from '../downloads/file-source';
 import { isRetryable } from '../platform/retry';
 import type { LinkSwarm } from '../p2p/link-room/swarm';
 import { readWholeFile } from '../downloads/verified-file';
@@ -208,8 +208,8 @@ class SharedTree implements LinkSession, FileSource {
     return Promise.resolve(node);
   }
 
-  fileInfo(nodeId: string, signal: AbortSignal): Promise<FileManifestResponse> {
-    return this.api.json('GET', apiPath.linkFile(this.linkId, nodeId), FileManifestResponse, {
+  fileInfo(nodeId: string, count: number, signal: AbortSignal): Promise<FileManifestResponse> {
+    return this.api.json('GET', apiPath.linkFile(this.linkId, nodeId), fileAnswer(count), {
       signal,
     });
   }
