@@ -1,17 +1,21 @@
 import { createServer, request, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
 
 /**
  * A malicious-server stand-in: a loopback HTTP proxy in front of the real storage server that
  * can rewrite any response. The page is loaded through it, so the app sees it as its server.
  */
 export interface Tamper {
-  /** Return a new body for this request, or undefined to pass the upstream response through. */
+  /**
+   * Return a new body for this request, or undefined to pass the upstream response through. A
+   * stream is sent as it is read, with no Content-Length.
+   */
   (
     req: { method: string; url: string },
     body: Buffer,
     fetchUpstream: Upstream,
-  ): Promise<Buffer | undefined>;
+  ): Promise<Buffer | Readable | undefined>;
 }
 export type Upstream = (path: string, headers: IncomingMessage['headers']) => Promise<Buffer>;
 
@@ -86,6 +90,13 @@ export async function startTamperProxy(upstream: string): Promise<TamperProxy> {
       const original = await readAll(upstreamRes);
       const replaced = await rule({ method, url }, original, (p) => fetchUpstream(p, req.headers));
       const answer = replaced ?? original;
+      if (answer instanceof Readable) {
+        const { 'content-length': _length, etag: _etag, ...streamed } = upstreamRes.headers;
+        res.writeHead(upstreamRes.statusCode ?? 502, streamed);
+        res.on('close', () => answer.destroy());
+        answer.pipe(res);
+        return;
+      }
       const outHeaders = { ...upstreamRes.headers, 'content-length': String(answer.length) };
       delete outHeaders['etag'];
       res.writeHead(upstreamRes.statusCode ?? 502, outHeaders);

@@ -56,6 +56,7 @@ const PARAMS: { [K in MessageKey]: MessageParams[K] } = {
   'drive.no-room': { name: 'a.txt' },
   'drive.name-empty': null,
   'drive.name-slash': null,
+  'listing.hidden': { count: 2 },
   'action.undo': null,
   'action.see-plans': null,
   'shared.not-kept': null,

@@ -132,6 +132,7 @@ function createServices(): Services {
     trash: (nodeId) => drive.trash(nodeId),
     restore: (nodeId) => drive.restore(nodeId),
     listTrash: () => drive.listTrash(),
+    unverifiedInTrash: () => drive.unverifiedInTrash(),
     usage: () => drive.usage(),
     plans: () => drive.plans(),
     usageBreakdown: () => drive.usageBreakdown(),

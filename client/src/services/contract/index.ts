@@ -146,6 +146,8 @@ export interface Services {
   restore(nodeId: string): Promise<void>;
   listTrash(): Promise<DriveNode[]>;
   usage(): Promise<Usage>;
+  /** Entries of the bin hidden at its last `listTrash` because they failed verification. */
+  unverifiedInTrash(): number;
   /** The plans on offer, as configured on the server. */
   plans(): Promise<Plan[]>;
   /** Space per top folder (verified; unverifiable folders are left out), the bin and open uploads. */
@@ -289,6 +291,8 @@ export interface LinkSession {
   unlock(password: string | null): Promise<DriveNode /* the shared file or folder, decrypted */>;
   list(folderId: string): Promise<DriveNode[]>;
   /** From the shared root down to this folder (inclusive). */
+  /** Children of `folderId` hidden at its last `list` because they failed verification. */
+  unverifiedCount(folderId: string): number;
   path(folderId: string): Promise<DriveNode[]>;
   /** Via the transfers panel, streamed to disk through the service worker. */
   download(nodeId: string): void;

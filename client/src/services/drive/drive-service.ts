@@ -39,6 +39,8 @@ export class DriveService {
   private readonly known = new Map<string, KnownNode>();
   /** Children of each folder that failed verification at its last listing. */
   private readonly skipped = new Map<string, number>();
+  /** Entries of the bin that failed verification at its last listing. */
+  private skippedInTrash = 0;
 
   constructor(
     private readonly api: Api,
@@ -50,6 +52,7 @@ export class DriveService {
     for (const node of this.known.values()) node.key.fill(0);
     this.known.clear();
     this.skipped.clear();
+    this.skippedInTrash = 0;
   }
 
   rootId(): string {
@@ -168,7 +171,13 @@ export class DriveService {
     }
     if (dropped > 0)
       console.warn(`${dropped} item(s) in the bin could not be verified and are hidden.`);
+    this.skippedInTrash = dropped;
     return result.sort(byTypeThenName);
+  }
+
+  /** How many entries of the bin were dropped at its last listing because they did not verify. */
+  unverifiedInTrash(): number {
+    return this.skippedInTrash;
   }
 
   /** Deletes a top-level item of the bin and everything under it, for good. */

@@ -66,6 +66,8 @@ class SharedTree implements LinkSession, FileSource {
   readonly needsPassword: boolean;
   private readonly known = new Map<string, KnownNode>();
   private root: KnownNode | null = null;
+  /** Children of each folder that failed verification at its last listing. */
+  private readonly skipped = new Map<string, number>();
   private signPublicKey: Uint8Array | null = null;
   /** Per file: the download grant its chunk 0 was answered with. */
   private readonly grants = new Map<string, DownloadGrant>();
@@ -133,7 +135,8 @@ class SharedTree implements LinkSession, FileSource {
     const { nodes } = await notFoundAsLinkError(() =>
       this.api.json('GET', apiPath.linkChildren(this.linkId, folderId), LinkNodeList),
     );
-    const { opened } = await openChildren(folder, nodes);
+    const { opened, dropped } = await openChildren(folder, nodes);
+    this.skipped.set(folder.id, dropped);
     return opened.map((node) => toDriveNode(this.remember(node))).sort(byTypeThenName);
   }
 
@@ -141,6 +144,10 @@ class SharedTree implements LinkSession, FileSource {
     const chain: DriveNode[] = [];
     for (let node: KnownNode | undefined = await this.node(folderId); node;) {
       if (chain.length > MAX_DEPTH) throw new InvalidRequestError({ key: 'too-deep' });
+  unverifiedCount(folderId: string): number {
+    return this.skipped.get(folderId) ?? 0;
+  }
+
       chain.unshift(toDriveNode(node));
       node = node.parentId === null ? undefined : this.known.get(node.parentId);
     }

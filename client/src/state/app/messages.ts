@@ -34,6 +34,8 @@ export interface MessageParams {
   'drive.name-empty': null;
   'drive.name-slash': null;
   'action.undo': null;
+  /** Entries of a listing that failed verification and are not shown: a folder, a link's, the bin. */
+  'listing.hidden': { count: number };
   'action.see-plans': null;
   'shared.not-kept': null;
   'shared.queued': { count: number };

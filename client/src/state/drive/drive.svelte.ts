@@ -25,7 +25,7 @@ class Drive {
   items = $state<DriveNode[]>([]);
   loading = $state(false);
   error = $state<ServiceFailure | null>(null);
-  /** Children of the open folder hidden because they failed verification. */
+  /** Entries of the open folder or of the bin hidden because they failed verification. */
   unverified = $state(0);
   #ticket = 0;
   #stopWatching: (() => void) | null = null;
@@ -81,7 +81,7 @@ class Drive {
       const items = await services.listTrash();
       return () => {
         this.items = items;
-        this.unverified = 0;
+        this.unverified = services.unverifiedInTrash();
       };
     });
   }

@@ -40,6 +40,8 @@ class LinkPage {
   root = $state<DriveNode | null>(null);
   path = $state<DriveNode[]>([]);
   items = $state<DriveNode[]>([]);
+  /** Children of the open folder hidden because they failed verification. */
+  unverified = $state(0);
   listing = $state(false);
   listError = $state<ServiceFailure | null>(null);
   preview = $state<Preview | null>(null);
@@ -73,6 +75,7 @@ class LinkPage {
     this.root = null;
     this.path = [];
     this.items = [];
+    this.unverified = 0;
     transfers.start();
     // A newer open (the fragment changed) wins over one still waiting for the server.
     const ticket = ++this.#openTicket;
@@ -123,9 +126,11 @@ class LinkPage {
       if (ticket !== this.#listTicket) return;
       this.path = path;
       this.items = items;
+      this.unverified = session.unverifiedCount(folderId);
     } catch (error) {
       if (ticket === this.#listTicket) {
         this.items = [];
+        this.unverified = 0;
         this.listError = asServiceFailure(error);
       }
     } finally {
