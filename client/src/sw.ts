@@ -8,6 +8,7 @@ import {
   precacheAndRoute,
 } from 'workbox-precaching';
 import { NavigationRoute, registerRoute } from 'workbox-routing';
+import { displayName } from '@coffre/core/format';
 import { addToInbox, SHARE_TARGET_FIELD, SHARE_TARGET_PATH } from './services/outbox/share-inbox';
 import type {
   DownloadRegistration,
@@ -166,8 +167,12 @@ function downloadResponse({ filename, size, port }: DownloadRegistration): Respo
   return new Response(body, { headers });
 }
 
-/** RFC 6266 / 5987: an ASCII fallback plus the exact UTF-8 name. */
-function contentDisposition(filename: string): string {
+/**
+ * RFC 6266 / 5987: an ASCII fallback plus the UTF-8 name, in the form a person reads it (format.md
+ * §6.1): a character that hides or reorders text would do the same in a file manager.
+ */
+function contentDisposition(name: string): string {
+  const filename = displayName(name);
   const ascii = filename.replace(/[^\x20-\x7e]|["\\%;]/g, '_');
   const encoded = encodeURIComponent(filename).replace(
     /['()*]/g,

@@ -145,9 +145,9 @@ export interface Services {
   trash(nodeId: string): Promise<void>;
   restore(nodeId: string): Promise<void>;
   listTrash(): Promise<DriveNode[]>;
-  usage(): Promise<Usage>;
   /** Entries of the bin hidden at its last `listTrash` because they failed verification. */
   unverifiedInTrash(): number;
+  usage(): Promise<Usage>;
   /** The plans on offer, as configured on the server. */
   plans(): Promise<Plan[]>;
   /** Space per top folder (verified; unverifiable folders are left out), the bin and open uploads. */
@@ -290,9 +290,9 @@ export interface LinkSession {
   /** Throws LinkError('wrong-password') on a wrong password; nothing else is fetched. */
   unlock(password: string | null): Promise<DriveNode /* the shared file or folder, decrypted */>;
   list(folderId: string): Promise<DriveNode[]>;
-  /** From the shared root down to this folder (inclusive). */
   /** Children of `folderId` hidden at its last `list` because they failed verification. */
   unverifiedCount(folderId: string): number;
+  /** From the shared root down to this folder (inclusive). */
   path(folderId: string): Promise<DriveNode[]>;
   /** Via the transfers panel, streamed to disk through the service worker. */
   download(nodeId: string): void;

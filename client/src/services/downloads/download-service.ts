@@ -11,6 +11,7 @@
 //
 // A chunk refused by the transfer quota pauses the transfer (verified-file.ts): the save stream
 // stays open and simply waits, so nothing written is lost and `resume` carries on from that chunk.
+import { displayName } from '@coffre/core/format';
 import type { CryptoPool } from '../platform/crypto-pool';
 import { asServiceFailure, BrowserError, CancelledError, failureValue } from '../platform/errors';
 import type { FileSource } from './file-source';
@@ -280,12 +281,13 @@ async function serviceWorkerController(): Promise<ServiceWorker | null> {
 /**
  * Without any service worker (unsupported, or storage blocked), asks where to save right away,
  * while the click's user activation still holds; the file is only written after verification.
+ * The name offered is the one a person reads (format.md §6.1), as the service worker saves it.
  */
 async function savePickerIfNoWorker(name: string): Promise<FileSystemWritableFileStream | null> {
   const container = navigator.serviceWorker;
   if (container?.controller || (container && (await container.getRegistration()))) return null;
   if (!('showSaveFilePicker' in window)) return null;
   const picker = window as unknown as SaveFilePicker;
-  const handle = await picker.showSaveFilePicker({ suggestedName: name });
+  const handle = await picker.showSaveFilePicker({ suggestedName: displayName(name) });
   return handle.createWritable();
 }

@@ -3,7 +3,7 @@
 // zip reaches it, so memory stays flat whatever the total. Any integrity failure errors the zip
 // stream, so the browser keeps no partial zip.
 import { makeZip, predictLength } from 'client-zip';
-import { MAX_FOLDER_DEPTH } from '@coffre/core/format';
+import { MAX_FOLDER_DEPTH, displayName } from '@coffre/core/format';
 import type { DriveNode } from '../contract';
 import type { CryptoPool } from '../platform/crypto-pool';
 import type { SaveStream } from './download-service';
@@ -123,13 +123,13 @@ function plaintextStream(
 }
 
 /**
- * One path segment from a decrypted name. core already refuses '/', NUL, '.' and '..' in names,
- * but the zip is read by other programs, so it is checked again here: no separators, no control
- * characters, never a segment that climbs out of the folder.
+ * One path segment from a decrypted name, as a person reads it (format.md §6.1: controls and every
+ * character that hides or reorders text shown as its code point). core already refuses '/', NUL,
+ * '.' and '..' in names, but the zip is read by other programs, so it is checked again here: no
+ * separators, never a segment that climbs out of the folder.
  */
 function safeSegment(name: string): string {
-  // eslint-disable-next-line no-control-regex
-  const cleaned = name.replace(/[/\\\x00-\x1f\x7f]/g, '_').trim();
+  const cleaned = displayName(name).replace(/[/\\]/g, '_').trim();
   if (cleaned === '' || /^\.+$/.test(cleaned)) return '_' + cleaned;
   return cleaned;
 }

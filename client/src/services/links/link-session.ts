@@ -65,9 +65,9 @@ class SharedTree implements LinkSession, FileSource {
   readonly type: 'file' | 'folder';
   readonly needsPassword: boolean;
   private readonly known = new Map<string, KnownNode>();
-  private root: KnownNode | null = null;
   /** Children of each folder that failed verification at its last listing. */
   private readonly skipped = new Map<string, number>();
+  private root: KnownNode | null = null;
   private signPublicKey: Uint8Array | null = null;
   /** Per file: the download grant its chunk 0 was answered with. */
   private readonly grants = new Map<string, DownloadGrant>();

@@ -33,9 +33,9 @@ export interface MessageParams {
   'drive.no-room': { name: string };
   'drive.name-empty': null;
   'drive.name-slash': null;
-  'action.undo': null;
   /** Entries of a listing that failed verification and are not shown: a folder, a link's, the bin. */
   'listing.hidden': { count: number };
+  'action.undo': null;
   'action.see-plans': null;
   'shared.not-kept': null;
   'shared.queued': { count: number };

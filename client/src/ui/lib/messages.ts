@@ -2,7 +2,7 @@
 // (state/app/messages.ts) or from a typed failure of the services, thrown or kept as a value.
 // Components render both through `say`, so these words live here only and a translation is this
 // file. A quota refusal's figures are written by core/format, as the storage server writes them.
-import { figuresIn, quotaDay } from '@coffre/core/format';
+import { figuresIn, isolatedName, quotaDay } from '@coffre/core/format';
 import type {
   FailureValue,
   Message,
@@ -22,7 +22,13 @@ export function say(shown: Shown): string {
 
 export function render(message: Message): string {
   const words = MESSAGES[message.key] as (params: unknown) => string;
-  return words('params' in message ? message.params : null);
+  return words('params' in message ? withShownName(message.params) : null);
+}
+
+/** A name among words is shown neutralised and isolated (format.md §6.1), in every message. */
+function withShownName<P>(params: P): P {
+  const { name } = (params ?? {}) as { name?: unknown };
+  return typeof name === 'string' ? ({ ...params, name: isolatedName(name) } as P) : params;
 }
 
 export function describe(failure: FailureValue): string {
@@ -200,7 +206,7 @@ const REFUSALS: { [K in Refusal['key']]: (refusal: Extract<Refusal, { key: K }>)
 
 function refusal(reason: Refusal): string {
   const words = REFUSALS[reason.key] as (refusal: Refusal) => string;
-  return words(reason);
+  return words(withShownName(reason));
 }
 
 const LINK_FAILURES: Record<FailureOf<'link'>['reason'], string> = {
