@@ -111,6 +111,10 @@ const MESSAGES: { [K in MessageKey]: (params: MessageParams[K]) => string } = {
   'drive.no-room': ({ name }) => `Not enough storage for ${name}.`,
   'drive.name-empty': () => 'Enter a name.',
   'drive.name-slash': () => 'Names cannot contain / or \\.',
+  'listing.hidden': ({ count }) =>
+    count === 1
+      ? 'One item failed the integrity check and is hidden.'
+      : `${count} items failed the integrity check and are hidden.`,
   'action.undo': () => 'Undo',
   'action.see-plans': () => 'See plans',
   'shared.not-kept': () => 'Files shared to Coffre could not be kept on this device.',
@@ -119,10 +123,6 @@ const MESSAGES: { [K in MessageKey]: (params: MessageParams[K]) => string } = {
   'shared.waiting': ({ count }) => `${sharedFiles(count)} will be uploaded after you log in.`,
   'links.updated': ({ name }) => `Link to “${name}” updated.`,
   'links.revoked': ({ name }) => `Link to “${name}” revoked. It no longer opens.`,
-  'listing.hidden': ({ count }) =>
-    count === 1
-      ? 'One item failed the integrity check and is hidden.'
-      : `${count} items failed the integrity check and are hidden.`,
   'links.expiry-missing': () => 'Choose the date the link stops working.',
   'links.expiry-past': () => 'Choose a date from today on.',
   'links.limit-invalid': () => 'Enter a whole number of downloads from 1, or leave it empty.',
