@@ -11,6 +11,8 @@ describe('a database that cannot be reached', () => {
       { code: '57P03', message: 'the database system is starting up' },
       { code: '08006', message: 'connection failure' },
       new Error('Connection terminated unexpectedly'),
+      // PostgreSQL killed under a query: the database's socket is reset as it is read.
+      Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET', syscall: 'read' }),
       new Error('Client has encountered a connection error and is not queryable'),
     ]) {
       expect(isDatabaseUnavailable(error), JSON.stringify(error)).toBe(true);
