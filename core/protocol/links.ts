@@ -11,8 +11,9 @@ export const LinkWrappedKey = Base64UrlExact(LINK_WRAPPED_KEY_BYTES);
 export const LinkOwnerKey = Base64UrlExact(LINK_OWNER_KEY_BYTES);
 
 /**
- * Sent back with a counted download (chunk 0 from byte 0); sending it with the file's other chunks
- * lets that download finish even though it used up the link's download limit.
+ * Sent back with a counted download (its chunk 0); sending it with the file's other chunks lets
+ * that download finish even though it used up the link's download limit. One grant is one pass:
+ * each chunk is sent in full once under it, and a chunk whose transfer was cut may be asked again.
  */
 export const DOWNLOAD_GRANT_HEADER = 'coffre-download-grant';
 
@@ -52,6 +53,11 @@ export const OwnerLinkList = Type.Object({
 });
 export type OwnerLinkList = Static<typeof OwnerLinkList>;
 
+/** An id the server drew for a link the caller is about to create (protocol.md, share links). */
+export const LinkIdResponse = Type.Object({ linkId: Id });
+export type LinkIdResponse = Static<typeof LinkIdResponse>;
+
+/** `linkId`: one the server drew for the caller and no link has used. */
 export const CreateLinkRequest = Type.Object(
   {
     linkId: Id,

@@ -26,6 +26,7 @@ export const ROUTES = {
   uploadCommit: `${API_PREFIX}/uploads/:id/commit`,
   file: `${API_PREFIX}/files/:id`,
   fileChunk: `${API_PREFIX}/files/:id/chunks/:index`,
+  linkIds: `${API_PREFIX}/link-ids`,
   links: `${API_PREFIX}/links`,
   link: `${API_PREFIX}/links/:linkId`,
   linkChildren: `${API_PREFIX}/links/:linkId/nodes/:nodeId/children`,

@@ -1,6 +1,9 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { get as httpGet } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   check,
@@ -23,10 +26,15 @@ import {
   randomB64,
   signUp,
   startServer,
+  storesOf,
   uploadFile,
+  type Reply,
   type TestAccount,
   type TestServer,
 } from './harness';
+import { databaseLocation } from '../../storage-server/src/config';
+import { openDatabase } from '../../storage-server/src/db/database';
+import { drawLinkId } from './link-ids';
 
 let server: TestServer;
 let alice: TestAccount;
@@ -64,7 +72,7 @@ async function createLink(
 ): Promise<OwnerLink> {
   const reply = await call(server, 'POST', '/api/v1/links', {
     token: account.token,
-    json: linkRequest(nodeId, options),
+    json: linkRequest(nodeId, { linkId: await drawLinkId(server, account), ...options }),
   });
   if (reply.status !== 201) throw new Error(`link failed: ${JSON.stringify(reply.body)}`);
   return check(OwnerLinkResponse, reply.body).link;
@@ -91,7 +99,11 @@ async function sharedTree(account: TestAccount) {
 describe('the owner manages links', () => {
   it('creates, lists newest first, edits and revokes', async () => {
     const { folder, file } = await sharedTree(alice);
-    const request = linkRequest(folder, { expiresAt: server.clock.time + HOUR, downloadLimit: 5 });
+    const request = linkRequest(folder, {
+      linkId: await drawLinkId(server, alice),
+      expiresAt: server.clock.time + HOUR,
+      downloadLimit: 5,
+    });
     const created = await call(server, 'POST', '/api/v1/links', {
       token: alice.token,
       json: request,
@@ -181,7 +193,8 @@ describe('the owner manages links', () => {
       [linkRequest(folder, { wrappedKey: randomB64(106) }), 400],
       [linkRequest(folder, { ownerKey: randomB64(105) }), 400],
       [linkRequest(folder, { ownerKey: `${randomB64(72)}==` }), 400],
-      [linkRequest(folder, { linkId: existing.linkId }), 409],
+      // An id in use answers like any id the caller did not draw (the link ids section).
+      [linkRequest(folder, { linkId: existing.linkId }), 404],
       [linkRequest(alice.rootId), 409],
       [linkRequest(binned), 409],
       [linkRequest(insideBinned), 409],
@@ -211,6 +224,198 @@ describe('the owner manages links', () => {
     expect((await anonymous(`/api/v1/links/${existing.linkId}`)).status).toBe(200);
   });
 });
+
+/** Everything an answer says but the time it was sent. */
+function answerOf(reply: Reply) {
+  const headers = [...reply.headers.entries()].filter(([name]) => name !== 'date');
+  return { status: reply.status, body: reply.body, headers };
+}
+
+const NO_SUCH_LINK_ID = { error: { code: 'not_found', message: 'no such link id' } };
+
+const postLink = (account: TestAccount, json: CreateLinkRequest, on: TestServer = server) =>
+  call<ErrorBody>(on, 'POST', '/api/v1/links', { token: account.token, json });
+
+describe('link ids', () => {
+  it('are drawn by the server, one per request, well formed and all different', async () => {
+    const ids = await Promise.all(Array.from({ length: 8 }, () => drawLinkId(server, alice)));
+    for (const id of ids) expect(id).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect((await call(server, 'POST', '/api/v1/link-ids')).status).toBe(401);
+  });
+
+  it('a revoked id is never used again, by another account or by its owner', async () => {
+    const file = await uploadFile(server, alice, alice.rootId, fakeChunks(100));
+    const link = await createLink(alice, file);
+    await call(server, 'DELETE', `/api/v1/links/${link.linkId}`, { token: alice.token });
+
+    // Bob kept the URL, so he holds the link key: he would seal his own folder under it.
+    const bobFolder = await createFolder(server, bob, bob.rootId);
+    const claimed = await postLink(bob, linkRequest(bobFolder, { linkId: link.linkId }));
+    const fresh = await postLink(bob, linkRequest(bobFolder, { linkId: newId() }));
+    expect(claimed.body).toEqual(NO_SUCH_LINK_ID);
+    expect(answerOf(claimed)).toEqual(answerOf(fresh));
+    const reused = await postLink(alice, linkRequest(file, { linkId: link.linkId }));
+    expect(answerOf(reused)).toEqual(answerOf(fresh));
+
+    // Every anonymous route answers the revoked id exactly like one never drawn.
+    const never = newId();
+    for (const route of [
+      (id: string) => `/api/v1/links/${id}`,
+      (id: string) => `/api/v1/links/${id}/files/${file}`,
+      (id: string) => `/api/v1/links/${id}/files/${file}/chunks/0`,
+      (id: string) => `/api/v1/links/${id}/nodes/${file}/children`,
+    ]) {
+      const revoked = answerOf(await anonymous(route(link.linkId)));
+      expect(revoked.body).toEqual(LINK_NOT_FOUND);
+      expect(revoked).toEqual(answerOf(await anonymous(route(never))));
+    }
+  });
+
+  it('no answer tells an id in use, revoked or drawn from one never drawn', async () => {
+    const file = await uploadFile(server, alice, alice.rootId, fakeChunks(100));
+    const live = await createLink(alice, file);
+    const revoked = await createLink(alice, file);
+    await call(server, 'DELETE', `/api/v1/links/${revoked.linkId}`, { token: alice.token });
+    const waiting = await drawLinkId(server, alice);
+    const bobFile = await uploadFile(server, bob, bob.rootId, fakeChunks(100));
+    const bobsOwn = await createLink(bob, bobFile);
+    const never = newId();
+
+    const others = [live.linkId, revoked.linkId, waiting, never];
+    const created = await Promise.all(
+      [...others, bobsOwn.linkId].map(async (linkId) =>
+        answerOf(await postLink(bob, linkRequest(bobFile, { linkId }))),
+      ),
+    );
+    for (const answer of created) expect(answer).toEqual(created.at(-1));
+    expect(created[0]?.body).toEqual(NO_SUCH_LINK_ID);
+    for (const method of ['PATCH', 'DELETE']) {
+      const answers = await Promise.all(
+        others.map(async (linkId) =>
+          answerOf(
+            await call(server, method, `/api/v1/links/${linkId}`, {
+              token: bob.token,
+              ...(method === 'PATCH' ? { json: { downloadLimit: 1 } } : {}),
+            }),
+          ),
+        ),
+      );
+      for (const answer of answers)
+        expect({ method, answer }).toEqual({ method, answer: answers[0] });
+    }
+    // None of this used Alice's waiting id, nor touched her live link.
+    expect((await postLink(alice, linkRequest(file, { linkId: waiting }))).status).toBe(201);
+    expect(
+      check(LinkResponse, (await anonymous(`/api/v1/links/${live.linkId}`)).body).node.id,
+    ).toBe(file);
+  });
+
+  it('of two accounts racing for one drawn id, its owner gets it, once', async () => {
+    const aliceFile = await uploadFile(server, alice, alice.rootId, fakeChunks(100));
+    const bobFile = await uploadFile(server, bob, bob.rootId, fakeChunks(100));
+    const linkId = await drawLinkId(server, alice);
+    const replies = await Promise.all([
+      ...Array.from({ length: 4 }, () => postLink(alice, linkRequest(aliceFile, { linkId }))),
+      ...Array.from({ length: 4 }, () => postLink(bob, linkRequest(bobFile, { linkId }))),
+    ]);
+    expect(replies.slice(0, 4).filter((r) => r.status === 201)).toHaveLength(1);
+    const refused = replies.filter((r) => r.status !== 201);
+    expect(refused).toHaveLength(7);
+    for (const reply of refused) expect(reply.body).toEqual(NO_SUCH_LINK_ID);
+    const opened = check(LinkResponse, (await anonymous(`/api/v1/links/${linkId}`)).body);
+    expect(opened.node.id).toBe(aliceFile);
+  });
+
+  it('ids of other forms: malformed ones fail by form, any other id is not a link id', async () => {
+    const file = await uploadFile(server, alice, alice.rootId, fakeChunks(100));
+    for (const linkId of [
+      '',
+      'A'.repeat(21),
+      'A'.repeat(23),
+      `${'A'.repeat(21)}+`,
+      'é'.repeat(22),
+    ]) {
+      const reply = await postLink(alice, { ...linkRequest(file), linkId });
+      expect({ linkId, status: reply.status }).toEqual({ linkId, status: 400 });
+    }
+    const fresh = answerOf(await postLink(alice, linkRequest(file)));
+    // Other ids of the account, in the form of a link id.
+    for (const linkId of [alice.userId, alice.rootId, file]) {
+      const reply = answerOf(await postLink(alice, linkRequest(file, { linkId })));
+      expect({ linkId, reply }).toEqual({ linkId, reply: fresh });
+    }
+  });
+
+  it('an account keeps at most 16 unused draws; one more forgets the oldest', async () => {
+    const carol = await signUp(server);
+    const file = await uploadFile(server, carol, carol.rootId, fakeChunks(100));
+    const ids: string[] = [];
+    for (let i = 0; i < 17; i++) {
+      server.clock.advance(1);
+      ids.push(await drawLinkId(server, carol));
+    }
+    const [oldest, ...kept] = ids as [string, ...string[]];
+    expect((await postLink(carol, linkRequest(file, { linkId: oldest }))).body).toEqual(
+      NO_SUCH_LINK_ID,
+    );
+    for (const linkId of kept) {
+      expect((await postLink(carol, linkRequest(file, { linkId }))).status).toBe(201);
+    }
+  });
+
+  it('links made while clients chose ids keep opening, and their ids stay used', async () => {
+    const before = await startServer();
+    const owner = await signUp(before);
+    const file = await uploadFile(before, owner, owner.rootId, fakeChunks(100));
+    await before.app.close();
+    // The database as it was before migration 0006, with a link under an id its client chose.
+    const db = await openDatabase(databaseLocation(before.config));
+    for (const table of ['download_grant_chunks', 'download_grants', 'link_ids']) {
+      await db.schema.dropTable(table).execute();
+    }
+    await sql`delete from kysely_migration where name = '0006_link_ids_and_grants'`.execute(db);
+    const linkId = newId();
+    await db
+      .insertInto('links')
+      .values({
+        ...linkRequestColumns(linkRequest(file, { linkId })),
+        owner_id: owner.userId,
+        created_at: before.clock.time,
+      })
+      .execute();
+    await db.destroy();
+
+    const after = await startServer(storesOf(before));
+    try {
+      const opened = await call(after, 'GET', `/api/v1/links/${linkId}`);
+      expect(check(LinkResponse, opened.body).node.id).toBe(file);
+      const granted = await fetch(`${after.url}/api/v1/links/${linkId}/files/${file}/chunks/0`);
+      expect(granted.headers.get(DOWNLOAD_GRANT_HEADER)).toMatch(/^[0-9]+\.[A-Za-z0-9_-]{43}$/);
+      await granted.arrayBuffer();
+      await call(after, 'DELETE', `/api/v1/links/${linkId}`, { token: owner.token });
+      const reused = await postLink(owner, linkRequest(file, { linkId }), after);
+      expect(reused.body).toEqual(NO_SUCH_LINK_ID);
+    } finally {
+      await after.close();
+    }
+  });
+});
+
+/** A create request as a row of the links table, as clients sent it before ids were drawn. */
+function linkRequestColumns(request: CreateLinkRequest) {
+  return {
+    link_id: request.linkId,
+    node_id: request.nodeId,
+    wrapped_key: request.wrappedKey,
+    owner_key: request.ownerKey,
+    kdf_salt: null,
+    kdf_opslimit: null,
+    kdf_memlimit: null,
+    expires_at: request.expiresAt,
+    download_limit: request.downloadLimit,
+  };
+}
 
 describe('anyone with the link', () => {
   it('reads the shared folder, its sub-folders, manifests and chunks', async () => {
@@ -417,15 +622,169 @@ describe('the download that uses up the limit', () => {
     expect((await second({ [DOWNLOAD_GRANT_HEADER]: forged })).status).toBe(404);
     const otherFile = `/api/v1/links/${link.linkId}/files/${other}/chunks/0`;
     expect((await anonymous(otherFile, { [DOWNLOAD_GRANT_HEADER]: grant })).status).toBe(404);
-    // A retry of chunk 0 within the same download is served and not counted again.
+    // Chunk 0 was sent in full under this grant: a second pass is refused and counts nothing
+    // (a cut transfer's retry is served: the one-pass section).
     const again = `/api/v1/links/${link.linkId}/files/${file}/chunks/0`;
-    expect((await anonymous(again, { [DOWNLOAD_GRANT_HEADER]: grant })).status).toBe(200);
+    expect((await anonymous(again, { [DOWNLOAD_GRANT_HEADER]: grant })).status).toBe(409);
     expect(await downloadsOf(link.linkId)).toBe(1);
     expect((await anonymous(again)).status).toBe(404);
     expect((await anonymous(`/api/v1/links/${link.linkId}`)).status).toBe(404);
 
     server.clock.advance(24 * HOUR);
     expect((await second({ [DOWNLOAD_GRANT_HEADER]: grant })).body).toEqual(LINK_NOT_FOUND);
+  });
+});
+
+describe('a download grant is one pass over the file', () => {
+  const withGrant = (grant: string) => ({ [DOWNLOAD_GRANT_HEADER]: grant });
+
+  async function get(url: string, headers: Record<string, string> = {}) {
+    const response = await fetch(url, { headers });
+    const bytes = Buffer.from(await response.arrayBuffer());
+    return { status: response.status, headers: response.headers, bytes };
+  }
+
+  /**
+   * A transfer cut as soon as its headers arrived, on a connection of its own, as a dropped
+   * connection leaves it; the grant the headers carried, if any. (The server must see the cut: a
+   * connection whose buffers took in the whole chunk looks sent to it, protocol.md.)
+   */
+  function cut(url: string, headers: Record<string, string> = {}): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const req = httpGet(url, { headers, agent: false }, (res) => {
+        req.destroy();
+        expect(res.statusCode).toBe(200);
+        const grant = res.headers[DOWNLOAD_GRANT_HEADER];
+        resolve(typeof grant === 'string' ? grant : '');
+      });
+      req.on('error', reject);
+    });
+  }
+
+  /** Asks again while the server still holds the cut transfer (429), as the link page does. */
+  async function retry(url: string, headers: Record<string, string>) {
+    for (let attempt = 1; ; attempt++) {
+      const reply = await get(url, headers);
+      if (reply.status !== 429 || attempt === 100) return reply;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  const SENT = {
+    error: { code: 'conflict', message: 'this chunk was already sent under this download grant' },
+  };
+
+  it('a second full pass under one grant is refused, and the count stays exact', async () => {
+    const chunks = fakeChunks(8 * 1024 * 1024 + 1000);
+    const file = await uploadFile(server, alice, alice.rootId, chunks);
+    const link = await createLink(alice, file, { downloadLimit: 2 });
+    const url = (index: number) => chunkUrl(link.linkId, file, index);
+
+    const first = await get(url(0));
+    expect(first.bytes.equals(chunks[0]!)).toBe(true);
+    const grant = first.headers.get(DOWNLOAD_GRANT_HEADER) ?? '';
+    for (const index of [1, 2]) {
+      expect((await get(url(index), withGrant(grant))).bytes.equals(chunks[index]!)).toBe(true);
+    }
+    for (const index of [0, 1, 2]) {
+      const again = await get(url(index), withGrant(grant));
+      expect({ index, status: again.status, body: JSON.parse(again.bytes.toString()) }).toEqual({
+        index,
+        status: 409,
+        body: SENT,
+      });
+    }
+    expect(await downloadsOf(link.linkId)).toBe(1);
+
+    // Another pass starts at chunk 0 without the grant, and counts; past the limit, none starts.
+    expect((await get(url(0))).status).toBe(200);
+    expect(await downloadsOf(link.linkId)).toBe(2);
+    expect((await get(url(0))).status).toBe(404);
+    expect(await downloadsOf(link.linkId)).toBe(2);
+  });
+
+  it('a chunk whose transfer was cut is served again under its grant, then spent', async () => {
+    const chunks = fakeChunks(8 * 1024 * 1024 + 1000);
+    const file = await uploadFile(server, alice, alice.rootId, chunks);
+    const link = await createLink(alice, file, { downloadLimit: 1 });
+    const url = (index: number) => chunkUrl(link.linkId, file, index);
+
+    // Chunk 0 cut: its grant came with the headers, and its retry carries it.
+    const grant = await cut(url(0));
+    const chunk0 = await retry(url(0), withGrant(grant));
+    expect(chunk0.status).toBe(200);
+    expect(chunk0.bytes.equals(chunks[0]!)).toBe(true);
+    await cut(url(1), withGrant(grant));
+    const chunk1 = await retry(url(1), withGrant(grant));
+    expect(chunk1.bytes.equals(chunks[1]!)).toBe(true);
+    expect((await get(url(2), withGrant(grant))).bytes.equals(chunks[2]!)).toBe(true);
+
+    for (const index of [0, 1, 2]) {
+      expect((await get(url(index), withGrant(grant))).status).toBe(409);
+    }
+    expect(await downloadsOf(link.linkId)).toBe(1);
+  });
+
+  it("sends a chunk to one response of a grant at a time; a dead node's hold lapses", async () => {
+    const chunks = fakeChunks(8 * 1024 * 1024 + 1000);
+    const file = await uploadFile(server, alice, alice.rootId, chunks);
+    const link = await createLink(alice, file, { downloadLimit: 1 });
+    const url = (index: number) => chunkUrl(link.linkId, file, index);
+    const grant = (await get(url(0))).headers.get(DOWNLOAD_GRANT_HEADER) ?? '';
+
+    const parallel = await Promise.all(
+      Array.from({ length: 6 }, () => get(url(2), withGrant(grant))),
+    );
+    expect(parallel.filter((r) => r.status === 200)).toHaveLength(1);
+    const others = parallel.filter((r) => r.status !== 200).map((r) => r.status);
+    expect(others.every((status) => status === 409 || status === 429)).toBe(true);
+
+    // A node that died while sending chunk 1 left its hold behind (the server keeps the grant's
+    // SHA-256): until the hold lapses, the chunk is being sent.
+    const db = await openDatabase(databaseLocation(server.config));
+    const grantId = createHash('sha256').update(grant.split('.')[1]!).digest('base64url');
+    await db
+      .insertInto('download_grant_chunks')
+      .values({
+        grant_id: grantId,
+        idx: 1,
+        claim_id: newId(),
+        held_until: server.clock.time + 15 * 60_000,
+      })
+      .execute();
+    await db.destroy();
+    const busy = await get(url(1), withGrant(grant));
+    expect(busy.status).toBe(429);
+    expect(busy.headers.get('retry-after')).toBe('1');
+    expect(JSON.parse(busy.bytes.toString()).error.code).toBe('rate_limited');
+
+    server.clock.advance(15 * 60_000);
+    const taken = await get(url(1), withGrant(grant));
+    expect(taken.bytes.equals(chunks[1]!)).toBe(true);
+    expect((await get(url(1), withGrant(grant))).status).toBe(409);
+    expect(await downloadsOf(link.linkId)).toBe(1);
+  });
+
+  it('a range sent in full spends its chunk; revoking the link ends its grants', async () => {
+    const chunks = fakeChunks(4 * 1024 * 1024 + 1000);
+    const file = await uploadFile(server, alice, alice.rootId, chunks);
+    const link = await createLink(alice, file);
+    const url = (index: number) => chunkUrl(link.linkId, file, index);
+    const ranged = await get(url(0), { range: 'bytes=0-9' });
+    expect(ranged.status).toBe(206);
+    const grant = ranged.headers.get(DOWNLOAD_GRANT_HEADER) ?? '';
+    expect((await get(url(0), withGrant(grant))).status).toBe(409);
+    const beyond = await get(url(1), { ...withGrant(grant), range: 'bytes=99999-' });
+    expect(beyond.status).toBe(416);
+    // A refused range sent nothing: the chunk is still to be sent.
+    expect((await get(url(1), withGrant(grant))).bytes.equals(chunks[1]!)).toBe(true);
+
+    await call(server, 'DELETE', `/api/v1/links/${link.linkId}`, { token: alice.token });
+    const after = await get(url(1), withGrant(grant));
+    expect({ status: after.status, body: JSON.parse(after.bytes.toString()) }).toEqual({
+      status: 404,
+      body: LINK_NOT_FOUND,
+    });
   });
 });
 
@@ -464,8 +823,8 @@ describe('rate limits', () => {
   it('limits each link id over all its routes, whatever the IP', async () => {
     const owner = await signUp(limited);
     const file = await uploadFile(limited, owner, owner.rootId, fakeChunks(100));
-    const busy = newId();
-    const other = newId();
+    const busy = await drawLinkId(limited, owner);
+    const other = await drawLinkId(limited, owner);
     for (const linkId of [busy, other]) {
       const reply = await call(limited, 'POST', '/api/v1/links', {
         token: owner.token,

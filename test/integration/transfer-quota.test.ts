@@ -12,7 +12,6 @@ import {
   call,
   eventually,
   fakeChunks,
-  newId,
   randomB64,
   signUp,
   startServer,
@@ -21,6 +20,7 @@ import {
   type TestAccount,
   type TestServer,
 } from './harness';
+import { drawLinkId } from './link-ids';
 
 // Every file here is one chunk of this many ciphertext bytes; the monthly quota is two of them.
 const PLAIN = 1000;
@@ -67,7 +67,7 @@ async function ownerWithFile() {
 }
 
 async function share(owner: TestAccount, nodeId: string): Promise<string> {
-  const linkId = newId();
+  const linkId = await drawLinkId(server, owner);
   const reply = await call(server, 'POST', '/api/v1/links', {
     token: owner.token,
     json: {

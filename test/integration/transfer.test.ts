@@ -9,7 +9,6 @@ import {
   call,
   eventually,
   fakeChunks,
-  newId,
   randomB64,
   signUp,
   startServer,
@@ -17,6 +16,7 @@ import {
   type TestAccount,
   type TestServer,
 } from './harness';
+import { drawLinkId } from './link-ids';
 
 let server: TestServer;
 
@@ -50,7 +50,7 @@ async function share(account: TestAccount, nodeId: string): Promise<string> {
   const reply = await call(server, 'POST', '/api/v1/links', {
     token: account.token,
     json: {
-      linkId: newId(),
+      linkId: await drawLinkId(server, account),
       nodeId,
       wrappedKey: randomB64(41 + 64),
       ownerKey: randomB64(41 + 32),

@@ -184,10 +184,73 @@ const transferHolds: Migration = {
   },
 };
 
+/** The two tables as migration 0006 sees them. */
+interface LinkIdsBackfill {
+  links: { link_id: string; owner_id: string; created_at: number };
+  link_ids: { link_id: string; owner_id: string; drawn_at: number; used_at: number };
+}
+
+const linkIdsAndGrants: Migration = {
+  async up(db: Kysely<unknown>) {
+    // Every link id the server ever drew, kept for good: no id is drawn twice, and none a link
+    // used is accepted again. No reference to the account: the record outlives the link, its node
+    // and its owner.
+    await db.schema
+      .createTable('link_ids')
+      .addColumn('link_id', 'text', (c) => c.primaryKey())
+      .addColumn('owner_id', 'text', (c) => c.notNull())
+      .addColumn('drawn_at', 'bigint', (c) => c.notNull())
+      .addColumn('used_at', 'bigint')
+      .execute();
+    await db.schema
+      .createIndex('link_ids_owner_waiting')
+      .on('link_ids')
+      .columns(['owner_id', 'used_at', 'drawn_at'])
+      .execute();
+    // Links made while clients chose their ids: those ids are used.
+    await (db as Kysely<LinkIdsBackfill>)
+      .insertInto('link_ids')
+      .columns(['link_id', 'owner_id', 'drawn_at', 'used_at'])
+      .expression((eb) =>
+        eb
+          .selectFrom('links')
+          .select(['link_id', 'owner_id', 'created_at as drawn_at', 'created_at as used_at']),
+      )
+      .execute();
+
+    // A download grant is one pass over one file: each chunk is sent in full once under it.
+    await db.schema
+      .createTable('download_grants')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('link_id', 'text', (c) =>
+        c.notNull().references('links.link_id').onDelete('cascade'),
+      )
+      .addColumn('node_id', 'text', (c) => c.notNull())
+      .addColumn('expires_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createIndex('download_grants_link_expiry')
+      .on('download_grants')
+      .columns(['link_id', 'expires_at'])
+      .execute();
+    await db.schema
+      .createTable('download_grant_chunks')
+      .addColumn('grant_id', 'text', (c) =>
+        c.notNull().references('download_grants.id').onDelete('cascade'),
+      )
+      .addColumn('idx', 'integer', (c) => c.notNull())
+      .addColumn('claim_id', 'text', (c) => c.notNull())
+      .addColumn('held_until', 'bigint')
+      .addPrimaryKeyConstraint('download_grant_chunks_pk', ['grant_id', 'idx'])
+      .execute();
+  },
+};
+
 export const migrations: Record<string, Migration> = {
   '0001_initial': initial,
   '0002_links': links,
   '0003_plans': plans,
   '0004_server_secrets': serverSecrets,
   '0005_transfer_holds': transferHolds,
+  '0006_link_ids_and_grants': linkIdsAndGrants,
 };

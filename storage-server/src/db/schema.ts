@@ -102,6 +102,35 @@ export interface LinksTable {
   created_at: number;
 }
 
+/** Every link id the server drew. A row is never deleted once a link used its id. */
+export interface LinkIdsTable {
+  link_id: string;
+  /** The account it was drawn for. */
+  owner_id: string;
+  drawn_at: number;
+  /** When a link was created under it; null while it waits. */
+  used_at: number | null;
+}
+
+/** A download grant: one counted pass over one file of a link. */
+export interface DownloadGrantsTable {
+  /** SHA-256 of the grant's secret (base64url); the secret itself is never stored. */
+  id: string;
+  link_id: string;
+  node_id: string;
+  expires_at: number;
+}
+
+/** A chunk taken under a grant: being sent by one response, or sent in full. */
+export interface DownloadGrantChunksTable {
+  grant_id: string;
+  idx: number;
+  /** The response that took it. */
+  claim_id: string;
+  /** Until when that response holds it; null once it was sent in full. */
+  held_until: number | null;
+}
+
 /** Chunk bytes served per account and calendar month (UTC). */
 export interface TransferUsageTable {
   user_id: string;
@@ -133,6 +162,9 @@ export interface Database {
   uploads: UploadsTable;
   chunks: ChunksTable;
   links: LinksTable;
+  link_ids: LinkIdsTable;
+  download_grants: DownloadGrantsTable;
+  download_grant_chunks: DownloadGrantChunksTable;
   transfer_usage: TransferUsageTable;
   transfer_holds: TransferHoldsTable;
   server_secrets: ServerSecretsTable;

@@ -13,6 +13,12 @@ function isReadable(payload: unknown): payload is Readable {
   return typeof (payload as Readable | null)?.pipe === 'function';
 }
 
+/** What a chunk response has reserved and must settle when it ends. */
+interface PendingChunk {
+  reservation: TransferReservation;
+  afterServing: ((sentInFull: boolean) => Promise<void>) | undefined;
+}
+
 /**
  * The one way chunk bytes leave the server, for owners and links alike: a single Range honoured
  * (several are answered with the whole chunk, as RFC 9110 allows), and every byte written billed
@@ -21,8 +27,8 @@ function isReadable(payload: unknown): payload is Readable {
  * out stops at a chunk boundary and resumes there later.
  */
 export class ChunkDownloads {
-  /** The transfer a chunk response has reserved, until it is sent. */
-  private readonly reserved = new WeakMap<FastifyRequest, TransferReservation>();
+  /** What a chunk response has reserved, until it is sent. */
+  private readonly reserved = new WeakMap<FastifyRequest, PendingChunk>();
 
   constructor(
     private readonly blobs: BlobStore,
@@ -40,11 +46,16 @@ export class ChunkDownloads {
       cacheControl: string;
       /** Runs once the transfer is reserved, so a refused chunk leaves nothing else counted. */
       beforeServing?: () => Promise<void>;
+      /**
+       * Runs when the response ends, with whether all of its body reached the connection (false
+       * for a cut transfer and for an error answered instead).
+       */
+      afterServing?: (sentInFull: boolean) => Promise<void>;
     },
   ): Promise<FastifyReply> {
     try {
       const reservation = await this.quotas.reserveTransfer(download.ownerId, download.chunk.size);
-      this.reserved.set(request, reservation);
+      this.reserved.set(request, { reservation, afterServing: download.afterServing });
     } catch (error) {
       if (error instanceof ApiError && error.details?.resetsAt !== undefined) {
         const seconds = Math.ceil((error.details.resetsAt - this.quotas.now()) / 1000);
@@ -80,11 +91,19 @@ export class ChunkDownloads {
    * of it for an error answer, which carries no chunk bytes).
    */
   readonly meter: onSendAsyncHookHandler<unknown> = async (request, reply, payload) => {
-    const reservation = this.reserved.get(request);
-    if (reservation === undefined) return payload;
+    const pending = this.reserved.get(request);
+    if (pending === undefined) return payload;
     this.reserved.delete(request);
+    const { reservation, afterServing } = pending;
     if (!isReadable(payload)) {
       await this.transferMeter.settle(reservation, 0);
+      await afterServing?.(false);
+      return payload;
+    }
+    if (reply.raw.closed) {
+      // The client left before the body was handed over: 'close' has fired, nothing was sent.
+      await this.transferMeter.settle(reservation, 0);
+      await afterServing?.(false);
       return payload;
     }
     let sent = 0;
@@ -100,6 +119,10 @@ export class ChunkDownloads {
       this.metrics.sent(written);
       this.transferMeter.settle(reservation, written).catch((error: unknown) => {
         request.log.error({ err: error }, 'unused transfer not given back');
+      });
+      // Finished: the last byte was handed to the connection before it closed.
+      afterServing?.(reply.raw.writableFinished).catch((error: unknown) => {
+        request.log.error({ err: error }, 'chunk response not settled');
       });
     });
     // The file stream ends with the counter, whichever side stops first.

@@ -1,9 +1,9 @@
 // Repositories: all metadata SQL, one class per aggregate (accounts, sessions, nodes, uploads,
-// chunks, links, transfer usage, and the server secrets read once at start-up). A repository
-// holds queries (Kysely) and the mapping of their rows, and nothing else: no policy, no error a
-// client sees, no transaction of its own. The services open transactions and decide; a method
-// that may run inside one takes the transaction as its last argument (the database when left
-// out).
+// chunks, links, download grants, transfer usage, and the server secrets read once at start-up).
+// A repository holds queries (Kysely) and the mapping of their rows, and nothing else: no policy,
+// no error a client sees, no transaction of its own. The services open transactions and decide;
+// a method that may run inside one takes the transaction as its last argument (the database when
+// left out).
 //
 // May import: db/, core/protocol types. Never imports services/ or routes/, nor another
 // repository. Imported by services/ (services/index.ts builds them) and the admin commands.
@@ -11,6 +11,7 @@
 import type { Db } from '../db/database';
 import { AccountsRepository } from './accounts.repository';
 import { ChunksRepository } from './chunks.repository';
+import { DownloadGrantsRepository } from './download-grants.repository';
 import { LinksRepository } from './links.repository';
 import { NodesRepository } from './nodes.repository';
 import { SessionsRepository } from './sessions.repository';
@@ -24,6 +25,7 @@ export interface Repositories {
   uploads: UploadsRepository;
   chunks: ChunksRepository;
   links: LinksRepository;
+  downloadGrants: DownloadGrantsRepository;
   transferUsage: TransferUsageRepository;
 }
 
@@ -36,6 +38,7 @@ export function createRepositories(db: Db): Repositories {
     uploads: new UploadsRepository(db),
     chunks: new ChunksRepository(db),
     links: new LinksRepository(db),
+    downloadGrants: new DownloadGrantsRepository(db),
     transferUsage: new TransferUsageRepository(db),
   };
 }

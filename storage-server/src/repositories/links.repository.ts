@@ -25,17 +25,50 @@ export function kdfColumns(kdf: LinkKdf) {
   };
 }
 
-/** The links table: share links, each with its sealed wrappings, expiry and download count. */
+/**
+ * The links table: share links, each with its sealed wrappings, expiry and download count; and
+ * the record of every link id the server drew.
+ */
 export class LinksRepository {
   constructor(private readonly db: Db) {}
 
-  async exists(linkId: string, db: Db = this.db): Promise<boolean> {
-    const row = await db
-      .selectFrom('links')
+  /** Records an id drawn for the owner; it waits until a link uses it. */
+  async insertDrawnId(linkId: string, ownerId: string, now: number, db: Db): Promise<void> {
+    await db
+      .insertInto('link_ids')
+      .values({ link_id: linkId, owner_id: ownerId, drawn_at: now, used_at: null })
+      .execute();
+  }
+
+  /** Forgets the owner's waiting ids beyond the newest `keep`; used ones are kept for good. */
+  async forgetWaitingIds(ownerId: string, keep: number, db: Db): Promise<void> {
+    const waiting = await db
+      .selectFrom('link_ids')
       .select('link_id')
+      .where('owner_id', '=', ownerId)
+      .where('used_at', 'is', null)
+      .orderBy('drawn_at', 'desc')
+      .orderBy('link_id', 'desc')
+      .execute();
+    const beyond = waiting.slice(keep).map((row) => row.link_id);
+    for (const batch of batches(beyond)) {
+      await db.deleteFrom('link_ids').where('link_id', 'in', batch).execute();
+    }
+  }
+
+  /**
+   * Marks an id drawn for the owner as used, only if it still waits: the condition is in the
+   * UPDATE, so of two requests racing for one id only one can use it. False when nothing changed.
+   */
+  async useDrawnId(ownerId: string, linkId: string, now: number, db: Db): Promise<boolean> {
+    const result = await db
+      .updateTable('link_ids')
+      .set({ used_at: now })
       .where('link_id', '=', linkId)
+      .where('owner_id', '=', ownerId)
+      .where('used_at', 'is', null)
       .executeTakeFirst();
-    return row !== undefined;
+    return result.numUpdatedRows > 0n;
   }
 
   async insert(row: Insertable<LinksTable>, db: Db = this.db): Promise<void> {
@@ -88,8 +121,8 @@ export class LinksRepository {
    * condition is in the UPDATE itself, so parallel requests can never push the count past the
    * limit. False when nothing was counted.
    */
-  async countDownload(linkId: string, now: number): Promise<boolean> {
-    const result = await this.db
+  async countDownload(linkId: string, now: number, db: Db = this.db): Promise<boolean> {
+    const result = await db
       .updateTable('links')
       .set((eb) => ({ downloads: eb('downloads', '+', 1) }))
       .where('link_id', '=', linkId)

@@ -15,6 +15,7 @@ import type { LinkRateLimits, RateLimit } from '../config';
 import type { ChunkDownloads } from '../http/chunk-download';
 import { clientAddressKey } from '../http/client-address';
 import type { Services } from '../services';
+import { CHUNK_BUSY_RETRY_SECONDS } from '../services/download-grants';
 import { SIGNED_IN } from './authentication';
 
 export interface LinkRouteOptions {
@@ -28,6 +29,11 @@ export const linkRoutes: FastifyPluginAsyncTypebox<LinkRouteOptions> = async (
   { services, downloads, rateLimits },
 ) => {
   const { links, linkDownloads } = services;
+
+  app.post(ROUTES.linkIds, { config: SIGNED_IN }, async (request, reply) => {
+    const linkId = await links.drawId(request.session.userId);
+    return reply.status(201).send({ linkId });
+  });
 
   app.post(
     ROUTES.links,
@@ -134,7 +140,7 @@ export const linkRoutes: FastifyPluginAsyncTypebox<LinkRouteOptions> = async (
     },
     async (request, reply) => {
       const grant = request.headers[DOWNLOAD_GRANT_HEADER];
-      const { ownerId, chunk, countDownload } = await linkDownloads.chunk({
+      const { ownerId, chunk, start, end } = await linkDownloads.chunk({
         linkId: request.params.linkId,
         nodeId: request.params.nodeId,
         index: Number(request.params.index),
@@ -147,9 +153,18 @@ export const linkRoutes: FastifyPluginAsyncTypebox<LinkRouteOptions> = async (
         chunk,
         cacheControl: 'no-store',
         beforeServing: async () => {
-          const issued = await countDownload();
-          if (issued !== null) reply.header(DOWNLOAD_GRANT_HEADER, issued);
+          try {
+            const issued = await start();
+            if (issued !== null) reply.header(DOWNLOAD_GRANT_HEADER, issued);
+          } catch (error) {
+            // Another response of this grant is sending the chunk: its end is near.
+            if (error instanceof ApiError && error.code === 'rate_limited') {
+              reply.header('retry-after', String(CHUNK_BUSY_RETRY_SECONDS));
+            }
+            throw error;
+          }
         },
+        afterServing: end,
       });
     },
   );

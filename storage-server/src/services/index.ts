@@ -61,7 +61,7 @@ export function buildServices(
   const quotas = new Quotas(repositories, plans, transferMeter, now);
   const files = new Files(repositories);
   const links = new Links(db, repositories, nodes, now);
-  const grants = new DownloadGrants(secret, settings.downloadGrantTtlMs, now);
+  const grants = new DownloadGrants(repositories, settings.downloadGrantTtlMs, now);
   return {
     accounts: new Accounts(db, repositories, sessions, transferMeter, quotas, secret, now),
     sessions,
@@ -70,7 +70,7 @@ export function buildServices(
     uploads: new Uploads(db, repositories, blobs, nodes, quotas, settings.uploadTtlMs, now),
     files,
     links,
-    linkDownloads: new LinkDownloads(links, files, grants),
+    linkDownloads: new LinkDownloads(db, links, files, grants),
     quotas,
     space: new Space(repositories),
     transferMeter,

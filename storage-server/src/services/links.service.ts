@@ -10,6 +10,7 @@ import { badRequest, conflict, notFound } from '../api-error';
 import type { Db } from '../db/database';
 import type { Repositories } from '../repositories';
 import { kdfColumns, kdfOf, type LinkRow } from '../repositories/links.repository';
+import { randomId } from './hashing';
 import { inBin, nodeOf, type Nodes } from './nodes.service';
 
 /**
@@ -17,6 +18,9 @@ import { inBin, nodeOf, type Nodes } from './nodes.service';
  * bin) and every node outside it, so nothing tells which case it is.
  */
 export const linkNotFound = () => notFound('link not found');
+
+/** Ids an account may have drawn and not used yet; a further draw forgets the oldest. */
+export const LINK_ID_DRAWS_WAITING = 16;
 
 function ownerLinkOf(row: LinkRow): OwnerLink {
   return {
@@ -58,6 +62,20 @@ export class Links {
     private readonly now: () => number,
   ) {}
 
+  /**
+   * A fresh id for a link the owner is about to create. Only the server draws link ids, and it
+   * keeps every one it drew, so an id names one link once, for good (format.md §11.1).
+   */
+  async drawId(ownerId: string): Promise<string> {
+    return this.db.transaction().execute(async (trx) => {
+      const { links } = this.repositories;
+      const linkId = randomId();
+      await links.insertDrawnId(linkId, ownerId, this.now(), trx);
+      await links.forgetWaitingIds(ownerId, LINK_ID_DRAWS_WAITING, trx);
+      return linkId;
+    });
+  }
+
   async create(ownerId: string, request: CreateLinkRequest): Promise<OwnerLink> {
     this.requireFuture(request.expiresAt);
     return this.db.transaction().execute(async (trx) => {
@@ -67,7 +85,11 @@ export class Links {
       if (await this.nodes.isInBin(ownerId, request.nodeId, trx)) {
         throw conflict('the node is in the bin');
       }
-      if (await links.exists(request.linkId, trx)) throw conflict('link id already in use');
+      // One answer for every id but one the owner drew and has not used: someone else's, revoked,
+      // used already or never drawn, nothing tells them apart.
+      if (!(await links.useDrawnId(ownerId, request.linkId, this.now(), trx))) {
+        throw notFound('no such link id');
+      }
       const row = {
         link_id: request.linkId,
         owner_id: ownerId,
@@ -106,7 +128,7 @@ export class Links {
     });
   }
 
-  /** The row goes: the id then answers like one that never existed. */
+  /** The row goes: the id then answers like one that never existed, and is never used again. */
   async revoke(ownerId: string, linkId: string): Promise<void> {
     if (!(await this.repositories.links.delete(ownerId, linkId))) throw notFound('no such link');
   }
@@ -158,8 +180,10 @@ export class Links {
    * Counts one download, only while the link is still usable. The condition is in the counting
    * UPDATE itself, so parallel requests can never push the count past the limit.
    */
-  async countDownload(linkId: string): Promise<void> {
-    if (!(await this.repositories.links.countDownload(linkId, this.now()))) throw linkNotFound();
+  async countDownload(linkId: string, db?: Db): Promise<void> {
+    if (!(await this.repositories.links.countDownload(linkId, this.now(), db))) {
+      throw linkNotFound();
+    }
   }
 
   private requireFuture(expiresAt: number | null): void {

@@ -25,6 +25,7 @@ import {
   isTransferQuotaError,
   LinkError,
   NotFoundError,
+  ServerError,
 } from '../platform/errors';
 import { fileAnswer, type FileSource } from '../downloads/file-source';
 import { isRetryable } from '../platform/retry';
@@ -69,8 +70,11 @@ class SharedTree implements LinkSession, FileSource {
   private readonly skipped = new Map<string, number>();
   private root: KnownNode | null = null;
   private signPublicKey: Uint8Array | null = null;
-  /** Per file: the download grant its chunk 0 was answered with. */
-  private readonly grants = new Map<string, DownloadGrant>();
+  /**
+   * Per pass over a file (a download, a preview, a zip: one signal each), per file: the download
+   * grant its chunk 0 was answered with. The server serves each chunk once per grant.
+   */
+  private readonly grants = new WeakMap<AbortSignal, Map<string, DownloadGrant>>();
   /** The link's peer room, joined once the link opened; null without a signal server. */
   private swarm: Promise<LinkSwarm | null> | null = null;
   private closed = false;
@@ -190,17 +194,14 @@ class SharedTree implements LinkSession, FileSource {
 
   // FileSource: what downloads, zips and previews read through this link.
 
-  /** Peers are asked only once chunk 0's grant arrived: a dead link gets nothing from them. */
+  /**
+   * Peers are asked only once chunk 0's grant of the same pass arrived: a dead link gets nothing
+   * from them.
+   */
   async peers(file: PeerFile): Promise<ChunkPeers | null> {
     const swarm = await this.swarm;
     if (!swarm) return null;
-    let grant = this.grants.get(file.nodeId);
-    if (grant === undefined) {
-      grant = new DownloadGrant(); // chunk 0's request settles it
-      this.grants.set(file.nodeId, grant);
-    }
-    const pending = grant;
-    return swarm.forFile(file, (signal) => pending.wait(signal));
+    return swarm.forFile(file, (signal) => this.grant(signal, file.nodeId).wait(signal));
   }
 
   cached(nodeId: string): KnownNode | undefined {
@@ -223,17 +224,26 @@ class SharedTree implements LinkSession, FileSource {
 
   /**
    * Chunk 0 of a file counts one download and is answered with a grant that the file's other
-   * chunks must carry (protocol.md, link downloads); later chunks wait for it, also while chunk 0
-   * is being retried or is paused by the owner's transfer quota.
+   * chunks of the same pass must carry (protocol.md, link downloads); later chunks wait for it,
+   * also while chunk 0 is being retried or is paused by the owner's transfer quota. A retry within
+   * the pass carries the same grant.
    */
-  async chunk(nodeId: string, index: number, maxBytes: number, signal: AbortSignal) {
+  chunk(nodeId: string, index: number, maxBytes: number, signal: AbortSignal) {
+    return this.fetchChunk(nodeId, index, maxBytes, signal, false);
+  }
+
+  private async fetchChunk(
+    nodeId: string,
+    index: number,
+    maxBytes: number,
+    signal: AbortSignal,
+    renewed: boolean,
+  ): Promise<ArrayBuffer> {
     const path = apiPath.linkFileChunk(this.linkId, nodeId, index);
-    let grant = this.grants.get(nodeId);
-    if (grant === undefined) {
-      if (index !== 0) throw new InvalidRequestError({ key: 'link-first-chunk' });
-      grant = new DownloadGrant();
-      this.grants.set(nodeId, grant);
+    if (index !== 0 && this.grants.get(signal)?.get(nodeId) === undefined) {
+      throw new InvalidRequestError({ key: 'link-first-chunk' });
     }
+    const grant = this.grant(signal, nodeId);
     if (index === 0 && !grant.settled) {
       const pending = grant;
       try {
@@ -243,7 +253,7 @@ class SharedTree implements LinkSession, FileSource {
       } catch (error) {
         // Chunk 0 will not be asked again: the chunks waiting for its grant give up too.
         if (!isRetryable(error) && !isTransferQuotaError(error) && !signal.aborted) {
-          this.grants.delete(nodeId);
+          this.grants.get(signal)?.delete(nodeId);
           pending.fail(error);
         }
         throw error;
@@ -251,12 +261,59 @@ class SharedTree implements LinkSession, FileSource {
     }
     const value = await grant.wait(signal);
     const headers: Record<string, string> = value ? { [DOWNLOAD_GRANT_HEADER]: value } : {};
-    return this.api.bytes(path, maxBytes, signal, { headers });
+    try {
+      return await this.api.bytes(path, maxBytes, signal, { headers });
+    } catch (error) {
+      if (renewed || !(error instanceof ServerError && error.code === 'conflict')) throw error;
+      // Sent already under this grant, says the server: it handed an earlier transfer's last byte
+      // to a connection that was then cut. A new grant, counted as a download, carries on (once).
+      this.renew(signal, nodeId, grant, index);
+      return this.fetchChunk(nodeId, index, maxBytes, signal, true);
+    }
   }
 
   signer(): Uint8Array {
     if (!this.signPublicKey) throw new InvalidRequestError({ key: 'link-not-open' });
     return this.signPublicKey;
+  }
+
+  /**
+   * Replaces the pass's grant once the server refused a chunk as sent under it (chunks refused
+   * together share one new grant). Chunk 0 then comes again whole; for any other chunk a request
+   * for the first byte of chunk 0 takes the new grant.
+   */
+  private renew(signal: AbortSignal, nodeId: string, spent: DownloadGrant, index: number): void {
+    const pass = this.grants.get(signal);
+    if (pass === undefined || pass.get(nodeId) !== spent) return;
+    const fresh = new DownloadGrant();
+    pass.set(nodeId, fresh);
+    if (index === 0) return;
+    const path = apiPath.linkFileChunk(this.linkId, nodeId, 0);
+    this.api
+      .bytes(path, 1, signal, {
+        headers: { range: 'bytes=0-0' },
+        onHeaders: (headers) => fresh.settle(headers.get(DOWNLOAD_GRANT_HEADER)),
+      })
+      .catch((error: unknown) => {
+        // The chunks waiting for it fail with this error; a retry of theirs renews again.
+        if (pass.get(nodeId) === fresh) pass.set(nodeId, spent);
+        fresh.fail(error);
+      });
+  }
+
+  /** The grant of this pass over the file; chunk 0's request settles it. */
+  private grant(signal: AbortSignal, nodeId: string): DownloadGrant {
+    let pass = this.grants.get(signal);
+    if (pass === undefined) {
+      pass = new Map();
+      this.grants.set(signal, pass);
+    }
+    let grant = pass.get(nodeId);
+    if (grant === undefined) {
+      grant = new DownloadGrant();
+      pass.set(nodeId, grant);
+    }
+    return grant;
   }
 
   private remember(node: KnownNode): KnownNode {

@@ -1,9 +1,11 @@
 // The owner's share links. A link key is made here and never sent: the server gets the node key
 // wrapped under it (`wrappedKey`) and the owner's own copy of it sealed under the master key
-// (`ownerKey`), from which any of the owner's devices rebuilds the full link. With a password,
-// Argon2id runs in a worker of its own (crypto-pool.ts).
-import { linkUrl, toBase64Url } from '@coffre/core/format';
+// (`ownerKey`), from which any of the owner's devices rebuilds the full link. Both are bound to the
+// link's id, which the server draws first (format.md §11.1). With a password, Argon2id runs in a
+// worker of its own (crypto-pool.ts).
+import { linkUrl } from '@coffre/core/format';
 import {
+  LinkIdResponse,
   OwnerLinkList,
   OwnerLinkResponse,
   ROUTES,
@@ -41,7 +43,7 @@ export class LinkService {
     const node = await this.drive.resolve(nodeId);
     if (node.parentId === null) throw new InvalidRequestError({ key: 'root-share' });
     const { userId, keys } = this.session();
-    const linkId = toBase64Url(crypto.getRandomValues(new Uint8Array(16)));
+    const { linkId } = await this.api.json('POST', ROUTES.linkIds, LinkIdResponse);
     const input = {
       userId,
       masterKey: keys.masterKey,
