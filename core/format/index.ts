@@ -62,6 +62,7 @@ export {
   type AdPurpose,
   type AdField,
 } from './associated-data';
+export { EmailError, normaliseEmail, type EmailRefusal } from './email';
 export {
   LINK_KEY_BYTES,
   LINK_KEY_LENGTH,
