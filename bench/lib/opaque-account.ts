@@ -29,16 +29,22 @@ export function opaqueSignup(email: string) {
   };
 }
 
-/** Signs an opaque account up; returns its bearer token and root folder id. */
+/** Signs an opaque account up and logs it in, as the app does; its bearer token and root id. */
 export async function createOpaqueAccount(url: string, email: string) {
   const body = opaqueSignup(email);
-  const res = await fetch(`${url}/api/v1/auth/signup`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  if (res.status !== 201) throw new Error(`signup failed: ${res.status} ${await res.text()}`);
-  const { token } = (await res.json()) as { token: string };
+  const post = (route: string, json: unknown) =>
+    fetch(`${url}/api/v1/auth/${route}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(json),
+    });
+  const signup = await post('signup', body);
+  if (signup.status !== 202)
+    throw new Error(`signup failed: ${signup.status} ${await signup.text()}`);
+  const login = await post('login', { email, authKey: body.authKey });
+  if (login.status !== 200)
+    throw new Error(`no account made: ${login.status} ${await login.text()}`);
+  const { token } = (await login.json()) as { token: string };
   return { token, rootId: body.bundle.rootId };
 }
 

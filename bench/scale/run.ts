@@ -57,7 +57,7 @@ async function signUps(nodes: StorageProcess[], tag: string) {
         const index = n * perNode + i;
         const from = `10.${(index >> 16) & 255}.${(index >> 8) & 255}.${index & 255}`;
         const body = json(opaqueSignup(`scale-${tag}-${index}@example.org`));
-        return [{ path: ROUTES.signup, body, expect: 201, from }];
+        return [{ path: ROUTES.signup, body, expect: 202, from }];
       }),
     ),
   );

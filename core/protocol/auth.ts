@@ -30,7 +30,7 @@ export const Kdf = Type.Object(
 );
 export type Kdf = Static<typeof Kdf>;
 
-/** The server normalises (trim, lower case) and checks the address itself. */
+/** Bounds what is sent; both ends then apply the email rule, `normaliseEmail` (core/format). */
 export const Email = Type.String({ minLength: 3, maxLength: MAX_EMAIL_LENGTH });
 
 /** The account's wrapped keys: opaque to the server, unwrapped only in the browser. */
@@ -102,7 +102,7 @@ export const RecoverRequest = Type.Object(
 );
 export type RecoverRequest = Static<typeof RecoverRequest>;
 
-/** Answer of signup (201), login and recover (200). */
+/** Answer of login and recover (200); sign-up answers 202 with no body (protocol.md §3). */
 export const SessionResponse = Type.Object({ token: Token, account: Account });
 export type SessionResponse = Static<typeof SessionResponse>;
 

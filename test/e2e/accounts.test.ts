@@ -92,4 +92,51 @@ describe('accounts', () => {
     await other.getByRole('button', { name: 'Log in' }).waitFor({ timeout: 30_000 });
     await other.context().close();
   });
+
+  it('tells whoever signs up with an email that has an account, and leaves that account be', async () => {
+    const other = await (await browser.newContext()).newPage();
+    await other.goto(storage.url);
+    await other.getByRole('button', { name: 'Sign up' }).click();
+    // Another spelling of the same address: upper case, and a fullwidth @.
+    await other.getByLabel('Email').fill(email.toUpperCase().replace('@', '\uff20'));
+    await other.getByLabel('Password', { exact: true }).fill(NEW_PASSWORD);
+    await other.getByLabel('Confirm password').fill(NEW_PASSWORD);
+    await other.getByRole('button', { name: 'Create account' }).click();
+    const alert = other.getByRole('alert');
+    await alert.waitFor({ timeout: 60_000 });
+    expect(await alert.innerText()).toMatch(/this email may already have one\. Log in/i);
+    await expect(other.getByTestId('recovery-key').count()).resolves.toBe(0);
+
+    await logIn(other, storage.url, email, PASSWORD);
+    await row(other, 'keep-me.txt').waitFor();
+    await other.context().close();
+  });
+
+  it('refuses a look-alike or invisible address before it sends anything', async () => {
+    const other = await (await browser.newContext()).newPage();
+    const sent: string[] = [];
+    other.on('request', (request) => {
+      if (new URL(request.url()).pathname.startsWith('/api/v1/auth/')) sent.push(request.url());
+    });
+    await other.goto(storage.url);
+    const attempts = [
+      // A Cyrillic а (U+0430) among Latin letters.
+      { mode: 'Sign up', address: '\u0430lice@example.org', words: /mixes alphabets/ },
+      { mode: 'Sign up', address: 'ali\u200bce@example.org', words: /invisible character/ },
+      { mode: null, address: 'b\u03bfb@example.org', words: /mixes alphabets/ },
+    ];
+    for (const { mode, address, words } of attempts) {
+      await other.reload();
+      if (mode) await other.getByRole('button', { name: mode }).click();
+      await other.getByLabel('Email').fill(address);
+      await other.getByLabel('Password', { exact: true }).fill(PASSWORD);
+      if (mode) await other.getByLabel('Confirm password').fill(PASSWORD);
+      await other.getByRole('button', { name: mode ? 'Create account' : 'Log in' }).click();
+      const alert = other.getByRole('alert');
+      await alert.waitFor({ timeout: 30_000 });
+      expect(await alert.innerText()).toMatch(words);
+    }
+    expect(sent).toEqual([]);
+    await other.context().close();
+  });
 });

@@ -203,12 +203,15 @@ export function signupRequest(email = `${randomB64(6)}@example.org`): SignupRequ
   };
 }
 
+/** Signs up, then logs in as the app does: sign-up answers alike whether it made the account. */
 export async function signUp(server: Endpoint, email?: string): Promise<TestAccount> {
   const request = signupRequest(email);
-  const reply = await call<SessionResponse>(server, 'POST', '/api/v1/auth/signup', {
-    json: request,
+  const signup = await call(server, 'POST', '/api/v1/auth/signup', { json: request });
+  if (signup.status !== 202) throw new Error(`signup failed: ${JSON.stringify(signup.body)}`);
+  const reply = await call<SessionResponse>(server, 'POST', '/api/v1/auth/login', {
+    json: { email: request.email, authKey: request.authKey },
   });
-  if (reply.status !== 201) throw new Error(`signup failed: ${JSON.stringify(reply.body)}`);
+  if (reply.status !== 200) throw new Error(`no account made: ${JSON.stringify(reply.body)}`);
   return {
     email: request.email.trim().toLowerCase(),
     userId: request.userId,

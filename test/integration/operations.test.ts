@@ -70,7 +70,7 @@ describe('metrics', () => {
         sample(
           text,
           'coffre_http_requests_total',
-          '{method="POST",route="/api/v1/auth/signup",status="201"}',
+          '{method="POST",route="/api/v1/auth/signup",status="202"}',
         ),
       ).toBe(1);
       expect(sample(text, 'coffre_chunk_bytes_in_total')).toBe(chunks[0]!.length);

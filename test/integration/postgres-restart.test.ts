@@ -70,7 +70,9 @@ describe('a PostgreSQL restart under a running storage server', () => {
     await uploadFile(server, account, account.rootId, fakeChunks(2000));
     // The sign-up refused while the database was down left nothing behind: it goes through now.
     const again = await call(server, 'POST', '/api/v1/auth/signup', { json: refused });
-    expect(again.status).toBe(201);
+    expect(again.status).toBe(202);
+    const login = { email: refused.email, authKey: refused.authKey };
+    expect((await call(server, 'POST', '/api/v1/auth/login', { json: login })).status).toBe(200);
   });
 
   it('tells a connection lost inside a transaction as unavailable, whatever its rollback says', async () => {

@@ -41,6 +41,7 @@ const PARAMS: { [K in MessageKey]: MessageParams[K] } = {
   'upload.waiting-network': { name: 'a.txt' },
   'upload.uploading': { name: 'a.txt' },
   'session.wrong-email-or-password': null,
+  'session.email-may-have-account': null,
   'session.wrong-recovery-key': null,
   'session.wrong-current-password': null,
   'session.password-too-short': { min: 8 },
@@ -88,6 +89,7 @@ const PARAMS: { [K in MessageKey]: MessageParams[K] } = {
 /** One refusal of each key. */
 const REFUSALS: { [K in Refusal['key']]: Extract<Refusal, { key: K }> } = {
   'not-logged-in': { key: 'not-logged-in' },
+  'bad-email': { key: 'bad-email', reason: 'mixed-script' },
   'password-too-short': { key: 'password-too-short', min: 8 },
   'wrong-current-password': { key: 'wrong-current-password' },
   'root-rename': { key: 'root-rename' },

@@ -1,9 +1,8 @@
-import { quotaDay } from '@coffre/core/format';
+import { normaliseEmail, quotaDay } from '@coffre/core/format';
 import type { Plan } from '@coffre/core/protocol';
 import type { Db } from '../db/database';
 import type { Plans } from '../plans';
 import { createRepositories } from '../repositories';
-import { normaliseEmail } from '../services/accounts.service';
 import { formatBytes } from '../services/quota-messages';
 import { monthOf, nextMonthStart, TransferMeter } from '../services/transfer-meter.service';
 

@@ -17,36 +17,55 @@ export interface StorageQuotas {
   fallback: number;
 }
 
+const ACCOUNT_COLUMNS = [
+  'user_id',
+  'email',
+  'kdf_salt',
+  'kdf_opslimit',
+  'kdf_memlimit',
+  'auth_hash',
+  'recovery_auth_hash',
+  'wrapped_master_key',
+  'wrapped_master_key_recovery',
+  'sign_public_key',
+  'box_public_key',
+  'wrapped_sign_secret_key',
+  'wrapped_box_secret_key',
+  'root_id',
+  'wrapped_root_key',
+  'storage_used',
+  'plan_id',
+  'created_at',
+] as const satisfies readonly (keyof AccountRow)[];
+
 /** The queries of sign-up and log-in, compiled once: they run under every flood. */
 function accountQueries(db: Db) {
   return {
     findByEmail: compileOnce(db, (db, p: { email: string }) =>
       db.selectFrom('accounts').selectAll().where('email', '=', p.email),
     ),
-    /** Inserts nothing when the email, user id or root id is taken. */
-    insert: compileOnce(db, (db, p: AccountRow) =>
+    /**
+     * Inserts nothing unless `claimable` is 1 and the email, user id and root id are free: taken
+     * by no account, and the root id by no node nor open upload. One statement whatever the
+     * outcome, so a sign-up's work does not tell which it was.
+     */
+    create: compileOnce(db, (db, p: AccountRow & { claimable: number }) =>
       db
         .insertInto('accounts')
-        .values({
-          user_id: p.user_id,
-          email: p.email,
-          kdf_salt: p.kdf_salt,
-          kdf_opslimit: p.kdf_opslimit,
-          kdf_memlimit: p.kdf_memlimit,
-          auth_hash: p.auth_hash,
-          recovery_auth_hash: p.recovery_auth_hash,
-          wrapped_master_key: p.wrapped_master_key,
-          wrapped_master_key_recovery: p.wrapped_master_key_recovery,
-          sign_public_key: p.sign_public_key,
-          box_public_key: p.box_public_key,
-          wrapped_sign_secret_key: p.wrapped_sign_secret_key,
-          wrapped_box_secret_key: p.wrapped_box_secret_key,
-          root_id: p.root_id,
-          wrapped_root_key: p.wrapped_root_key,
-          storage_used: p.storage_used,
-          plan_id: p.plan_id,
-          created_at: p.created_at,
-        })
+        .columns(ACCOUNT_COLUMNS)
+        .expression(
+          db
+            .selectNoFrom((eb) => ACCOUNT_COLUMNS.map((column) => eb.val(p[column]).as(column)))
+            .where((eb) =>
+              eb.and([
+                eb(eb.val(p.claimable), '=', eb.lit(1)),
+                eb.not(eb.exists(eb.selectFrom('nodes').select('id').where('id', '=', p.root_id))),
+                eb.not(
+                  eb.exists(eb.selectFrom('uploads').select('id').where('node_id', '=', p.root_id)),
+                ),
+              ]),
+            ),
+        )
         .onConflict((oc) => oc.doNothing()),
     ),
   };
@@ -65,9 +84,9 @@ export class AccountsRepository {
     return rows[0];
   }
 
-  /** False, and nothing written, when the email, user id or root id is taken. */
-  async insert(row: AccountRow, db: Db = this.db): Promise<boolean> {
-    const result = await this.queries.insert(db, row);
+  /** Whether the account was made; see `create` above for when it is not (nothing is written). */
+  async create(row: AccountRow, claimable: boolean, db: Db = this.db): Promise<boolean> {
+    const result = await this.queries.create(db, { ...row, claimable: claimable ? 1 : 0 });
     return result.numAffectedRows === 1n;
   }
 

@@ -32,7 +32,10 @@ export interface TopFolderBytes {
 /** The root folder's insert, compiled once: every sign-up runs it. */
 function nodeQueries(db: Db) {
   return {
-    /** Inserts nothing when the id is a node's or an open upload's. */
+    /**
+     * Inserts nothing when the id is a node's or an open upload's, or no account `ownerId` names
+     * it as its root: a sign-up that made no account runs it too, and it must do nothing.
+     */
     insertRoot: compileOnce(db, (db, p: { id: string; ownerId: string; createdAt: number }) =>
       db
         .insertInto('nodes')
@@ -45,8 +48,16 @@ function nodeQueries(db: Db) {
               eb.val('folder').as('type'),
               eb.val(p.createdAt).as('created_at'),
             ])
-            .where(({ not, exists, selectFrom }) =>
-              not(exists(selectFrom('uploads').select('id').where('node_id', '=', p.id))),
+            .where(({ and, not, exists, selectFrom }) =>
+              and([
+                not(exists(selectFrom('uploads').select('id').where('node_id', '=', p.id))),
+                exists(
+                  selectFrom('accounts')
+                    .select('user_id')
+                    .where('user_id', '=', p.ownerId)
+                    .where('root_id', '=', p.id),
+                ),
+              ]),
             ),
         )
         .onConflict((oc) => oc.doNothing()),
@@ -62,7 +73,7 @@ export class NodesRepository {
     this.queries = nodeQueries(db);
   }
 
-  /** False, and nothing written, when the id is a node's or an open upload's. */
+  /** False, and nothing written, when `insertRoot` above inserts nothing. */
   async insertRoot(
     root: { id: string; ownerId: string; createdAt: number },
     db: Db = this.db,

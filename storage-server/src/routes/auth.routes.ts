@@ -37,10 +37,14 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRouteOptions> = async (
     async (request) => accounts.prelogin(request.body.email),
   );
 
+  // One answer whatever was stored: the log-in that follows tells the client (protocol.md §3).
   app.post(
     ROUTES.signup,
     { config: limited, schema: { body: SignupRequest } },
-    async (request, reply) => reply.status(201).send(await accounts.signup(request.body)),
+    async (request, reply) => {
+      await accounts.signup(request.body);
+      return reply.status(202).send();
+    },
   );
 
   app.post(ROUTES.login, { config: limited, schema: { body: LoginRequest } }, async (request) =>

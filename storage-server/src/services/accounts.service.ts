@@ -1,37 +1,34 @@
-import { toBase64Url } from '@coffre/core/format';
-import {
-  KDF_DEFAULTS,
-  type Account,
-  type PasswordChangeRequest,
-  type PreloginResponse,
-  type SessionResponse,
-  type SignupRequest,
-  type Usage,
+import { EmailError, normaliseEmail } from '@coffre/core/format';
+import type {
+  Account,
+  PasswordChangeRequest,
+  PreloginResponse,
+  SessionResponse,
+  SignupRequest,
+  Usage,
 } from '@coffre/core/protocol';
-import { ApiError, badRequest, conflict } from '../api-error';
+import { ApiError, badRequest } from '../api-error';
 import type { Db } from '../db/database';
 import { GroupCommit } from '../db/group-commit';
 import type { Repositories } from '../repositories';
 import type { AccountRow } from '../repositories/accounts.repository';
-import { hmac, sameHash, sha256 } from './hashing';
+import { sameHash, sha256 } from './hashing';
+import { MadeUpPrelogins } from './made-up-prelogins';
 import type { Quotas } from './quotas.service';
 import type { Session, Sessions } from './sessions.service';
 import type { TransferMeter } from './transfer-meter.service';
 
-const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+$/;
-const MAX_EMAIL_LENGTH = 254;
-
-/** Trim and lower-case, then check the form; the stored email is always this normal form. */
-export function normaliseEmail(raw: string): string {
-  const email = raw.trim().toLowerCase();
-  if (email.length > MAX_EMAIL_LENGTH || !EMAIL_PATTERN.test(email)) {
-    throw badRequest('invalid email address');
+/** The email rule of core/format as a route answers it: 400, naming what is wrong. */
+function emailOf(raw: string): string {
+  try {
+    return normaliseEmail(raw);
+  } catch (error) {
+    if (error instanceof EmailError) throw badRequest(`invalid email address: ${error.reason}`);
+    throw error;
   }
-  return email;
 }
 
 const invalidCredentials = () => new ApiError('unauthorized', 'invalid credentials');
-const taken = () => conflict('an account with these details already exists');
 
 /** Compared against when the email is unknown, so both paths do the same work. */
 const NO_ACCOUNT_HASH = sha256('no such account');
@@ -39,6 +36,7 @@ const NO_ACCOUNT_HASH = sha256('no such account');
 /** Sign-up, log-in, recovery and password change; every account answer carries its usage. */
 export class Accounts {
   private readonly writes: GroupCommit;
+  private readonly madeUp: MadeUpPrelogins;
 
   constructor(
     private readonly db: Db,
@@ -46,32 +44,31 @@ export class Accounts {
     private readonly sessions: Sessions,
     private readonly transferMeter: TransferMeter,
     private readonly quotas: Quotas,
-    private readonly secret: Buffer,
+    secret: Buffer,
     private readonly now: () => number,
   ) {
     this.writes = new GroupCommit(db);
+    this.madeUp = new MadeUpPrelogins(secret);
   }
 
   /**
-   * KDF parameters for an email. An unknown email gets a user id and salt derived from the server
-   * secret, stable across calls, so the answer does not tell whether the account exists.
+   * KDF parameters for an email. An unknown email gets made-up ones, stable across calls, so the
+   * answer does not tell whether the account exists.
    */
   async prelogin(rawEmail: string): Promise<PreloginResponse> {
-    const email = normaliseEmail(rawEmail);
-    const fakeUserId = toBase64Url(hmac(this.secret, 'prelogin-user', email).subarray(0, 16));
-    const fakeSalt = toBase64Url(hmac(this.secret, 'prelogin-salt', email).subarray(0, 16));
+    const email = emailOf(rawEmail);
+    const madeUp = this.madeUp.answer(email);
     const row = await this.repositories.accounts.findByEmail(email);
-    if (!row) {
-      return {
-        userId: fakeUserId,
-        kdf: { alg: 'argon2id13', salt: fakeSalt, ...KDF_DEFAULTS },
-      };
-    }
-    return { userId: row.user_id, kdf: kdfOf(row) };
+    return row ? { userId: row.user_id, kdf: kdfOf(row) } : madeUp;
   }
 
-  async signup(request: SignupRequest): Promise<SessionResponse> {
-    const email = normaliseEmail(request.email);
+  /**
+   * Makes the account when its email, user id and root id are free and the user id is not one
+   * pre-login made up; otherwise stores nothing. Either way the same statements run and nothing
+   * is told: the log-in that follows shows the client which it was (protocol.md §3).
+   */
+  async signup(request: SignupRequest): Promise<void> {
+    const email = emailOf(request.email);
     const { bundle } = request;
     const row: AccountRow = {
       user_id: request.userId,
@@ -93,16 +90,16 @@ export class Accounts {
       plan_id: this.quotas.plans.default.id,
       created_at: this.now(),
     };
-    return this.writes.run(async (trx) => {
-      // The unique email, user id and root id, and the free node id, decide in the inserts
-      // themselves: no separate look-ups. One message whatever collided, so sign-up cannot be
-      // used to probe which emails exist beyond the bare fact of a conflict.
-      if (!(await this.repositories.accounts.insert(row, trx))) throw taken();
-      const root = { id: row.root_id, ownerId: row.user_id, createdAt: row.created_at };
-      if (!(await this.repositories.nodes.insertRoot(root, trx))) throw taken();
-      const token = await this.sessions.open(row.user_id, trx);
-      // The row is what was just written: answered without reading it back.
-      return { token, account: accountOf(row, this.usageOf(row, 0)) };
+    const claimable = !this.madeUp.madeUp(row.user_id);
+    const root = { id: row.root_id, ownerId: row.user_id, createdAt: row.created_at };
+    await this.writes.run(async (trx) => {
+      // Both inserts decide in their own statements, with no look-up before them: the account's
+      // when all is free, the root's when that account now names it.
+      const created = await this.repositories.accounts.create(row, claimable, trx);
+      const rooted = await this.repositories.nodes.insertRoot(root, trx);
+      // Apart only if another request took the root id between the two: undone, and run again
+      // alone by the group commit, when the account's insert sees the node and makes nothing.
+      if (created !== rooted) throw new Error('the root id was taken during the sign-up');
     });
   }
 
@@ -146,7 +143,7 @@ export class Accounts {
     storedHash: (row: AccountRow | undefined) => string | undefined,
     key: string,
   ): Promise<SessionResponse> {
-    const email = normaliseEmail(rawEmail);
+    const email = emailOf(rawEmail);
     const row = await this.repositories.accounts.findByEmail(email);
     // Hash and compare even for an unknown email: same work, same answer.
     const matches = sameHash(sha256(key), storedHash(row) ?? NO_ACCOUNT_HASH);

@@ -16,7 +16,7 @@
 // into the root still work. When the network returns, `revalidate` asks the server as a normal
 // start would: a 401 ends the session, a bundle that no longer opens is refused.
 import type { AccountBundle, AccountKeys, KdfParams } from '@coffre/core/crypto';
-import { MIN_PASSWORD_LENGTH, toBase64Url } from '@coffre/core/format';
+import { EmailError, MIN_PASSWORD_LENGTH, normaliseEmail, toBase64Url } from '@coffre/core/format';
 import {
   Account as AccountSchema,
   PreloginResponse,
@@ -158,10 +158,16 @@ export class AccountService {
     return this.open({ userId: stored.userId, email: stored.email, keys });
   }
 
+  /**
+   * The sign-up's answer is the same whether or not it made the account (protocol.md §3): the
+   * log-in right after tells. Its SessionRefusedError means no account was made for this email,
+   * most likely because it has one already.
+   */
   async signUp(
-    email: string,
+    rawEmail: string,
     password: string,
   ): Promise<{ session: SessionInfo; recoveryKey: string }> {
+    const email = emailOf(rawEmail);
     checkPassword(password);
     const core = await coreCrypto();
     const userId = newId();
@@ -171,7 +177,7 @@ export class AccountService {
       params: kdf,
     });
     const created = await this.pool.run('createAccount', { userId, encKey });
-    const answer = await this.api.json('POST', ROUTES.signup, SessionResponse, {
+    await this.api.empty('POST', ROUTES.signup, {
       body: {
         email,
         userId,
@@ -181,12 +187,17 @@ export class AccountService {
         bundle: created.bundle,
       },
     });
+    const answer = await this.api.json('POST', ROUTES.login, SessionResponse, {
+      body: { email, authKey: toBase64Url(authKey) },
+    });
+    if (answer.account.userId !== userId) throw new DamagedAccountError();
     await this.store(answer.token, userId, answer.account.email, encKey, created.bundle);
     const session = this.open({ userId, email: answer.account.email, keys: created.keys });
     return { session, recoveryKey: created.recoveryKey };
   }
 
-  async logIn(email: string, password: string): Promise<SessionInfo> {
+  async logIn(rawEmail: string, password: string): Promise<SessionInfo> {
+    const email = emailOf(rawEmail);
     const { userId, kdf } = await this.api.json('POST', ROUTES.prelogin, PreloginResponse, {
       body: { email },
     });
@@ -206,7 +217,8 @@ export class AccountService {
     return this.open({ userId, email: answer.account.email, keys });
   }
 
-  async recover(email: string, recoveryKey: string, newPassword: string): Promise<SessionInfo> {
+  async recover(rawEmail: string, recoveryKey: string, newPassword: string): Promise<SessionInfo> {
+    const email = emailOf(rawEmail);
     checkPassword(newPassword);
     const recoveryAuthKey = await this.pool.run('recoveryAuthKey', { recoveryKey });
     const answer = await this.api.json('POST', ROUTES.recover, SessionResponse, {
@@ -339,6 +351,17 @@ export class AccountService {
 
 function newId(): string {
   return toBase64Url(crypto.getRandomValues(new Uint8Array(16)));
+}
+
+/** The address in its normal form, or refused before anything is sent. */
+function emailOf(raw: string): string {
+  try {
+    return normaliseEmail(raw);
+  } catch (error) {
+    if (error instanceof EmailError)
+      throw new InvalidRequestError({ key: 'bad-email', reason: error.reason });
+    throw error;
+  }
 }
 
 function checkPassword(password: string): void {

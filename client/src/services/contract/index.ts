@@ -1,5 +1,6 @@
 // The boundary between the app's state/ui layers and services/ (all browser I/O, crypto and the
 // server API). state/ calls these; nothing above services/ touches fetch, IndexedDB or keys.
+import type { EmailRefusal } from '@coffre/core/format';
 import type { ErrorDetails } from '@coffre/core/protocol';
 
 export interface SessionInfo {
@@ -335,6 +336,8 @@ export type DirectFailure =
  */
 export type Refusal =
   | { key: 'not-logged-in' }
+  /** The email rule refused the address (protocol.md §3, "Email addresses"). */
+  | { key: 'bad-email'; reason: EmailRefusal }
   | { key: 'password-too-short'; min: number }
   | { key: 'wrong-current-password' }
   | { key: 'root-rename' }

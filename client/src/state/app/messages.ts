@@ -18,6 +18,7 @@ export interface MessageParams {
   'upload.waiting-network': { name: string };
   'upload.uploading': { name: string };
   'session.wrong-email-or-password': null;
+  'session.email-may-have-account': null;
   'session.wrong-recovery-key': null;
   'session.wrong-current-password': null;
   'session.password-too-short': { min: number };

@@ -46,13 +46,18 @@ class Session {
     }
   }
 
+  // The sign-up itself answers alike whether or not it made the account; the log-in right after
+  // it is refused when it did not, which only the person who chose the password sees.
   signUp(email: string, password: string): Promise<boolean> {
-    return this.#attempt(async () => {
-      const { session, recoveryKey } = await services.signUp(email, password);
-      this.info = session;
-      this.recoveryKey = recoveryKey;
-      this.#setStatus('recovery-key');
-    });
+    return this.#attempt(
+      async () => {
+        const { session, recoveryKey } = await services.signUp(email, password);
+        this.info = session;
+        this.recoveryKey = recoveryKey;
+        this.#setStatus('recovery-key');
+      },
+      { error: SessionRefusedError, message: { key: 'session.email-may-have-account' } },
+    );
   }
 
   logIn(email: string, password: string): Promise<boolean> {

@@ -96,6 +96,8 @@ const MESSAGES: { [K in MessageKey]: (params: MessageParams[K]) => string } = {
   'upload.waiting-network': ({ name }) => `Upload of ${name} is waiting for the network.`,
   'upload.uploading': ({ name }) => `Uploading ${name}.`,
   'session.wrong-email-or-password': () => 'Wrong email or password.',
+  'session.email-may-have-account': () =>
+    'No account was made: this email may already have one. Log in with its password, or use its recovery key.',
   'session.wrong-recovery-key': () => 'Wrong email or recovery key.',
   'session.wrong-current-password': () => 'The current password is wrong.',
   'session.password-too-short': ({ min }) => passwordTooShort(min),
@@ -148,6 +150,7 @@ const ENDINGS = { done: 'finished', failed: 'failed', cancelled: 'cancelled' } a
 
 const REFUSALS: { [K in Refusal['key']]: (refusal: Extract<Refusal, { key: K }>) => string } = {
   'not-logged-in': () => 'You are not logged in.',
+  'bad-email': ({ reason }) => EMAIL_REFUSALS[reason],
   'password-too-short': ({ min }) => passwordTooShort(min),
   'wrong-current-password': () => 'The current password is not correct.',
   'root-rename': () => 'The root folder cannot be renamed.',
@@ -202,6 +205,15 @@ const REFUSALS: { [K in Refusal['key']]: (refusal: Extract<Refusal, { key: K }>)
     `${failed} of ${total} files could not be queued. The first: ${describe(first)}`,
   'chunks-lost': () =>
     'Its encrypted copy on this device is gone (the browser cleared site data). Add the file again.',
+};
+
+const EMAIL_REFUSALS: Record<Extract<Refusal, { key: 'bad-email' }>['reason'], string> = {
+  'not-an-address': 'Enter an email address such as name@example.org.',
+  'too-long': 'This email address is too long.',
+  invisible:
+    'This email address contains a space or an invisible character (such as a zero-width space). Type it again by hand.',
+  'mixed-script':
+    'This email address mixes alphabets within one part, such as a Cyrillic “а” among Latin letters, so it could pass for another address. Type it in one alphabet.',
 };
 
 function refusal(reason: Refusal): string {
