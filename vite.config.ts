@@ -141,7 +141,7 @@ export default defineConfig({
             label: 'Logging in to Coffre',
           },
         ],
-        // Query routes read once by state/launch.svelte.ts after the session opens.
+        // Query routes read once by state/app/launch-query.ts after the session opens.
         shortcuts: [
           {
             name: 'Upload files',

@@ -1,4 +1,4 @@
-// The upload outbox in IndexedDB (schema in local-db.ts, layout in docs/spec/format.md §12).
+// The upload outbox in IndexedDB (schema in platform/local-db.ts, layout in docs/spec/format.md §12).
 // Only the repository (repository.ts) writes here, so an item's rows and the item this page holds
 // change together; reads are open to what sends a queued file elsewhere (p2p/direct).
 import {
