@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Migration } from 'kysely';
+import { normaliseEmail } from '@coffre/core/format';
 
 // Written with the schema builder only (no SQLite-specific SQL) so the same migrations can run on
 // PostgreSQL. Times and sizes are bigint; binary values are base64url text.
@@ -246,6 +247,64 @@ const linkIdsAndGrants: Migration = {
   },
 };
 
+/** The accounts table as migration 0007 sees it. */
+interface EmailsInForm {
+  accounts: { user_id: string; email: string; created_at: number };
+}
+
+/** Accounts read per query: a page of addresses, whatever the table's size. */
+const EMAIL_PAGE = 1000;
+
+const normalEmails: Migration = {
+  async up(untyped: Kysely<unknown>) {
+    // Addresses were only trimmed and lower-cased: each is rewritten to the normal form of the
+    // email rule (protocol.md §3, "Email addresses"), oldest account first. One the rule refuses,
+    // or whose normal form another account holds already, stays as it was.
+    const db = untyped as Kysely<EmailsInForm>;
+    let after: { created_at: number; user_id: string } | null = null;
+    for (;;) {
+      let page = db
+        .selectFrom('accounts')
+        .select(['user_id', 'email', 'created_at'])
+        .orderBy('created_at')
+        .orderBy('user_id')
+        .limit(EMAIL_PAGE);
+      if (after) {
+        const { created_at, user_id } = after;
+        page = page.where((eb) =>
+          eb.or([
+            eb('created_at', '>', created_at),
+            eb.and([eb('created_at', '=', created_at), eb('user_id', '>', user_id)]),
+          ]),
+        );
+      }
+      const rows = await page.execute();
+      for (const row of rows) {
+        let email: string;
+        try {
+          email = normaliseEmail(row.email);
+        } catch {
+          continue;
+        }
+        if (email === row.email) continue;
+        const holder = await db
+          .selectFrom('accounts')
+          .select('user_id')
+          .where('email', '=', email)
+          .executeTakeFirst();
+        if (holder) continue;
+        await db
+          .updateTable('accounts')
+          .set({ email })
+          .where('user_id', '=', row.user_id)
+          .execute();
+      }
+      if (rows.length < EMAIL_PAGE) return;
+      after = rows[rows.length - 1]!;
+    }
+  },
+};
+
 export const migrations: Record<string, Migration> = {
   '0001_initial': initial,
   '0002_links': links,
@@ -253,4 +312,5 @@ export const migrations: Record<string, Migration> = {
   '0004_server_secrets': serverSecrets,
   '0005_transfer_holds': transferHolds,
   '0006_link_ids_and_grants': linkIdsAndGrants,
+  '0007_normal_emails': normalEmails,
 };

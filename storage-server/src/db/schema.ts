@@ -4,7 +4,7 @@ import type { Generated } from 'kysely';
 
 export interface AccountsTable {
   user_id: string;
-  /** Normalised: trimmed, lower case. */
+  /** The normal form of the email rule (protocol.md §3, "Email addresses"). */
   email: string;
   kdf_salt: string;
   kdf_opslimit: number;
