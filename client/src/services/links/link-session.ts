@@ -4,7 +4,7 @@
 // the link record is fetched. After that, the shared tree is verified exactly like the drive:
 // every node below the root unwraps under its parent's key, every manifest must be signed by the
 // owner's key that the link itself carries.
-import { isId, parseLinkFragment } from '@coffre/core/format';
+import { MAX_FOLDER_DEPTH, MAX_PREVIEW_BYTES, isId, parseLinkFragment } from '@coffre/core/format';
 import {
   DOWNLOAD_GRANT_HEADER,
   LinkNodeList,
@@ -14,7 +14,7 @@ import {
 } from '@coffre/core/protocol';
 import { Api } from '../platform/http-client';
 import type { ChunkPeers, PeerFile } from '../downloads/chunk-peers';
-import type { DriveNode, LinkSession } from '../contract/index';
+import type { DriveNode, LinkSession } from '../contract';
 import type { CryptoPool } from '../platform/crypto-pool';
 import { coreCrypto } from '../platform/crypto-main';
 import type { DownloadService } from '../downloads/download-service';
@@ -31,11 +31,6 @@ import { fileAnswer, type FileSource } from '../downloads/file-source';
 import { isRetryable } from '../platform/retry';
 import type { LinkSwarm } from '../p2p/link-room/swarm';
 import { readWholeFile } from '../downloads/verified-file';
-
-/** Previews hold the whole file in memory: anything larger is downloaded instead. */
-const PREVIEW_MAX_BYTES = 32 * 1024 * 1024;
-/** Far deeper than any real tree; stops a parent cycle. */
-const MAX_DEPTH = 512;
 
 /** Validates the link locally, then fetches its record; see LinkSession for the rest. */
 export async function openLinkSession(
@@ -144,14 +139,14 @@ class SharedTree implements LinkSession, FileSource {
     return opened.map((node) => toDriveNode(this.remember(node))).sort(byTypeThenName);
   }
 
-  async path(folderId: string): Promise<DriveNode[]> {
-    const chain: DriveNode[] = [];
-    for (let node: KnownNode | undefined = await this.node(folderId); node;) {
-      if (chain.length > MAX_DEPTH) throw new InvalidRequestError({ key: 'too-deep' });
   unverifiedCount(folderId: string): number {
     return this.skipped.get(folderId) ?? 0;
   }
 
+  async path(folderId: string): Promise<DriveNode[]> {
+    const chain: DriveNode[] = [];
+    for (let node: KnownNode | undefined = await this.node(folderId); node;) {
+      if (chain.length > MAX_FOLDER_DEPTH) throw new InvalidRequestError({ key: 'too-deep' });
       chain.unshift(toDriveNode(node));
       node = node.parentId === null ? undefined : this.known.get(node.parentId);
     }
@@ -167,7 +162,7 @@ class SharedTree implements LinkSession, FileSource {
   }
 
   preview(nodeId: string): Promise<Blob> {
-    return readWholeFile(this, this.pool, nodeId, PREVIEW_MAX_BYTES);
+    return readWholeFile(this, this.pool, nodeId, MAX_PREVIEW_BYTES);
   }
 
   close(): void {

@@ -15,7 +15,7 @@ import {
 } from '@coffre/core/protocol';
 import type { OpenSession } from '../account/account-service';
 import type { Api } from '../platform/http-client';
-import type { LinkOptions, SharedLink } from '../contract/index';
+import type { LinkOptions, SharedLink } from '../contract';
 import type { CryptoPool } from '../platform/crypto-pool';
 import { coreCrypto } from '../platform/crypto-main';
 import type { DriveService, KnownNode } from '../drive/drive-service';
