@@ -34,4 +34,4 @@ export {
   wrapLinkKey,
   openLink,
   openOwnerLinkKey,
-} from './links';
+} from './link-keys';

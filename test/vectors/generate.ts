@@ -31,7 +31,7 @@ import {
   linkWrapKey,
   ownerLinkWrapKey,
   passwordLinkWrapKey,
-} from '@coffre/core/crypto/internal/links';
+} from '@coffre/core/crypto/internal/link-keys';
 import { childWrapKey, contentWrapKey, nodeMetaKey } from '@coffre/core/crypto/internal/nodes';
 import { KDF_CONTEXT, deriveSubkey, keyedHash } from '@coffre/core/crypto/internal/primitives';
 import { parseRecoveryKey } from '@coffre/core/crypto/internal/recovery-key';

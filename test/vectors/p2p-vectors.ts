@@ -2,7 +2,7 @@
 // them with `makeP2pVectors`, so the test proves the code still gives every byte of p2p.json.
 import { decodeLinkKey, toBase64Url } from '@coffre/core/format';
 import { withDeterministicRandom } from '@coffre/core/crypto/internal/deterministic';
-import { linkWrapKey } from '@coffre/core/crypto/internal/links';
+import { linkWrapKey } from '@coffre/core/crypto/internal/link-keys';
 import { linkRoom, newPairingCode, pairingRoomId } from '@coffre/core/crypto/internal/pairing';
 import {
   cpaceGenerator,

@@ -34,7 +34,7 @@ import {
   linkWrapKey,
   ownerLinkWrapKey,
   passwordLinkWrapKey,
-} from '@coffre/core/crypto/internal/links';
+} from '@coffre/core/crypto/internal/link-keys';
 import { deriveSubkey } from '@coffre/core/crypto/internal/primitives';
 import { withRandomSource } from '@coffre/core/crypto/internal/random';
 import { open, openText, seal } from '@coffre/core/crypto/internal/sealed';
