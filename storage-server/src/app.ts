@@ -2,7 +2,13 @@ import { mkdir } from 'node:fs/promises';
 import fastifyRateLimit from '@fastify/rate-limit';
 import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { addressKey, logDestination, trustHops } from '@coffre/server-kit';
+import {
+  addressKey,
+  BOUNDED_SERVER_OPTIONS,
+  boundConnections,
+  logDestination,
+  trustHops,
+} from '@coffre/server-kit';
 import { ApiError } from './api-error';
 import { databaseLocation, type Config } from './config';
 import { checkDatabase, openDatabase } from './db/database';
@@ -72,12 +78,28 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
     },
     bodyLimit: JSON_BODY_LIMIT,
     requestTimeout: config.requestTimeoutMs,
+    http: BOUNDED_SERVER_OPTIONS,
     // The socket's peer and the entries the proxies in front added, nothing further left.
     trustProxy: trustHops(config.trustProxy),
     // Long ids must reach validation (and fail there with 400) instead of missing the route.
     routerOptions: { maxParamLength: 8192 },
   });
   app.setValidatorCompiler(TypeBoxValidatorCompiler);
+  const connections = boundConnections(app.server, {
+    headersTimeoutMs: config.headersTimeoutMs,
+    bodyIdleTimeoutMs: config.bodyIdleTimeoutMs,
+    maxPendingPerAddress: config.maxPendingPerIp,
+    // New connections go unmetered: what a request may cost is its route's bound (rate limits,
+    // quotas, body limits), and how many may wait is the cap above.
+    maxNewPerAddressPerSecond: null,
+    proxyHops: config.trustProxy,
+  });
+  // First of all hooks, so a refused request costs no body, no lookup and no rate-limit count.
+  app.addHook('onRequest', async (request) => {
+    if (!connections.admitted(request.raw)) {
+      throw new ApiError('rate_limited', 'too many connections waiting from this address');
+    }
+  });
 
   const services = buildServices(db, blobs, plans, secret, config);
   const { uploads, quotas, transferMeter } = services;

@@ -2,11 +2,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PlanCatalog } from '@coffre/core/protocol';
 import {
+  BODY_IDLE_TIMEOUT_MS,
   EnvReader,
+  HEADERS_TIMEOUT_MS,
   invalidSetting,
   logSettings,
   metricsListener,
   NON_NEGATIVE,
+  PENDING_PER_ADDRESS,
   PORT,
   proxyHops,
   redisSettings,
@@ -76,8 +79,14 @@ export interface Config {
   sessionTtlMs: number;
   /** Largest commit request (chunk id list + sealed manifest); other JSON bodies stay at 64 KiB. */
   commitBodyLimit: number;
-  /** Longest a single request may take, so long chunk uploads finish but stalled ones end. */
+  /** Longest a single request may take, however steadily its body arrives. */
   requestTimeoutMs: number;
+  /** A request's head must be complete this long after the connection opens or the request begins. */
+  headersTimeoutMs: number;
+  /** Longest silence while the server waits for the client: a stalled body ends, a slow one goes on. */
+  bodyIdleTimeoutMs: number;
+  /** Connections per client address (IPv6 per /64) waiting for an answer at once. */
+  maxPendingPerIp: number;
   /** Reverse proxies in front: the client IP (for rate limits) is that many X-Forwarded-For entries from the right. */
   trustProxy: number;
   /** Prometheus metrics on their own listener; null: not served. */
@@ -123,6 +132,9 @@ export const DEFAULT_CONFIG: Config = {
   sessionTtlMs: 30 * 24 * HOUR,
   commitBodyLimit: 16 * 1024 * 1024,
   requestTimeoutMs: 10 * 60_000,
+  headersTimeoutMs: 5_000,
+  bodyIdleTimeoutMs: 30_000,
+  maxPendingPerIp: 64,
   trustProxy: 0,
   metrics: null,
   drainDelayMs: 0,
@@ -214,6 +226,21 @@ export function loadConfig(env: Env = process.env): Config {
     sessionTtlMs: count('COFFRE_SESSION_TTL_MS', d.sessionTtlMs),
     commitBodyLimit: count('COFFRE_COMMIT_BODY_LIMIT', d.commitBodyLimit),
     requestTimeoutMs: count('COFFRE_REQUEST_TIMEOUT_MS', d.requestTimeoutMs),
+    headersTimeoutMs: read.integer(
+      'COFFRE_HEADERS_TIMEOUT_MS',
+      d.headersTimeoutMs,
+      HEADERS_TIMEOUT_MS,
+    ),
+    bodyIdleTimeoutMs: read.integer(
+      'COFFRE_BODY_IDLE_TIMEOUT_MS',
+      d.bodyIdleTimeoutMs,
+      BODY_IDLE_TIMEOUT_MS,
+    ),
+    maxPendingPerIp: read.integer(
+      'COFFRE_MAX_PENDING_PER_IP',
+      d.maxPendingPerIp,
+      PENDING_PER_ADDRESS,
+    ),
     trustProxy: proxyHops(read, 'COFFRE_TRUST_PROXY'),
     metrics: metricsListener(read, 'COFFRE_METRICS_PORT', 'COFFRE_METRICS_HOST'),
     drainDelayMs: timer('COFFRE_DRAIN_DELAY_MS', d.drainDelayMs),

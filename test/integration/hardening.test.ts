@@ -1,4 +1,4 @@
-import { get as httpGet } from 'node:http';
+import { Agent, get as httpGet } from 'node:http';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -7,16 +7,20 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { check, ErrorBody as ErrorSchema, type ErrorBody } from '@coffre/core/protocol';
 import {
   call,
+  fakeChunks,
   randomB64,
   sealedKey,
   sealedMeta,
+  sha256,
   signUp,
   startServer,
   TEST_BLOB_STORE,
   TEST_DATABASE,
+  uploadRequest,
   type TestAccount,
   type TestServer,
 } from './harness';
+import { closedAtOnce, holdConnection, slowRequest } from './slow-clients';
 
 let server: TestServer;
 let alice: TestAccount;
@@ -307,5 +311,186 @@ describe('a signal server on the same host as the page (`:port`)', () => {
     );
     // A Host header that is not a plain host name adds nothing to the policy.
     expect(await connectSrc('evil.example;script-src *')).toBe("connect-src 'self'");
+  });
+});
+
+describe('connections that keep the server waiting', () => {
+  // Short bounds, so each case takes seconds; the defaults are 5 s, 30 s and 64 (protocol.md §1).
+  const HEAD_MS = 1000;
+  const IDLE_MS = 1000;
+  /** A bound, and how late Node's once-a-second check or the idle timer may notice it, with slack. */
+  const LATEST_MS = 1000 + 1000 + 500;
+  let slow: TestServer;
+  let bob: TestAccount;
+  let port: number;
+
+  beforeAll(async () => {
+    slow = await startServer({
+      headersTimeoutMs: HEAD_MS,
+      bodyIdleTimeoutMs: IDLE_MS,
+      maxPendingPerIp: 8,
+    });
+    bob = await signUp(slow);
+    port = Number(new URL(slow.url).port);
+  });
+  afterAll(() => slow.close());
+
+  const login = (pieces: Buffer[], extra: Record<string, string> = {}) =>
+    slowRequest({
+      method: 'POST',
+      url: `${slow.url}/api/v1/auth/login`,
+      headers: { 'content-type': 'application/json', 'content-length': '100', ...extra },
+      pieces,
+      gapMs: 50,
+      stall: true,
+    });
+
+  it('drops a connection that sends nothing, or half a request head, within the head bound', async () => {
+    const held = await Promise.all([
+      holdConnection(port),
+      holdConnection(port, 'GET /api/v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\n'),
+    ]);
+    for (const connection of held) {
+      const after = await connection.closedAfter;
+      expect(after).toBeGreaterThan(HEAD_MS - 100);
+      expect(after).toBeLessThan(LATEST_MS);
+    }
+  });
+
+  it('counts connections waiting for an answer against the per-address cap, not answered ones', async () => {
+    // Eight keep-alive connections, each answered and left open: they wait for nothing.
+    const agent = new Agent({ keepAlive: true, maxSockets: 8 });
+    const answered = await Promise.all(
+      Array.from(
+        { length: 8 },
+        () =>
+          new Promise<number>((resolve, reject) =>
+            httpGet(`${slow.url}/api/v1/health`, { agent }, (res) => {
+              res.resume();
+              res.on('end', () => resolve(res.statusCode ?? 0));
+            }).on('error', reject),
+          ),
+      ),
+    );
+    expect(answered).toEqual(Array(8).fill(200));
+    expect(await closedAtOnce(port)).toBe(false);
+    agent.destroy();
+
+    // Eight that never send a request hold the address's places: the next is closed at once.
+    const idle = await Promise.all(Array.from({ length: 8 }, () => holdConnection(port)));
+    expect(await closedAtOnce(port)).toBe(true);
+    const elsewhere = await slowRequest({
+      method: 'GET',
+      url: `${slow.url}/api/v1/health`,
+      headers: {},
+      pieces: [],
+      gapMs: 0,
+      localAddress: '127.0.0.2',
+    });
+    expect(elsewhere.status).toBe(200);
+    await Promise.all(idle.map((connection) => connection.closedAfter));
+    expect((await call(slow, 'GET', '/api/v1/health')).status).toBe(200);
+  });
+
+  it('drops a request whose body goes silent after the idle bound, having stored nothing', async () => {
+    const stalled = await login([Buffer.from('{"email":"')]);
+    expect(stalled.status).toBe('reset');
+    expect(stalled.ms).toBeGreaterThan(IDLE_MS - 100);
+    expect(stalled.ms).toBeLessThan(LATEST_MS);
+
+    const [chunk] = fakeChunks(256 * 1024);
+    const opened = await call<{ uploadId: string }>(slow, 'POST', '/api/v1/uploads', {
+      token: bob.token,
+      json: uploadRequest(bob.rootId, chunk!.length),
+    });
+    const chunkUrl = `${slow.url}/api/v1/uploads/${opened.body.uploadId}/chunks/0`;
+    const headers = {
+      authorization: `Bearer ${bob.token}`,
+      'content-type': 'application/octet-stream',
+      'content-length': String(chunk!.length),
+      'coffre-chunk-sha256': sha256(chunk!),
+    };
+    const half = await slowRequest({
+      method: 'PUT',
+      url: chunkUrl,
+      headers,
+      pieces: [chunk!.subarray(0, chunk!.length / 2)],
+      gapMs: 50,
+      stall: true,
+    });
+    expect(half.status).toBe('reset');
+    expect(half.ms).toBeLessThan(LATEST_MS);
+    const status = await call<{ received: number[] }>(
+      slow,
+      'GET',
+      `/api/v1/uploads/${opened.body.uploadId}`,
+      { token: bob.token },
+    );
+    expect(status.body.received).toEqual([]);
+  });
+
+  it('takes a chunk whose body keeps moving, however long the whole takes', async () => {
+    const [chunk] = fakeChunks(256 * 1024);
+    const opened = await call<{ uploadId: string }>(slow, 'POST', '/api/v1/uploads', {
+      token: bob.token,
+      json: uploadRequest(bob.rootId, chunk!.length),
+    });
+    // Sixteen pieces, each a little under the idle bound after the last: four times the bound.
+    const pieces = Array.from({ length: 16 }, (_, i) =>
+      chunk!.subarray((i * chunk!.length) / 16, ((i + 1) * chunk!.length) / 16),
+    );
+    const moving = await slowRequest({
+      method: 'PUT',
+      url: `${slow.url}/api/v1/uploads/${opened.body.uploadId}/chunks/0`,
+      headers: {
+        authorization: `Bearer ${bob.token}`,
+        'content-type': 'application/octet-stream',
+        'content-length': String(chunk!.length),
+        'coffre-chunk-sha256': sha256(chunk!),
+      },
+      pieces,
+      gapMs: IDLE_MS / 4,
+    });
+    expect(moving.status).toBe(201);
+    expect(moving.ms).toBeGreaterThan(4 * IDLE_MS - 100);
+  });
+
+  it('behind a proxy, counts requests by the address it reports and refuses the one over with 429', async () => {
+    const proxied = await startServer({
+      headersTimeoutMs: HEAD_MS,
+      bodyIdleTimeoutMs: IDLE_MS,
+      maxPendingPerIp: 2,
+      trustProxy: 1,
+    });
+    try {
+      const from = (address: string) => ({ 'x-forwarded-for': address });
+      const stalledLogin = () =>
+        slowRequest({
+          method: 'POST',
+          url: `${proxied.url}/api/v1/auth/login`,
+          headers: {
+            'content-type': 'application/json',
+            'content-length': '100',
+            ...from('198.51.100.1'),
+          },
+          pieces: [Buffer.from('{')],
+          gapMs: 50,
+          stall: true,
+        });
+      const stalled = [stalledLogin(), stalledLogin()];
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const over = await call<ErrorBody>(proxied, 'GET', '/api/v1/health', {
+        headers: from('198.51.100.1'),
+      });
+      expect(over.status).toBe(429);
+      expect(over.body.error.code).toBe('rate_limited');
+      const other = await call(proxied, 'GET', '/api/v1/health', { headers: from('198.51.100.2') });
+      expect(other.status).toBe(200);
+      expect((await Promise.all(stalled)).map((r) => r.status)).toEqual(['reset', 'reset']);
+      const again = await call(proxied, 'GET', '/api/v1/health', { headers: from('198.51.100.1') });
+      expect(again.status).toBe(200);
+    } finally {
+      await proxied.close();
+    }
   });
 });
