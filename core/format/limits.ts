@@ -110,6 +110,10 @@ export const MAX_ROOM_SIZE = 64;
 export const DEFAULT_ROOM_SIZE = 8;
 /** Rooms one socket may be in unless the server is configured otherwise. */
 export const DEFAULT_ROOMS_PER_SOCKET = 4;
+/** A STUN or TURN URL the signal server hands out: far longer than a host, port and query. */
+export const MAX_ICE_URL_LENGTH = 512;
+/** URLs in one ICE server entry. */
+export const MAX_ICE_URLS = 16;
 
 // Data-channel frames (protocol.md §6).
 

@@ -2,18 +2,16 @@ import { Type, type Static, type TSchema } from 'typebox';
 import {
   CHUNK_ID_PATTERN,
   ID_PATTERN,
+  MAX_ICE_URL_LENGTH,
+  MAX_ICE_URLS,
   MAX_ROOM_SIZE,
   MAX_SIGNAL_ENVELOPE_BYTES,
-  MIN_SIGNAL_FRAME_BYTES,
 } from '../format';
 import { Base64Url, Timestamp } from './common';
 
 // The signal server's protocol (protocol.md §5): Socket.IO events and their payloads, and the
 // two HTTP routes beside them. The server validates every client payload with these schemas; the
 // client validates every server payload with them.
-
-// Re-exported: the signal server's configuration imports them from here.
-export { MAX_ROOM_SIZE, MIN_SIGNAL_FRAME_BYTES };
 
 /** Socket.IO's path on the signal server's origin; websocket is the only transport. */
 export const SIGNAL_SOCKET_PATH = '/socket.io/';
@@ -135,11 +133,14 @@ export const Closing = Type.Object(
 export type Closing = Static<typeof Closing>;
 
 /** A STUN or TURN URI as RTCIceServer takes it. */
-export const IceUrl = Type.String({ pattern: '^(stun|stuns|turn|turns):[^\\s]+$', maxLength: 512 });
+export const IceUrl = Type.String({
+  pattern: '^(stun|stuns|turn|turns):[^\\s]+$',
+  maxLength: MAX_ICE_URL_LENGTH,
+});
 
 export const IceServer = Type.Object(
   {
-    urls: Type.Array(IceUrl, { minItems: 1, maxItems: 16 }),
+    urls: Type.Array(IceUrl, { minItems: 1, maxItems: MAX_ICE_URLS }),
     /** TURN only: `<expiry>:<random>`, expiry in Unix seconds. */
     username: Type.Optional(Type.String({ pattern: '^[0-9]{1,12}:[A-Za-z0-9_-]{1,64}$' })),
     /** TURN only: base64 of HMAC-SHA1(secret, username). */

@@ -1,7 +1,17 @@
-import { MAX_ROOM_SIZE, MIN_SIGNAL_FRAME_BYTES } from '@coffre/core/protocol';
+import {
+  DEFAULT_ROOM_SIZE,
+  DEFAULT_ROOMS_PER_SOCKET,
+  MAX_ICE_URL_LENGTH,
+  MAX_ICE_URLS,
+  MAX_ROOM_SIZE,
+  MIN_SIGNAL_FRAME_BYTES,
+} from '@coffre/core/format';
+import { IceUrl, matches } from '@coffre/core/protocol';
 import {
   EnvReader,
+  HEADERS_TIMEOUT_MS,
   invalidSetting,
+  NEW_PER_ADDRESS_PER_SECOND,
   metricsListener,
   PORT,
   proxyHops,
@@ -28,16 +38,28 @@ export interface SignalConfig {
   maxMessageBytes: number;
   maxRoomSize: number;
   maxRoomsPerSocket: number;
-  /** Per client address (IPv6 per /64). */
+  /**
+   * Per client address (IPv6 per /64): sockets, and connections not yet answered or upgraded.
+   */
   maxConnectionsPerIp: number;
+  /**
+   * New connections per client address per second, with ten seconds' worth at once: each
+   * connection's cost is bounded, this bounds how many an address makes.
+   */
+  maxNewConnectionsPerSecond: number;
   /** For the whole process: bounds its memory whatever the number of addresses. */
   maxConnections: number;
-  /** Messages (events, acks, attachments) a socket may send per second before it is dropped. */
+  /**
+   * Packets a connection may send per second before it is cut off: every Engine.IO packet, so
+   * events, acks, attachments, namespace requests, pongs and noops alike.
+   */
   maxEventsPerSecond: number;
   /** Origins allowed to open a socket (the app's origin); empty allows any. */
   allowedOrigins: string[];
   /** Reverse proxies in front: the client address is that many X-Forwarded-For entries from the right. */
   trustProxy: number;
+  /** A connection's HTTP request (the upgrade, or a GET) must be whole this long after it began. */
+  headersTimeoutMs: number;
   pingIntervalMs: number;
   pingTimeoutMs: number;
   /** A socket that stays in no room this long is disconnected. */
@@ -56,13 +78,15 @@ export const DEFAULT_SIGNAL_CONFIG: SignalConfig = {
   host: '127.0.0.1',
   port: 8081,
   maxMessageBytes: 8 * 1024,
-  maxRoomSize: 8,
-  maxRoomsPerSocket: 4,
+  maxRoomSize: DEFAULT_ROOM_SIZE,
+  maxRoomsPerSocket: DEFAULT_ROOMS_PER_SOCKET,
   maxConnectionsPerIp: 64,
+  maxNewConnectionsPerSecond: 2,
   maxConnections: 20_000,
   maxEventsPerSecond: 50,
   allowedOrigins: [],
   trustProxy: 0,
+  headersTimeoutMs: 5_000,
   pingIntervalMs: 25_000,
   pingTimeoutMs: 20_000,
   idleTimeoutMs: 60_000,
@@ -73,12 +97,15 @@ export const DEFAULT_SIGNAL_CONFIG: SignalConfig = {
   metrics: null,
 };
 
+/** Checked with the schema the app checks the list with, so the app never refuses what it gets. */
 function iceUrlsFrom(read: EnvReader, name: string, schemes: string[]): string[] {
   const urls = read.list(name);
+  const expected = `a list of at most ${MAX_ICE_URLS} ${schemes.join('/')} URLs of at most ${MAX_ICE_URL_LENGTH} characters`;
+  if (urls.length > MAX_ICE_URLS) throw invalidSetting(name, expected, read.text(name, ''));
   for (const url of urls) {
     const scheme = url.slice(0, url.indexOf(':'));
-    if (!schemes.includes(scheme) || /\s/.test(url)) {
-      throw invalidSetting(name, `a list of ${schemes.join('/')} URLs`, url);
+    if (!schemes.includes(scheme) || !matches(IceUrl, url)) {
+      throw invalidSetting(name, expected, url);
     }
   }
   return urls;
@@ -131,10 +158,20 @@ export function loadSignalConfig(env: Env = process.env): SignalConfig {
       1,
       1_000_000,
     ),
+    maxNewConnectionsPerSecond: read.integer(
+      'COFFRE_SIGNAL_CONNECTIONS_PER_SECOND',
+      d.maxNewConnectionsPerSecond,
+      NEW_PER_ADDRESS_PER_SECOND,
+    ),
     maxConnections: int('COFFRE_SIGNAL_MAX_CONNECTIONS', d.maxConnections, 1, 1_000_000),
     maxEventsPerSecond: int('COFFRE_SIGNAL_MAX_EVENTS_PER_SECOND', d.maxEventsPerSecond, 1, 10_000),
     allowedOrigins: originsFrom(read),
     trustProxy: proxyHops(read, 'COFFRE_SIGNAL_TRUST_PROXY'),
+    headersTimeoutMs: read.integer(
+      'COFFRE_SIGNAL_HEADERS_TIMEOUT_MS',
+      d.headersTimeoutMs,
+      HEADERS_TIMEOUT_MS,
+    ),
     pingIntervalMs: int('COFFRE_SIGNAL_PING_INTERVAL_MS', d.pingIntervalMs, 1000, 600_000),
     pingTimeoutMs: int('COFFRE_SIGNAL_PING_TIMEOUT_MS', d.pingTimeoutMs, 1000, 600_000),
     idleTimeoutMs: int('COFFRE_SIGNAL_IDLE_TIMEOUT_MS', d.idleTimeoutMs, 1000, 86_400_000),

@@ -2,7 +2,8 @@ import { createHmac } from 'node:crypto';
 import { once } from 'node:events';
 import { connect as tcpConnect, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { IceServersResponse, MIN_SIGNAL_FRAME_BYTES, matches } from '@coffre/core/protocol';
+import { MAX_ICE_URL_LENGTH, MAX_ICE_URLS, MIN_SIGNAL_FRAME_BYTES } from '@coffre/core/format';
+import { IceServersResponse, matches } from '@coffre/core/protocol';
 import { DEFAULT_SIGNAL_CONFIG, loadSignalConfig } from '../../signal-server/src/config';
 import { serveMetrics } from '@coffre/server-kit';
 import { client, join, joinAs, newRoomId, sealed, signal, startSignal } from './signal-harness';
@@ -138,8 +139,10 @@ describe('signal server configuration', () => {
       COFFRE_SIGNAL_MAX_ROOM_SIZE: '2',
       COFFRE_SIGNAL_MAX_ROOMS_PER_SOCKET: '1',
       COFFRE_SIGNAL_MAX_CONNECTIONS_PER_IP: '10',
+      COFFRE_SIGNAL_CONNECTIONS_PER_SECOND: '7',
       COFFRE_SIGNAL_MAX_CONNECTIONS: '1000',
       COFFRE_SIGNAL_MAX_EVENTS_PER_SECOND: '5',
+      COFFRE_SIGNAL_HEADERS_TIMEOUT_MS: '3000',
       COFFRE_SIGNAL_PING_INTERVAL_MS: '10000',
       COFFRE_SIGNAL_PING_TIMEOUT_MS: '5000',
       COFFRE_SIGNAL_IDLE_TIMEOUT_MS: '30000',
@@ -161,8 +164,10 @@ describe('signal server configuration', () => {
       maxRoomSize: 2,
       maxRoomsPerSocket: 1,
       maxConnectionsPerIp: 10,
+      maxNewConnectionsPerSecond: 7,
       maxConnections: 1000,
       maxEventsPerSecond: 5,
+      headersTimeoutMs: 3000,
       pingIntervalMs: 10000,
       pingTimeoutMs: 5000,
       idleTimeoutMs: 30000,
@@ -188,6 +193,18 @@ describe('signal server configuration', () => {
       [{ COFFRE_SIGNAL_ORIGINS: 'https://drive.example/' }, /COFFRE_SIGNAL_ORIGINS/],
       [{ COFFRE_STUN_URLS: 'https://stun.example' }, /COFFRE_STUN_URLS/],
       [{ COFFRE_STUN_URLS: 'turn:turn.example' }, /COFFRE_STUN_URLS/],
+      // What the app would refuse in the ICE server list: the server refuses it at start.
+      [{ COFFRE_STUN_URLS: `stun:${'a'.repeat(MAX_ICE_URL_LENGTH - 4)}` }, /COFFRE_STUN_URLS/],
+      [{ COFFRE_STUN_URLS: 'stun:' }, /COFFRE_STUN_URLS/],
+      [
+        {
+          COFFRE_STUN_URLS: Array.from({ length: MAX_ICE_URLS + 1 }, (_, i) => `stun:s${i}`).join(),
+        },
+        /COFFRE_STUN_URLS/,
+      ],
+      [{ COFFRE_SIGNAL_HEADERS_TIMEOUT_MS: '999' }, /COFFRE_SIGNAL_HEADERS_TIMEOUT_MS/],
+      [{ COFFRE_SIGNAL_CONNECTIONS_PER_SECOND: '0' }, /COFFRE_SIGNAL_CONNECTIONS_PER_SECOND/],
+      [{ COFFRE_SIGNAL_HEADERS_TIMEOUT_MS: '60001' }, /COFFRE_SIGNAL_HEADERS_TIMEOUT_MS/],
       [{ COFFRE_TURN_URLS: 'turn:turn.example' }, /COFFRE_TURN_SECRET is not/],
       [{ COFFRE_TURN_SECRET: SECRET }, /COFFRE_TURN_URLS/],
       [{ COFFRE_TURN_URLS: 'turn:turn.example', COFFRE_TURN_SECRET: 'short' }, /at least 16/],
@@ -203,6 +220,13 @@ describe('signal server configuration', () => {
     for (const [env, message] of refusals) {
       expect(() => loadSignalConfig(env), JSON.stringify(env)).toThrow(message);
     }
+  });
+
+  it('takes ICE URLs up to the length and count the app accepts', () => {
+    const longest = `stun:${'a'.repeat(MAX_ICE_URL_LENGTH - 5)}`;
+    expect(loadSignalConfig({ COFFRE_STUN_URLS: longest }).stunUrls).toEqual([longest]);
+    const most = Array.from({ length: MAX_ICE_URLS }, (_, i) => `stun:s${i}`);
+    expect(loadSignalConfig({ COFFRE_STUN_URLS: most.join() }).stunUrls).toEqual(most);
   });
 });
 

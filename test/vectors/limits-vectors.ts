@@ -18,7 +18,13 @@ export type LimitError = 'IntegrityError' | 'FormatError' | 'PeerProtocolError' 
 
 /** Schemas of core/protocol that carry a limit, by export name. */
 export type LimitSchema =
-  'SignalData' | 'Email' | 'SealedKey' | 'SealedMeta' | 'LinkWrappedKey' | 'LinkOwnerKey';
+  | 'SignalData'
+  | 'Email'
+  | 'SealedKey'
+  | 'SealedMeta'
+  | 'LinkWrappedKey'
+  | 'LinkOwnerKey'
+  | 'IceUrl';
 
 /** A frame's bytes: `head` (hex), then the byte `fill` until the frame is `length` bytes long. */
 export interface FrameBytes {
@@ -106,6 +112,8 @@ function specFigures(): Record<string, number> {
     MAX_ROOM_SIZE: 64,
     DEFAULT_ROOM_SIZE: 8,
     DEFAULT_ROOMS_PER_SOCKET: 4,
+    MAX_ICE_URL_LENGTH: 512,
+    MAX_ICE_URLS: 16,
     MAX_FRAME_BYTES: frame,
     FRAME_DATA_BYTES: frame - 9,
     MAX_HAVE_BITMAP_BYTES: frame - 9,
@@ -401,6 +409,22 @@ export function makeLimitVectors(): LimitVectors {
         op: 'schema',
         schema: 'Email',
         value: `${'a'.repeat(f('MAX_EMAIL_LENGTH') - 11)}@example.org`,
+      },
+    },
+    {
+      limit: 'MAX_ICE_URL_LENGTH',
+      at: {
+        name: 'a STUN URL of 512 characters',
+        op: 'schema',
+        schema: 'IceUrl',
+        value: `stun:${'a'.repeat(f('MAX_ICE_URL_LENGTH') - 5)}`,
+      },
+      over: {
+        name: 'a STUN URL of 513 characters: the app would refuse the whole ICE server list',
+        error: 'ProtocolError',
+        op: 'schema',
+        schema: 'IceUrl',
+        value: `stun:${'a'.repeat(f('MAX_ICE_URL_LENGTH') - 4)}`,
       },
     },
     {
