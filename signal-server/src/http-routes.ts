@@ -9,6 +9,8 @@ import type { Static } from 'typebox';
 
 interface RouteContext {
   allowedOrigins: string[];
+  /** False for a request from an address already holding all its connections. */
+  admitted(req: IncomingMessage): boolean;
   /** Not draining, and able to reach the other processes when rooms are shared. */
   isReady(): boolean;
   iceServers(): IceServersResponse;
@@ -34,6 +36,11 @@ export function httpRoutes(context: RouteContext) {
       res.end(JSON.stringify(body));
     };
 
+    if (!context.admitted(req)) {
+      return send(429, {
+        error: { code: 'rate_limited', message: 'too many connections from this address' },
+      });
+    }
     const path = (req.url ?? '').split('?')[0];
     if (req.method === 'GET' && path === SIGNAL_ROUTES.health) {
       return send(200, { ok: true } satisfies Static<typeof HealthResponse>);

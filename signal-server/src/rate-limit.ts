@@ -1,6 +1,6 @@
 /**
- * A one-second fixed window per socket: cheap (two numbers per socket), and enough to stop one
- * socket flooding the relay. Returns true once the socket is over its allowance.
+ * A one-second fixed window per connection: cheap (two numbers per connection), and enough to
+ * stop one connection flooding the relay. Returns true once it is over its allowance.
  */
 export function eventRateLimiter(maxPerSecond: number, now: () => number = Date.now) {
   let windowStart = now();

@@ -18,12 +18,8 @@ import {
 } from '@coffre/core/protocol';
 import type { SignalConfig } from './config';
 import type { SignalMetrics } from './metrics';
-import { eventRateLimiter } from './rate-limit';
 
-type RelayConfig = Pick<
-  SignalConfig,
-  'maxRoomSize' | 'maxRoomsPerSocket' | 'maxEventsPerSecond' | 'idleTimeoutMs'
->;
+type RelayConfig = Pick<SignalConfig, 'maxRoomSize' | 'maxRoomsPerSocket' | 'idleTimeoutMs'>;
 
 export interface PeerData {
   peerId: string;
@@ -37,7 +33,12 @@ export interface PeerData {
 /** What arrives from a client is unknown until its schema says otherwise. */
 export type IncomingEvents = Record<ClientEvent, (...args: unknown[]) => void>;
 export type SignalIo = Server<IncomingEvents, SignalServerEvents, Record<string, never>, PeerData>;
-type Socket = IoSocket<IncomingEvents, SignalServerEvents, Record<string, never>, PeerData>;
+export type SignalSocket = IoSocket<
+  IncomingEvents,
+  SignalServerEvents,
+  Record<string, never>,
+  PeerData
+>;
 
 type Ack<T> = (reply: T) => void;
 
@@ -76,7 +77,7 @@ function payloadAndAck<T>(args: unknown[]): [unknown, Ack<T>] {
 }
 
 /** Tells the socket why, then closes its connection. */
-export function dismiss(socket: Socket, reason: Closing['reason']): void {
+export function dismiss(socket: SignalSocket, reason: Closing['reason']): void {
   socket.emit('closing', { reason });
   socket.disconnect(true);
 }
@@ -84,14 +85,15 @@ export function dismiss(socket: Socket, reason: Closing['reason']): void {
 /**
  * The relay rules (protocol.md §5.3): rooms by opaque id, signals only between members of a
  * shared room, the sender stamped here from the connection (never from the message), and the
- * per-socket caps. Every payload is checked against its core/protocol schema first.
+ * per-socket caps (the rate is the connection's: connection-guard.ts). Every payload is checked
+ * against its core/protocol schema first.
  */
 export function attachRelay(io: SignalIo, config: RelayConfig, metrics: SignalMetrics): void {
   const refuse = (error: SignalErrorCode): SignalError => {
     metrics.refusal(error);
     return { ok: false, error };
   };
-  const drop = (socket: Socket, reason: Closing['reason']) => {
+  const drop = (socket: SignalSocket, reason: Closing['reason']) => {
     metrics.dismissal(reason);
     dismiss(socket, reason);
   };
@@ -124,12 +126,6 @@ export function attachRelay(io: SignalIo, config: RelayConfig, metrics: SignalMe
     };
     watchIdle();
 
-    // Counted on the connection, before decoding: acks, namespace requests and binary
-    // attachments cost the server as much as events do, and none of them reach a middleware.
-    const overRate = eventRateLimiter(config.maxEventsPerSecond);
-    socket.conn.on('packet', (packet: { type: string }) => {
-      if (packet.type === 'message' && overRate()) drop(socket, 'rate_limited');
-    });
     socket.use(([event, ...args], next) => {
       if (isClientEvent(event)) return next();
       payloadAndAck<SignalError>(args)[1](refuse('unknown_event'));

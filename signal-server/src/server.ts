@@ -2,9 +2,10 @@ import { createServer, type IncomingMessage, type Server as HttpServer } from 'n
 import type { Socket } from 'node:net';
 import { Server } from 'socket.io';
 import { SIGNAL_SOCKET_PATH } from '@coffre/core/protocol';
-import { closeWithin } from '@coffre/server-kit';
+import { BOUNDED_SERVER_OPTIONS, boundConnections, closeWithin } from '@coffre/server-kit';
 import type { SignalConfig } from './config';
-import { connectionLimits } from './connection-limits';
+import { guardConnections } from './connection-guard';
+import { processLimit } from './connection-limits';
 import { httpRoutes } from './http-routes';
 import { iceServers } from './ice-servers';
 import { SignalMetrics } from './metrics';
@@ -36,23 +37,23 @@ export function createSignalServer(
 ): SignalServer {
   let draining = false;
   let shared: SharedRooms | null = null;
-  const limits = connectionLimits(config);
+  const limits = processLimit(config.maxConnections);
   const originAllowed = (req: IncomingMessage) =>
     config.allowedOrigins.length === 0 ||
     (req.headers.origin !== undefined && config.allowedOrigins.includes(req.headers.origin));
 
   const http = createServer(
+    BOUNDED_SERVER_OPTIONS,
     httpRoutes({
       allowedOrigins: config.allowedOrigins,
+      admitted: (req) => bounds.admitted(req),
       isReady: () => !draining && (shared?.connected() ?? true),
       iceServers: () => iceServers(config, Date.now()),
     }),
   );
-
-  // Every request here is a few hundred bytes: a connection that has not sent one in 10 s is
-  // holding a descriptor for nothing.
-  http.headersTimeout = 10_000;
-  http.requestTimeout = 10_000;
+  // Every request here is a head of a few hundred bytes and no body: whole within the head's
+  // bound, or the connection is holding a descriptor for nothing.
+  http.requestTimeout = config.headersTimeoutMs;
 
   const io: SignalIo = new Server(http, {
     path: SIGNAL_SOCKET_PATH,
@@ -65,9 +66,18 @@ export function createSignalServer(
     connectTimeout: 10_000,
     // CORS never applies to websockets: the Origin check is allowRequest's.
     allowRequest: (req, callback) => {
-      const ok = !draining && originAllowed(req) && limits.admits(req);
+      const ok = !draining && originAllowed(req) && bounds.admitted(req) && limits.admits();
       callback(ok ? null : 'refused', ok);
     },
+  });
+  // After Socket.IO, which wraps the server's request listeners, so it counts every request.
+  const bounds = boundConnections(http, {
+    headersTimeoutMs: config.headersTimeoutMs,
+    // No request here has a body: a silent connection gets no longer than an unfinished head.
+    bodyIdleTimeoutMs: config.headersTimeoutMs,
+    maxPendingPerAddress: config.maxConnectionsPerIp,
+    maxNewPerAddressPerSecond: config.maxNewConnectionsPerSecond,
+    proxyHops: config.trustProxy,
   });
   limits.track(io);
   if (config.redis) shared = shareRoomsThroughRedis(io, config.redis, log);
@@ -79,6 +89,7 @@ export function createSignalServer(
     conn.once('close', () => connections.delete(conn));
   });
   const metrics = new SignalMetrics(io);
+  guardConnections(io, config.maxEventsPerSecond, metrics);
   attachRelay(io, config, metrics);
 
   return {

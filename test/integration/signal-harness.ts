@@ -27,6 +27,8 @@ export const testConfig: SignalConfig = {
   maxRoomSize: 3,
   maxRoomsPerSocket: 2,
   maxConnectionsPerIp: 20,
+  // Tests open clients from one address faster than the default allows; its own test keeps it.
+  maxNewConnectionsPerSecond: 100,
   maxEventsPerSecond: 100,
 };
 
