@@ -2,18 +2,23 @@
 // socket, and the relay latency with all of them connected. The server runs as its own process
 // (as `npm start` runs it), so its memory is its own; the clients are real socket.io-client
 // websockets in separate load-generator processes on the same machine, over loopback.
-// Usage: npm run bench:signal [-- sockets [generators [rate [seconds]]]]
-import { fork, spawn, type ChildProcess } from 'node:child_process';
+// Then the abuse row (abuse.ts): a bystander's relay latency while each abuse runs.
+// Usage: npm run bench:signal [-- sockets [generators [rate [seconds]]]] [--abuse-only]
 import { readdirSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus, loadavg, totalmem } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { cpuSecondsOf } from '../launch/cpu';
-import { percentile } from '../launch/load';
 import { rssOf, samplePeak } from '../lib/processes';
-import type { Connected, Order, Relayed, Report } from './protocol';
+import { abuseRows } from './abuse';
+import { latencyLine } from './latency';
+import { Generator, startSignalProcess } from './processes';
+import type { Connected, Relayed } from './protocol';
 
-const numbers = process.argv.slice(2).map(Number);
+const numbers = process.argv
+  .slice(2)
+  .filter((a) => !a.startsWith('--'))
+  .map(Number);
+/** Only the abuse row: no ramp to SOCKETS, no raised open-file limit needed. */
+const ABUSE_ONLY = process.argv.includes('--abuse-only');
 const SOCKETS = numbers[0] || 10_000;
 const GENERATORS = numbers[1] || 2;
 const RATE = numbers[2] || 1000;
@@ -32,17 +37,6 @@ const load = () =>
     .map((l) => l.toFixed(2))
     .join(' / ');
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
 function openFileLimit(): number {
   const line = readFileSync('/proc/self/limits', 'utf8')
     .split('\n')
@@ -51,53 +45,6 @@ function openFileLimit(): number {
 }
 
 const openFiles = (pid: number) => readdirSync(`/proc/${pid}/fd`).length;
-
-async function startServer(env: Record<string, string>) {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'signal-server/src/main.ts'], {
-    env: { ...process.env, COFFRE_SIGNAL_PORT: String(port), COFFRE_LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  const url = `http://127.0.0.1:${port}`;
-  for (let attempt = 0; ; attempt++) {
-    try {
-      if ((await fetch(`${url}/health`)).ok) break;
-    } catch {
-      if (attempt > 100 || child.exitCode !== null) throw new Error('signal server did not start');
-      await sleep(100);
-    }
-  }
-  return { child, url, pid: child.pid! };
-}
-
-class Generator {
-  readonly child: ChildProcess;
-  private waiting: ((report: Report) => void) | null = null;
-  constructor() {
-    this.child = fork(fileURLToPath(new URL('./clients.ts', import.meta.url)), {
-      execArgv: ['--import', 'tsx'],
-      stdio: 'inherit',
-    });
-    this.child.on('message', (report: Report) => this.waiting?.(report));
-  }
-  ask<T extends Report>(order: Order): Promise<T> {
-    return new Promise((resolve) => {
-      this.waiting = (report) => resolve(report as T);
-      this.child.send(order);
-    });
-  }
-}
-
-function latencyLine(name: string, results: Relayed[], seconds: number, rate: number) {
-  const all = Float64Array.from(results.flatMap((r) => r.latencies)).sort();
-  const sent = results.reduce((n, r) => n + r.sent, 0);
-  const lost = results.reduce((n, r) => n + r.lost, 0);
-  const ms = (f: number) => percentile(all, f).toFixed(2);
-  return (
-    `${name}: ${sent} signals of ${DATA_BYTES} B at ${rate}/s for ${seconds} s — ` +
-    `p50 ${ms(0.5)} ms, p99 ${ms(0.99)} ms, max ${ms(1)} ms, lost ${lost}`
-  );
-}
 
 async function main() {
   const limit = openFileLimit();
@@ -112,9 +59,10 @@ async function main() {
   // explicitly, above the run's count, and says so.
   const capEnv = {
     COFFRE_SIGNAL_MAX_CONNECTIONS_PER_IP: String(SOCKETS + 100),
+    COFFRE_SIGNAL_CONNECTIONS_PER_SECOND: String(SOCKETS + 100),
     COFFRE_SIGNAL_MAX_CONNECTIONS: String(SOCKETS + 100),
   };
-  const server = await startServer(capEnv);
+  const server = await startSignalProcess(capEnv);
   await sleep(1000);
   const rssIdle = rssOf(server.pid);
 
@@ -198,8 +146,8 @@ async function main() {
       `loopback from ${GENERATORS * ADDRESSES_PER_GENERATOR} source addresses (127.0.0.2…)`,
   );
   console.log(
-    `bench config: per-address and total connection caps raised to ${SOCKETS + 100} ` +
-      `(defaults 64 and 20,000); every other setting at its default`,
+    `bench config: per-address, new-per-second and total connection caps raised to ` +
+      `${SOCKETS + 100} (defaults 64, 2 and 20,000); every other setting at its default`,
   );
   console.log(
     `machine: ${cpus().length} × ${cpus()[0]?.model.trim()}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, ` +
@@ -217,8 +165,20 @@ async function main() {
       `${held} sockets → ${perSocketKiB.toFixed(1)} KiB per socket; ` +
       `peak ${(peakRss / MiB).toFixed(1)} MiB, ${(rssAfter / MiB).toFixed(1)} MiB after the relay run`,
   );
-  console.log(latencyLine(`relay, baseline (${BASELINE_SOCKETS} sockets)`, [quiet], 3, 100));
-  console.log(latencyLine(`relay, ${held} sockets held`, loaded, SECONDS, RATE));
+  console.log(
+    latencyLine(`relay, baseline (${BASELINE_SOCKETS} sockets)`, [quiet], {
+      seconds: 3,
+      rate: 100,
+      dataBytes: DATA_BYTES,
+    }),
+  );
+  console.log(
+    latencyLine(`relay, ${held} sockets held`, loaded, {
+      seconds: SECONDS,
+      rate: RATE,
+      dataBytes: DATA_BYTES,
+    }),
+  );
   console.log(
     `  CPU over the run: server ${relayCpu.toFixed(1)} s, generators ${relayGeneratorCpu.toFixed(1)} s; ` +
       `generator event-loop delay p99 ${generatorLoopDelay.toFixed(1)} ms, ` +
@@ -227,16 +187,9 @@ async function main() {
   );
   console.log(`load average (1/5/15 min): ${loadStart} at start, ${load()} at the end`);
 
-  await Promise.all(
-    generators.map(
-      (generator) =>
-        new Promise((resolve) => {
-          generator.child.once('exit', resolve);
-          generator.child.send({ type: 'close' } satisfies Order);
-        }),
-    ),
-  );
+  await Promise.all(generators.map((generator) => generator.close()));
   server.child.kill('SIGTERM');
 }
 
-await main();
+if (!ABUSE_ONLY) await main();
+for (const line of await abuseRows()) console.log(line);

@@ -1,5 +1,6 @@
 import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { constants, setPriority } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { packets, RawSocketIo } from './raw-socket-io';
 import { holdConnection } from './slow-clients';
@@ -162,12 +163,17 @@ export interface Abuser {
   report: Promise<AbuseReport>;
 }
 
-/** Runs `order` in a process of its own, so its work is not the bystander's. */
+/**
+ * Runs `order` in a process of its own at the lowest CPU priority, standing in for an attacker's
+ * own machine: what the bystander then loses is the server's work, not the abuser's share of
+ * this machine.
+ */
 export function abuseFromAnotherProcess(order: AbuseOrder): Abuser {
   const child = fork(fileURLToPath(new URL('./signal-abuser.ts', import.meta.url)), {
     execArgv: ['--import', 'tsx'],
     stdio: 'inherit',
   });
+  setPriority(child.pid!, constants.priority.PRIORITY_LOW);
   const exited = new Promise<never>((_, reject) =>
     child.once('exit', (code) => reject(new Error(`the abuser exited with ${code}`))),
   );
