@@ -71,6 +71,6 @@ export {
   parseLinkFragment,
   decodeLinkKey,
   linkUrl,
-} from './links';
+} from './link-url';
 export { figuresIn, quotaDay } from './quota-figures';
 export { displayName, isolatedName } from './display-name';

@@ -1,6 +1,6 @@
 import { base64UrlLength } from './base64url';
 import { FormatError } from './errors';
-import { LINK_KEY_BYTES } from './links';
+import { LINK_KEY_BYTES } from './link-url';
 
 // Every size limit of the format and of both protocols, each defined once: the side that makes a
 // value and the side that checks it import the same constant, and the specs quote these figures
