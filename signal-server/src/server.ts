@@ -5,7 +5,7 @@ import { SIGNAL_SOCKET_PATH } from '@coffre/core/protocol';
 import { BOUNDED_SERVER_OPTIONS, boundConnections, closeWithin } from '@coffre/server-kit';
 import type { SignalConfig } from './config';
 import { guardConnections } from './connection-guard';
-import { processLimit } from './connection-limits';
+import { processLimit } from './process-limit';
 import { httpRoutes } from './http-routes';
 import { iceServers } from './ice-servers';
 import { SignalMetrics } from './metrics';
